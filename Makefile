@@ -1,0 +1,82 @@
+# The verbs: run, test, bench, lint, fmt, i18n. Everything a fresh machine needs is
+# installed from here: the virtualenv, the project, Debian's chromium and PostgreSQL.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+STAMP  := $(VENV)/.installed
+APT_UPDATED := /tmp/.luutru-apt-updated
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test test-sqlite test-postgres bench lint fmt i18n i18n-extract translations \
+        migrate demo install test-deps clean
+
+# --- installation ---------------------------------------------------------------------
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+# Compiled catalogs (.mo for the server, JSON for the PWA) are built, never committed.
+translations: $(STAMP)
+	$(PY) -m server.babel_runner compile
+
+define apt_install
+	@if [ ! -f $(APT_UPDATED) ]; then apt-get update -q && touch $(APT_UPDATED); fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(1)
+endef
+
+test-deps:
+	@command -v chromium >/dev/null 2>&1 || { $(call apt_install,chromium); }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(call apt_install,postgresql); }
+
+# --- the two commands ------------------------------------------------------------------
+
+run: translations
+	DEMO=$${DEMO-1} $(PY) -m server run
+
+test: install translations test-deps
+	@echo "=== lane: sqlite ==="
+	$(PY) -m pytest --db=sqlite
+	@echo "=== lane: postgresql ==="
+	$(PY) -m pytest --db=postgres
+
+test-sqlite: install translations test-deps
+	$(PY) -m pytest --db=sqlite
+
+test-postgres: install translations test-deps
+	$(PY) -m pytest --db=postgres
+
+# --- the rest --------------------------------------------------------------------------
+
+migrate: $(STAMP)
+	$(PY) -m server migrate
+
+demo: $(STAMP)
+	DEMO=1 $(PY) -m server demo
+
+bench: install translations test-deps
+	$(PY) bench/run.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check server tests bench
+	$(BIN)/ruff format --check server tests bench
+	$(BIN)/mypy server tests
+
+fmt: $(STAMP)
+	$(BIN)/ruff check --fix server tests bench
+	$(BIN)/ruff format server tests bench
+
+i18n: $(STAMP)
+	$(PY) -m server.babel_runner extract
+	$(PY) -m server.babel_runner update
+	$(PY) -m server.babel_runner compile
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache pwa/locales locales/*/LC_MESSAGES/*.mo

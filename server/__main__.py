@@ -1,0 +1,99 @@
+"""The command line: ``python -m server COMMAND``.
+
+migrate  apply the committed migrations and load the provinces, wards and police units
+demo     load the demo data into an empty database (needs DEMO=1)
+serve    serve with uvicorn on HOST:PORT
+run      migrate, demo (when DEMO is on), print the demo accounts, serve
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from . import settings as settings_module
+
+
+async def _migrate(settings: settings_module.Settings) -> dict[str, int]:
+    from tortoise import Tortoise
+
+    from . import db, jurisdictions
+
+    await db.migrate(settings)
+    await db.connect(settings)
+    try:
+        return await jurisdictions.load()
+    finally:
+        await Tortoise.close_connections()
+
+
+async def _demo(settings: settings_module.Settings) -> bool:
+    from tortoise import Tortoise
+
+    from . import db, demo
+
+    await db.connect(settings)
+    try:
+        return await demo.load(str(settings.demo_password))
+    finally:
+        await Tortoise.close_connections()
+
+
+def migrate(settings: settings_module.Settings) -> None:
+    added = asyncio.run(_migrate(settings))
+    print(
+        "Database migrated. Added {provinces} provinces, {wards} wards, "
+        "{police_units} police units.".format(**added)
+    )
+
+
+def demo(settings: settings_module.Settings) -> None:
+    from .demo import ACCOUNTS
+
+    if not settings.demo:
+        sys.exit("Refusing to load demo data: DEMO is off.")
+    loaded = asyncio.run(_demo(settings))
+    print("Demo data loaded." if loaded else "Database not empty: demo data left as it was.")
+    print(f"Demo accounts (password: {settings.demo_password}):")
+    for account in ACCOUNTS:
+        print(f"  {account.username:<10} {account.role.value}")
+
+
+def serve(settings: settings_module.Settings) -> None:
+    import uvicorn
+
+    from .app import create_app
+
+    print(f"Serving on http://{settings.host}:{settings.port}  (Ctrl-C to stop)", flush=True)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        proxy_headers=False,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m server", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["migrate", "demo", "serve", "run"])
+    args = parser.parse_args(argv)
+    try:
+        settings = settings_module.load()
+    except settings_module.SettingsError as exc:
+        sys.exit(f"Configuration error: {exc}")
+    if args.command in ("migrate", "run"):
+        migrate(settings)
+    if args.command == "demo" or (args.command == "run" and settings.demo):
+        demo(settings)
+    if args.command in ("serve", "run"):
+        try:
+            serve(settings)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

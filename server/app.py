@@ -1,0 +1,109 @@
+"""The Starlette application: routes, middleware, exception handlers, lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from . import db, i18n
+from . import settings as settings_module
+from .admin import pages as admin_pages
+from .api import auth as api_auth
+from .api import establishments as api_establishments
+from .auth import RequestContext
+from .errors import EXCEPTION_HANDLERS
+from .health import healthz
+from .hotel import pages as hotel_pages
+from .police import pages as police_pages
+from .settings import Settings
+from .web import auth as web_auth
+
+ROOT = Path(__file__).resolve().parent.parent
+
+api_routes = [
+    Route("/auth/token", api_auth.create_token, methods=["POST"], name="token"),
+    Route("/auth/tokens", api_auth.list_tokens, methods=["GET"], name="tokens"),
+    Route(
+        "/auth/tokens/{token_id:int}",
+        api_auth.revoke_token,
+        methods=["DELETE"],
+        name="revoke_token",
+    ),
+    Route("/me", api_auth.me, methods=["GET"], name="me"),
+    Route(
+        "/establishments",
+        api_establishments.list_establishments,
+        methods=["GET"],
+        name="establishments",
+    ),
+    Route(
+        "/establishments/{establishment_id:int}",
+        api_establishments.get_establishment,
+        methods=["GET"],
+        name="establishment",
+    ),
+    Route(
+        "/establishments/{establishment_id:int}/users",
+        api_establishments.establishment_users,
+        methods=["GET"],
+        name="establishment_users",
+    ),
+]
+
+routes = [
+    Route("/", web_auth.root, name="root"),
+    Route("/healthz", healthz, name="healthz"),
+    Route("/login", web_auth.login_page, methods=["GET"], name="login"),
+    Route("/login", web_auth.login, methods=["POST"], name="login_submit"),
+    Route("/logout", web_auth.logout, methods=["POST"], name="logout"),
+    Route("/language", web_auth.set_language, methods=["POST"], name="language"),
+    Mount("/hotel", routes=[Route("/", hotel_pages.home, name="home")], name="hotel"),
+    Mount(
+        "/police",
+        routes=[
+            Route("/", police_pages.home, name="home"),
+            Route("/establishments", police_pages.establishments, name="establishments"),
+            Route(
+                "/establishments/{establishment_id:int}",
+                police_pages.establishment,
+                name="establishment",
+            ),
+        ],
+        name="police",
+    ),
+    Mount("/admin", routes=[Route("/", admin_pages.home, name="home")], name="admin"),
+    Mount("/api/v1", routes=api_routes, name="api"),
+    Mount("/static", StaticFiles(directory=ROOT / "server" / "static"), name="static"),
+    Mount("/app", StaticFiles(directory=ROOT / "pwa", html=True), name="pwa"),
+]
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the application. ``settings`` defaults to the process environment."""
+    settings = settings or settings_module.load()
+    i18n.configure(settings.locales_dir, settings.timezone)
+    logging.basicConfig(level=settings.log_level.upper())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await db.connect(settings)
+        try:
+            yield
+        finally:
+            await db.close()
+
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(RequestContext, settings=settings)],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    return app

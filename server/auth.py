@@ -1,0 +1,234 @@
+"""Who is asking: bearer tokens for the API, a cookie session for pages.
+
+``authenticate`` checks a username and password. ``RequestContext`` (an ASGI middleware)
+resolves the caller, picks the language, issues the CSRF cookie and adds security headers.
+Handlers then call ``require`` to insist on a signed-in user of some roles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from starlette.datastructures import MutableHeaders
+from starlette.requests import HTTPConnection, Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import i18n, security
+from .errors import (
+    CsrfFailed,
+    InvalidCredentials,
+    NotAuthenticated,
+    PermissionDenied,
+)
+from .i18n import N_
+from .models import ApiToken, AuditEvent, Role, User, WebSession
+from .settings import Settings
+
+SESSION_COOKIE = "session"
+CSRF_COOKIE = "csrftoken"
+LANG_COOKIE = "lang"
+# Refresh a session's last-seen time at most this often, not on every request.
+_TOUCH_EVERY = timedelta(minutes=1)
+
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; manifest-src 'self'; worker-src 'self'; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+    "permissions-policy": "camera=(self), geolocation=(), microphone=()",
+}
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def client_ip(conn: HTTPConnection) -> str:
+    return conn.client.host if conn.client else ""
+
+
+async def audit(conn: HTTPConnection | None, action: str, user: User | None, **detail: Any) -> None:
+    await AuditEvent.create(
+        action=action,
+        user_id=user.id if user else None,
+        ip=client_ip(conn) if conn else "",
+        target=str(detail.pop("target", "")),
+        detail=detail,
+    )
+
+
+async def authenticate(username: str, password: str) -> User:
+    """The active user with this username and password, or ``InvalidCredentials``.
+
+    The error is the same whether the user does not exist or the password is wrong, and
+    both cost one Argon2 verification, so neither the text nor the timing tells them apart.
+    """
+    user = await User.get_or_none(username=username.strip().lower()).select_related(
+        "police_unit", "establishment"
+    )
+    if not security.verify_password(user.password_hash if user else None, password):
+        raise InvalidCredentials()
+    assert user is not None
+    if not user.is_active:
+        raise InvalidCredentials(N_("This account is disabled."), code="account_disabled")
+    if security.needs_rehash(user.password_hash):
+        user.password_hash = security.hash_password(password)
+        await user.save(update_fields=["password_hash"])
+    return user
+
+
+async def issue_token(user: User, name: str, max_age: int) -> tuple[str, ApiToken]:
+    """A new bearer token for ``user``; the secret is returned once and never stored."""
+    secret = security.new_api_token()
+    token = await ApiToken.create(
+        user=user,
+        name=name[:100] or "api",
+        token_hash=security.digest(secret),
+        prefix=secret[:10],
+        expires_at=now() + timedelta(seconds=max_age),
+    )
+    return secret, token
+
+
+async def start_session(request: Request, user: User, settings: Settings) -> str:
+    key = security.new_secret()
+    await WebSession.create(
+        key_hash=security.digest(key),
+        user=user,
+        last_seen_at=now(),
+        expires_at=now() + timedelta(seconds=settings.session_max_age),
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent", "")[:300],
+    )
+    user.last_login_at = now()
+    await user.save(update_fields=["last_login_at"])
+    return key
+
+
+async def end_session(request: Request) -> None:
+    key = request.cookies.get(SESSION_COOKIE)
+    if key:
+        await WebSession.filter(key_hash=security.digest(key)).delete()
+
+
+async def _user_from_token(secret: str) -> tuple[User | None, ApiToken | None]:
+    token = await ApiToken.get_or_none(token_hash=security.digest(secret)).select_related(
+        "user", "user__police_unit", "user__establishment"
+    )
+    if token is None or token.revoked_at is not None or token.expires_at <= now():
+        return None, None
+    if not token.user.is_active:
+        return None, None
+    if token.last_used_at is None or now() - token.last_used_at > _TOUCH_EVERY:
+        await ApiToken.filter(id=token.id).update(last_used_at=now())
+    return token.user, token
+
+
+async def _user_from_session(key: str, settings: Settings) -> User | None:
+    session = await WebSession.get_or_none(key_hash=security.digest(key)).select_related(
+        "user", "user__police_unit", "user__establishment"
+    )
+    if session is None:
+        return None
+    moment = now()
+    idle = timedelta(seconds=settings.session_idle_timeout)
+    if session.expires_at <= moment or moment - session.last_seen_at > idle:
+        await session.delete()
+        return None
+    if not session.user.is_active:
+        return None
+    if moment - session.last_seen_at > _TOUCH_EVERY:
+        await WebSession.filter(id=session.id).update(last_seen_at=moment)
+    return session.user
+
+
+def require(request: HTTPConnection, roles: Iterable[Role] | None = None) -> User:
+    """The signed-in user, who must have one of ``roles`` (any role when None)."""
+    user: User | None = request.scope.get("user")
+    if user is None:
+        if request.scope.get("auth_error"):
+            raise NotAuthenticated(
+                N_("Your sign-in has expired or was revoked. Please sign in again."),
+                code="invalid_token",
+            )
+        raise NotAuthenticated()
+    if roles is not None and user.role not in set(roles):
+        raise PermissionDenied()
+    return user
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """The submitted form, after checking its CSRF token against the cookie (double submit)."""
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    sent = values.pop("csrf_token", "")
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not cookie or not sent or not security.same(sent, cookie):
+        raise CsrfFailed()
+    return values
+
+
+def _pick_language(conn: HTTPConnection, user: User | None, settings: Settings) -> str:
+    for candidate in (user.language if user else None, conn.cookies.get(LANG_COOKIE)):
+        if candidate in settings.languages:
+            return str(candidate)
+    return i18n.negotiate(
+        conn.headers.get("accept-language", ""), settings.languages, settings.default_language
+    )
+
+
+class RequestContext:
+    """Resolve the caller and language; set the CSRF cookie and security headers."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        conn = HTTPConnection(scope)
+        path = scope["path"]
+        user: User | None = None
+        scope["auth_error"] = False
+        if not path.startswith("/static/"):
+            authorization = conn.headers.get("authorization", "")
+            if authorization[:7].lower() == "bearer ":
+                user, token = await _user_from_token(authorization[7:].strip())
+                scope["api_token"] = token
+                scope["auth_error"] = user is None
+            elif SESSION_COOKIE in conn.cookies:
+                user = await _user_from_session(conn.cookies[SESSION_COOKIE], self.settings)
+                scope["auth_error"] = user is None
+        scope["user"] = user
+
+        csrf = conn.cookies.get(CSRF_COOKIE, "")
+        new_csrf = "" if csrf else security.new_secret()
+        scope.setdefault("state", {})["csrf_token"] = csrf or new_csrf
+        i18n.set_locale(_pick_language(conn, user, self.settings))
+        secure = "; Secure" if self.settings.cookie_secure else ""
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                if new_csrf and not path.startswith(("/api/", "/static/")):
+                    headers.append(
+                        "set-cookie",
+                        f"{CSRF_COOKIE}={new_csrf}; Path=/; SameSite=Strict; HttpOnly{secure}",
+                    )
+                if scope.get("auth_error") and not path.startswith("/api/"):
+                    headers.append("set-cookie", f"{SESSION_COOKIE}=; Path=/; Max-Age=0")
+            await send(message)
+
+        # The locale is left set for this request's task: the 500 handler, which runs
+        # outside this middleware, still renders in the caller's language.
+        await self.app(scope, receive, send_with_headers)

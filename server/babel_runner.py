@@ -1,0 +1,84 @@
+"""Extract, update and compile the message catalogs, and build the PWA's JSON catalogs.
+
+    python -m server.babel_runner extract   # sources → locales/messages.pot
+    python -m server.babel_runner update    # .pot → locales/<lang>/LC_MESSAGES/messages.po
+    python -m server.babel_runner compile   # .po → .mo, and pwa/locales/<lang>.json
+
+Only the .po files are committed; .mo and JSON are built by ``make``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALES = ROOT / "locales"
+POT = LOCALES / "messages.pot"
+PWA_CATALOGS = ROOT / "pwa" / "locales"
+LANGUAGES = ("vi", "en")
+
+
+def _babel(*args: str) -> None:
+    CommandLineInterface().run(["pybabel", "-q", *args])
+
+
+def extract() -> None:
+    _babel(
+        "extract",
+        "-F", str(ROOT / "babel.cfg"),
+        "-k", "N_",
+        "-k", "_",
+        "--no-wrap",
+        "--sort-by-file",
+        "--project", "luutru",
+        "--copyright-holder", "luutru",
+        "-o", str(POT),
+        ".",
+    )
+
+
+def update() -> None:
+    for lang in LANGUAGES:
+        po = LOCALES / lang / "LC_MESSAGES" / "messages.po"
+        if po.exists():
+            _babel("update", "-i", str(POT), "-d", str(LOCALES), "-l", lang, "--no-wrap",
+                   "--ignore-obsolete", "--no-fuzzy-matching")
+        else:
+            _babel("init", "-i", str(POT), "-d", str(LOCALES), "-l", lang, "--no-wrap")
+
+
+def compile_catalogs() -> None:
+    PWA_CATALOGS.mkdir(parents=True, exist_ok=True)
+    for lang in LANGUAGES:
+        po = LOCALES / lang / "LC_MESSAGES" / "messages.po"
+        _babel("compile", "-d", str(LOCALES), "-l", lang, "--use-fuzzy" if lang == "en" else "-f")
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale=lang)
+        # The PWA gets the messages that its own files use, with their translations.
+        messages = {
+            str(m.id): m.string
+            for m in catalog
+            if m.id and isinstance(m.id, str) and m.string
+            and any(path.startswith("pwa/") for path, _line in m.locations)
+        }
+        (PWA_CATALOGS / f"{lang}.json").write_text(
+            json.dumps(messages, ensure_ascii=False, sort_keys=True, indent=0), encoding="utf-8"
+        )
+
+
+def main(argv: list[str]) -> None:
+    os.chdir(ROOT)  # so that the catalogs name source files by relative path
+    commands = {"extract": extract, "update": update, "compile": compile_catalogs}
+    if len(argv) != 1 or argv[0] not in commands:
+        sys.exit(__doc__)
+    commands[argv[0]]()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,97 @@
+"""The database: Tortoise configuration, migrations, start and stop.
+
+SQLite (the embedded default) runs in WAL mode with foreign keys on and a busy timeout;
+PostgreSQL is reached through asyncpg. The schema comes only from the committed
+migrations in ``server/migrations`` (``generate_schemas`` is for nothing but tests).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate as migrate_api
+
+from .settings import Settings
+
+APP_MODULES = ["server.models"]
+MIGRATIONS_MODULE = "server.migrations"
+
+# Waiting longer than this for SQLite's write lock ends in a 503 with Retry-After.
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def connection_config(database_url: str) -> dict[str, Any]:
+    """Turn ``DATABASE_URL`` into a Tortoise connection dict."""
+    parts = urlsplit(database_url)
+    if parts.scheme == "sqlite":
+        path = database_url[len("sqlite://") :].split("?", 1)[0]
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "engine": "tortoise.backends.sqlite",
+            "credentials": {
+                "file_path": path,
+                "journal_mode": "WAL",
+                "foreign_keys": "ON",
+                "busy_timeout": SQLITE_BUSY_TIMEOUT_MS,
+            },
+        }
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    return {
+        "engine": "tortoise.backends.asyncpg",
+        "credentials": {
+            "host": parts.hostname or "127.0.0.1",
+            "port": parts.port or 5432,
+            "user": parts.username or "postgres",
+            "password": parts.password or "",
+            "database": parts.path.lstrip("/"),
+            "minsize": int(query.get("minsize", 1)),
+            "maxsize": int(query.get("maxsize", 10)),
+            "timeout": 5,
+        },
+    }
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    return {
+        "connections": {"default": connection_config(database_url)},
+        "apps": {
+            "models": {
+                "models": APP_MODULES,
+                "default_connection": "default",
+                "migrations": MIGRATIONS_MODULE,
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+# For the `tortoise` command line (makemigrations, sqlmigrate): see pyproject.toml.
+TORTOISE_ORM = tortoise_config(os.environ.get("DATABASE_URL", "sqlite://:memory:"))
+
+
+async def connect(settings: Settings) -> None:
+    """Open the connections for the application (context shared across tasks)."""
+    await Tortoise.init(
+        config=tortoise_config(settings.database_url), _enable_global_fallback=True
+    )
+
+
+async def close() -> None:
+    await connections.close_all()
+
+
+async def migrate(settings: Settings) -> None:
+    """Apply every committed migration that the database has not seen yet."""
+    await migrate_api(config=tortoise_config(settings.database_url))
+    await connections.close_all()
+
+
+async def ping() -> None:
+    """Raise if the database does not answer a trivial query."""
+    await connections.get("default").execute_query("SELECT 1")

@@ -1,0 +1,197 @@
+"""One exception hierarchy, one renderer.
+
+Each error carries an HTTP status and a stable machine code. Under ``/api/`` it becomes
+``{"error": {"code", "message", "fields"}}``; elsewhere a translated HTML page. Nothing
+else ever reaches a client: unexpected exceptions are logged and shown as a plain 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from tortoise.exceptions import DBConnectionError, DoesNotExist, IntegrityError, OperationalError
+
+from .i18n import N_, gettext
+
+log = logging.getLogger("luutru")
+
+
+class AppError(Exception):
+    status = 400
+    code = "bad_request"
+    message = N_("The request could not be understood.")
+    headers: dict[str, str] | None = None
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        fields: list[dict[str, str]] | None = None,
+        **variables: Any,
+    ) -> None:
+        if message is not None:
+            self.message = message
+        if code is not None:
+            self.code = code
+        self.fields = fields or []
+        self.variables = variables
+        super().__init__(self.code)
+
+    def translated(self) -> str:
+        return gettext(self.message, **self.variables)
+
+
+class BadRequest(AppError):
+    pass
+
+
+class NotAuthenticated(AppError):
+    status = 401
+    code = "not_authenticated"
+    message = N_("Please sign in.")
+    headers = {"WWW-Authenticate": "Bearer"}
+
+
+class InvalidCredentials(NotAuthenticated):
+    code = "invalid_credentials"
+    message = N_("Wrong username or password.")
+
+
+class PermissionDenied(AppError):
+    status = 403
+    code = "forbidden"
+    message = N_("You do not have access to this.")
+
+
+class NotFound(AppError):
+    status = 404
+    code = "not_found"
+    message = N_("Not found.")
+
+
+class MethodNotAllowed(AppError):
+    status = 405
+    code = "method_not_allowed"
+    message = N_("This method is not allowed here.")
+
+
+class Conflict(AppError):
+    status = 409
+    code = "conflict"
+    message = N_("Someone else changed this first. Reload and try again.")
+
+
+class PayloadTooLarge(AppError):
+    status = 413
+    code = "payload_too_large"
+    message = N_("The request is too large.")
+
+
+class ValidationFailed(AppError):
+    status = 422
+    code = "invalid"
+    message = N_("Some fields need correcting.")
+
+
+class CsrfFailed(AppError):
+    status = 403
+    code = "csrf_failed"
+    message = N_("This form has expired. Reload the page and try again.")
+
+
+class ServiceUnavailable(AppError):
+    status = 503
+    code = "unavailable"
+    message = N_("The service is busy. Please try again in a moment.")
+    headers = {"Retry-After": "5"}
+
+
+class InternalError(AppError):
+    status = 500
+    code = "internal_error"
+    message = N_("Something went wrong on our side. Nothing you sent was lost; please retry.")
+
+
+_HTTP_ERRORS: dict[int, type[AppError]] = {
+    400: BadRequest,
+    401: NotAuthenticated,
+    403: PermissionDenied,
+    404: NotFound,
+    405: MethodNotAllowed,
+    413: PayloadTooLarge,
+}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def render(request: Request, error: AppError) -> Response:
+    headers = dict(error.headers or {})
+    if _is_api(request):
+        body = {"error": {"code": error.code, "message": error.translated(), "fields": error.fields}}
+        return JSONResponse(body, status_code=error.status, headers=headers)
+    from .templating import render_page  # late: templating imports this module
+
+    headers.pop("WWW-Authenticate", None)
+    return render_page(
+        request,
+        "errors/error.html",
+        {"error": error, "message": error.translated()},
+        status_code=error.status,
+        headers=headers,
+    )
+
+
+async def app_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)
+    return render(request, exc)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    error = _HTTP_ERRORS.get(exc.status_code, BadRequest)()
+    error.status = exc.status_code
+    return render(request, error)
+
+
+_UNAVAILABLE_HINTS = ("locked", "busy", "connection", "connect", "timeout", "shutting down")
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """A database that is busy or out of reach, as opposed to a query that is wrong."""
+    if isinstance(exc, DBConnectionError | OSError | TimeoutError):
+        return True
+    if isinstance(exc, DoesNotExist | IntegrityError):
+        return False
+    text = f"{exc} {exc.__cause__ or ''}".lower()
+    return isinstance(exc, OperationalError) and any(h in text for h in _UNAVAILABLE_HINTS)
+
+
+async def database_error(request: Request, exc: Exception) -> Response:
+    """A locked SQLite file or an unreachable PostgreSQL: ask the client to retry."""
+    if isinstance(exc, DoesNotExist):
+        return render(request, NotFound())
+    return await server_error(request, exc)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    if is_unavailable(exc):  # raised outside the router, e.g. while resolving the caller
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return render(request, ServiceUnavailable())
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return render(request, InternalError())
+
+
+EXCEPTION_HANDLERS = {
+    AppError: app_error,
+    HTTPException: http_error,
+    DBConnectionError: database_error,
+    OperationalError: database_error,
+    Exception: server_error,
+}

@@ -1,0 +1,51 @@
+"""Human names for the codes stored in the database, translated where shown."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from .i18n import N_, gettext
+from .models import EstablishmentKind, EstablishmentStatus, Role
+
+ROLES = {
+    Role.OWNER: N_("Establishment owner"),
+    Role.STAFF: N_("Establishment staff"),
+    Role.POLICE_OFFICER: N_("Police officer"),
+    Role.POLICE_SUPERVISOR: N_("Police supervisor"),
+    Role.IMMIGRATION_OFFICER: N_("Immigration officer (PA08)"),
+    Role.ADMIN: N_("Administrator"),
+}
+
+ESTABLISHMENT_KINDS = {
+    EstablishmentKind.HOTEL: N_("Hotel"),
+    EstablishmentKind.GUESTHOUSE: N_("Guesthouse"),
+    EstablishmentKind.HOMESTAY: N_("Homestay"),
+    EstablishmentKind.APARTMENT: N_("Serviced apartment"),
+    EstablishmentKind.RENTED_HOUSE: N_("Rented house"),
+    EstablishmentKind.OTHER: N_("Other lodging"),
+}
+
+ESTABLISHMENT_STATUSES = {
+    EstablishmentStatus.PENDING: N_("Pending approval"),
+    EstablishmentStatus.ACTIVE: N_("Active"),
+    EstablishmentStatus.SUSPENDED: N_("Suspended"),
+}
+
+
+def _label(table: dict, value: Enum | str) -> str:
+    for key, message in table.items():
+        if key == value or key.value == value:
+            return gettext(message)
+    return str(value)
+
+
+def role_label(value: Role | str) -> str:
+    return _label(ROLES, value)
+
+
+def establishment_kind_label(value: EstablishmentKind | str) -> str:
+    return _label(ESTABLISHMENT_KINDS, value)
+
+
+def establishment_status_label(value: EstablishmentStatus | str) -> str:
+    return _label(ESTABLISHMENT_STATUSES, value)

@@ -1,0 +1,120 @@
+"""Accounts, their API tokens and web sessions, and the audit trail of what they did."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from .establishments import Establishment
+from .geo import PoliceUnit
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    STAFF = "staff"
+    POLICE_OFFICER = "police_officer"
+    POLICE_SUPERVISOR = "police_supervisor"
+    IMMIGRATION_OFFICER = "immigration_officer"
+    ADMIN = "admin"
+
+    @property
+    def is_hotel(self) -> bool:
+        return self in (Role.OWNER, Role.STAFF)
+
+    @property
+    def is_police(self) -> bool:
+        return self in (Role.POLICE_OFFICER, Role.POLICE_SUPERVISOR, Role.IMMIGRATION_OFFICER)
+
+
+class User(Model):
+    """The account of one person. It belongs to exactly one establishment or one police unit."""
+
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=64, unique=True)
+    full_name = fields.CharField(max_length=200)
+    password_hash = fields.CharField(max_length=255)
+    role = fields.CharEnumField(Role, max_length=24)
+    establishment: fields.ForeignKeyNullableRelation[Establishment] = fields.ForeignKeyField(
+        "models.Establishment", related_name="users", null=True, on_delete=fields.RESTRICT
+    )
+    police_unit: fields.ForeignKeyNullableRelation[PoliceUnit] = fields.ForeignKeyField(
+        "models.PoliceUnit", related_name="users", null=True, on_delete=fields.RESTRICT
+    )
+    email = fields.CharField(max_length=254, default="")
+    phone = fields.CharField(max_length=30, default="")
+    language = fields.CharField(max_length=8, null=True)
+    is_active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_login_at = fields.DatetimeField(null=True)
+
+    establishment_id: int | None
+    police_unit_id: int | None
+
+    class Meta:
+        table = "app_user"
+        ordering = ["username"]
+
+
+class ApiToken(Model):
+    """A bearer token. Only its SHA-256 is stored: the secret is shown once, at creation."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="tokens", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=100)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    prefix = fields.CharField(max_length=16)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    user_id: int
+
+    class Meta:
+        table = "api_token"
+        ordering = ["-id"]
+
+
+class WebSession(Model):
+    """A signed-in browser. The cookie holds a random key, the table holds its SHA-256."""
+
+    id = fields.IntField(primary_key=True)
+    key_hash = fields.CharField(max_length=64, unique=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="sessions", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_seen_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    ip = fields.CharField(max_length=64, default="")
+    user_agent = fields.CharField(max_length=300, default="")
+
+    user_id: int
+
+    class Meta:
+        table = "web_session"
+
+
+class AuditEvent(Model):
+    """Append-only record of security-relevant actions (sign-ins, tokens, account changes)."""
+
+    id = fields.BigIntField(primary_key=True)
+    at = fields.DatetimeField(auto_now_add=True)
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="audit_events", null=True, on_delete=fields.SET_NULL
+    )
+    action = fields.CharField(max_length=64)
+    target = fields.CharField(max_length=200, default="")
+    ip = fields.CharField(max_length=64, default="")
+    detail = fields.JSONField(default=dict)
+
+    user_id: int | None
+
+    class Meta:
+        table = "audit_event"
+        ordering = ["-id"]
+        indexes = (("action", "at"),)

@@ -1,0 +1,86 @@
+"""What a user may see: the one place that scopes every query.
+
+A hotel account sees its own establishment. A commune/ward police account sees the
+establishments whose ward police unit is its own; a province police or immigration
+division (PA08) account sees its whole province; the Ministry sees the nation.
+Establishments, their accounts, and (later) declarations, reports and exports are all
+filtered here, never in a handler.
+"""
+
+from __future__ import annotations
+
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
+from .errors import NotFound
+from .models import Establishment, PoliceUnit, Role, UnitKind, User
+
+# Matches nothing: the safe answer for a user whose scope cannot be worked out.
+_NOTHING = Q(id=-1)
+
+
+def establishment_filter(user: User, via: str = "") -> Q:
+    """A filter on establishments (or, with ``via="establishment__"``, on rows that
+    belong to one) that keeps only what ``user`` may see."""
+    if user.role.is_hotel:
+        if user.establishment_id is None:
+            return _NOTHING
+        return Q(**{f"{via}id": user.establishment_id})
+    if user.role == Role.ADMIN:
+        return Q()
+    unit: PoliceUnit | None = user.police_unit
+    if unit is None:
+        return _NOTHING
+    if unit.kind == UnitKind.MINISTRY:
+        return Q()
+    if unit.kind in (UnitKind.PROVINCE, UnitKind.IMMIGRATION):
+        return Q(**{f"{via}province_id": unit.province_id})
+    return Q(**{f"{via}police_unit_id": unit.id})
+
+
+def police_unit_filter(user: User, via: str = "") -> Q:
+    """The police units at or below ``user``'s own (none for hotel accounts); with
+    ``via="police_unit__"``, rows that belong to such a unit."""
+    if user.role.is_hotel:
+        return _NOTHING
+    if user.role == Role.ADMIN:
+        return Q()
+    unit = user.police_unit
+    if unit is None:
+        return _NOTHING
+    if unit.kind == UnitKind.MINISTRY:
+        return Q()
+    if unit.kind in (UnitKind.PROVINCE, UnitKind.IMMIGRATION):
+        return Q(**{f"{via}province_id": unit.province_id})
+    return Q(**{f"{via}id": unit.id})
+
+
+def establishments(user: User) -> QuerySet[Establishment]:
+    return Establishment.filter(establishment_filter(user))
+
+
+def police_units(user: User) -> QuerySet[PoliceUnit]:
+    return PoliceUnit.filter(police_unit_filter(user))
+
+
+def users(user: User) -> QuerySet[User]:
+    """Accounts ``user`` may see: an owner their establishment's, staff only themselves,
+    police the accounts of establishments and units in their jurisdiction."""
+    if user.role == Role.STAFF:
+        return User.filter(id=user.id)
+    if user.role.is_hotel:
+        return User.filter(establishment_filter(user, via="establishment__"))
+    if user.role == Role.ADMIN:
+        return User.all()
+    by_establishment = establishment_filter(user, via="establishment__")
+    by_unit = police_unit_filter(user, via="police_unit__")
+    return User.filter(by_establishment | by_unit)
+
+
+async def establishment(user: User, establishment_id: int) -> Establishment:
+    """One establishment in ``user``'s scope; 404 (not 403) outside it, so that
+    nobody learns which ids exist elsewhere."""
+    found = await establishments(user).get_or_none(id=establishment_id)
+    if found is None:
+        raise NotFound()
+    return found

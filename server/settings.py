@@ -1,0 +1,96 @@
+"""Settings, read once from the environment.
+
+Every setting here is documented in README.md (tests/test_settings.py checks that).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from starlette.config import Config
+from starlette.datastructures import Secret
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The value shipped for demo and test runs. Refused anywhere else.
+DEMO_SECRET = "demo-secret-key-do-not-use-in-production"  # noqa: S105
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or unusable; raised at start-up, never at request time."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: Secret
+    host: str
+    port: int
+    demo: bool
+    testing: bool
+    demo_password: Secret
+    default_language: str
+    languages: tuple[str, ...]
+    timezone: str
+    session_max_age: int
+    session_idle_timeout: int
+    token_max_age: int
+    cookie_secure: bool
+    log_level: str
+    locales_dir: Path = field(default=ROOT / "locales")
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgres://", "postgresql://", "asyncpg://"))
+
+
+def _default_database_url() -> str:
+    return f"sqlite://{ROOT / 'data' / 'luutru.sqlite3'}"
+
+
+def load(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings from ``environ`` (the process environment by default)."""
+    config = Config(environ=dict(os.environ if environ is None else environ))
+    demo = config("DEMO", cast=bool, default=False)
+    testing = config("TESTING", cast=bool, default=False)
+    secret = config("SECRET_KEY", cast=Secret, default="")
+    if not str(secret):
+        if not (demo or testing):
+            raise SettingsError("SECRET_KEY is required unless DEMO or TESTING is on")
+        secret = Secret(DEMO_SECRET)
+    elif str(secret) == DEMO_SECRET and not (demo or testing):
+        raise SettingsError("SECRET_KEY is the published demo key: set a secret of your own")
+    elif len(str(secret)) < 32 and not (demo or testing):
+        raise SettingsError("SECRET_KEY must be at least 32 characters")
+
+    languages = tuple(
+        code.strip() for code in config("LANGUAGES", default="vi,en").split(",") if code.strip()
+    )
+    default_language = config("DEFAULT_LANGUAGE", default="vi")
+    if default_language not in languages:
+        raise SettingsError("DEFAULT_LANGUAGE must be one of LANGUAGES")
+
+    database_url = config("DATABASE_URL", default=_default_database_url())
+    if not database_url.startswith(("sqlite://", "postgres://", "postgresql://", "asyncpg://")):
+        raise SettingsError("DATABASE_URL must start with sqlite:// or postgres://")
+
+    return Settings(
+        database_url=database_url,
+        secret_key=secret,
+        host=config("HOST", default="127.0.0.1"),
+        port=config("PORT", cast=int, default=8000),
+        demo=demo,
+        testing=testing,
+        demo_password=config("DEMO_PASSWORD", cast=Secret, default="demo-password"),
+        default_language=default_language,
+        languages=languages,
+        timezone=config("TIMEZONE", default="Asia/Ho_Chi_Minh"),
+        session_max_age=config("SESSION_MAX_AGE", cast=int, default=12 * 3600),
+        session_idle_timeout=config("SESSION_IDLE_TIMEOUT", cast=int, default=2 * 3600),
+        token_max_age=config("TOKEN_MAX_AGE", cast=int, default=90 * 24 * 3600),
+        cookie_secure=config("COOKIE_SECURE", cast=bool, default=not (demo or testing)),
+        log_level=config("LOG_LEVEL", default="info"),
+    )

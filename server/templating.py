@@ -1,0 +1,75 @@
+"""The one Jinja2 environment: autoescape, the i18n extension, Babel filters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from . import i18n, labels
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+
+@jinja2.pass_context
+def _url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> str:
+    """A root-relative link: correct behind any proxy or load balancer, whatever Host says."""
+    request: Request = context["request"]
+    return request.app.url_path_for(name, **path_params)
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default=True),
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message: i18n.translations(i18n.get_locale()).gettext(message),
+        lambda s, p, n: i18n.translations(i18n.get_locale()).ngettext(s, p, n),
+        newstyle=True,
+    )
+    env.filters["datetime"] = i18n.format_datetime
+    env.filters["date"] = i18n.format_date
+    env.filters["number"] = i18n.format_number
+    env.filters["percent"] = i18n.format_percent
+    env.globals["url_for"] = _url_for
+    env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
+    env.globals["role_label"] = labels.role_label
+    env.globals["establishment_kind_label"] = labels.establishment_kind_label
+    env.globals["establishment_status_label"] = labels.establishment_status_label
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def render_page(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Render a page with what every page needs: the user, the language, the CSRF token."""
+    state = request.scope.get("state", {})
+    settings = request.app.state.settings
+    base: dict[str, Any] = {
+        "user": request.scope.get("user"),
+        "lang": i18n.get_locale(),
+        "languages": settings.languages,
+        "csrf_token": state.get("csrf_token", ""),
+        "demo": settings.demo,
+    }
+    base.update(context or {})
+    return templates.TemplateResponse(
+        request, name, base, status_code=status_code, headers=headers
+    )

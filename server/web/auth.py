@@ -1,0 +1,106 @@
+"""Signing in and out of the web pages, and choosing the language."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from .. import auth
+from ..errors import AppError
+from ..models import Role, User
+from ..templating import render_page
+
+
+def home_path(request: Request, user: User) -> str:
+    """Where a user lands after signing in: the hotel side or the police console."""
+    if user.role.is_hotel:
+        return request.app.url_path_for("hotel:home")
+    if user.role == Role.ADMIN:
+        return request.app.url_path_for("admin:home")
+    return request.app.url_path_for("police:home")
+
+
+def _safe_next(value: str | None) -> str | None:
+    """Only a path on this site: never another host (open redirect)."""
+    if value and value.startswith("/") and not value.startswith(("//", "/\\")):
+        return value
+    return None
+
+
+async def root(request: Request) -> Response:
+    user = request.scope.get("user")
+    if user is None:
+        return RedirectResponse(request.app.url_path_for("login"), status_code=303)
+    return RedirectResponse(home_path(request, user), status_code=303)
+
+
+async def login_page(request: Request) -> Response:
+    if request.scope.get("user") is not None:
+        return RedirectResponse(home_path(request, request.scope["user"]), status_code=303)
+    return render_page(
+        request, "login.html", {"next": request.query_params.get("next", ""), "username": "", "error": None}
+    )
+
+
+async def login(request: Request) -> Response:
+    form = await auth.read_form(request)
+    username = form.get("username", "")
+    settings = request.app.state.settings
+    try:
+        user = await auth.authenticate(username, form.get("password", ""))
+    except AppError as error:
+        await auth.audit(request, "login_failed", None, target=username[:64], via="web")
+        return render_page(
+            request,
+            "login.html",
+            {"error": error.translated(), "next": form.get("next", ""), "username": username},
+            status_code=error.status,
+        )
+    key = await auth.start_session(request, user, settings)
+    await auth.audit(request, "login", user, via="web")
+    target = _safe_next(form.get("next")) or home_path(request, user)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        auth.SESSION_COOKIE,
+        key,
+        max_age=settings.session_max_age,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+    )
+    return response
+
+
+async def logout(request: Request) -> Response:
+    await auth.read_form(request)
+    user = request.scope.get("user")
+    await auth.end_session(request)
+    if user is not None:
+        await auth.audit(request, "logout", user, via="web")
+    response = RedirectResponse(request.app.url_path_for("login"), status_code=303)
+    response.delete_cookie(auth.SESSION_COOKIE)
+    return response
+
+
+async def set_language(request: Request) -> Response:
+    """Switch the language; remembered on the account, or in a cookie before sign-in."""
+    form = await auth.read_form(request)
+    settings = request.app.state.settings
+    lang = form.get("lang", "")
+    if lang not in settings.languages:
+        lang = settings.default_language
+    user = request.scope.get("user")
+    if user is not None:
+        user.language = lang
+        await User.filter(id=user.id).update(language=lang)
+    target = _safe_next(form.get("next")) or request.app.url_path_for("root")
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        auth.LANG_COOKIE,
+        lang,
+        max_age=365 * 24 * 3600,
+        samesite="lax",
+        httponly=True,
+        secure=settings.cookie_secure,
+    )
+    return response
