@@ -11,7 +11,7 @@ APT_UPDATED := /tmp/.luutru-apt-updated
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test test-sqlite test-postgres bench lint fmt i18n i18n-extract translations \
-        migrate demo install test-deps clean
+        migrate demo install test-deps apt-install clean
 
 # --- installation ---------------------------------------------------------------------
 
@@ -27,14 +27,14 @@ install: $(STAMP)
 translations: $(STAMP)
 	$(PY) -m server.babel_runner compile
 
-define apt_install
-	@if [ ! -f $(APT_UPDATED) ]; then apt-get update -q && touch $(APT_UPDATED); fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(1)
-endef
-
 test-deps:
-	@command -v chromium >/dev/null 2>&1 || { $(call apt_install,chromium); }
-	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(call apt_install,postgresql); }
+	@command -v chromium >/dev/null 2>&1 || $(MAKE) --no-print-directory apt-install PKG=chromium
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		$(MAKE) --no-print-directory apt-install PKG=postgresql
+
+apt-install:
+	@[ -f $(APT_UPDATED) ] || { apt-get update -q && touch $(APT_UPDATED); }
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(PKG)
 
 # --- the two commands ------------------------------------------------------------------
 

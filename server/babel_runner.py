@@ -31,14 +31,20 @@ def _babel(*args: str) -> None:
 def extract() -> None:
     _babel(
         "extract",
-        "-F", str(ROOT / "babel.cfg"),
-        "-k", "N_",
-        "-k", "_",
+        "-F",
+        str(ROOT / "babel.cfg"),
+        "-k",
+        "N_",
+        "-k",
+        "_",
         "--no-wrap",
         "--sort-by-file",
-        "--project", "luutru",
-        "--copyright-holder", "luutru",
-        "-o", str(POT),
+        "--project",
+        "luutru",
+        "--copyright-holder",
+        "luutru",
+        "-o",
+        str(POT),
         ".",
     )
 
@@ -47,8 +53,18 @@ def update() -> None:
     for lang in LANGUAGES:
         po = LOCALES / lang / "LC_MESSAGES" / "messages.po"
         if po.exists():
-            _babel("update", "-i", str(POT), "-d", str(LOCALES), "-l", lang, "--no-wrap",
-                   "--ignore-obsolete", "--no-fuzzy-matching")
+            _babel(
+                "update",
+                "-i",
+                str(POT),
+                "-d",
+                str(LOCALES),
+                "-l",
+                lang,
+                "--no-wrap",
+                "--ignore-obsolete",
+                "--no-fuzzy-matching",
+            )
         else:
             _babel("init", "-i", str(POT), "-d", str(LOCALES), "-l", lang, "--no-wrap")
 
@@ -64,7 +80,9 @@ def compile_catalogs() -> None:
         messages = {
             str(m.id): m.string
             for m in catalog
-            if m.id and isinstance(m.id, str) and m.string
+            if m.id
+            and isinstance(m.id, str)
+            and m.string
             and any(path.startswith("pwa/") for path, _line in m.locations)
         }
         (PWA_CATALOGS / f"{lang}.json").write_text(

@@ -77,19 +77,19 @@ TORTOISE_ORM = tortoise_config(os.environ.get("DATABASE_URL", "sqlite://:memory:
 
 async def connect(settings: Settings) -> None:
     """Open the connections for the application (context shared across tasks)."""
-    await Tortoise.init(
-        config=tortoise_config(settings.database_url), _enable_global_fallback=True
-    )
+    await Tortoise.init(config=tortoise_config(settings.database_url), _enable_global_fallback=True)
 
 
 async def close() -> None:
-    await connections.close_all()
+    # Tortoise.close_connections also releases the global context, so that the next
+    # connect() (a restarted app, the next test) can set it again.
+    await Tortoise.close_connections()
 
 
 async def migrate(settings: Settings) -> None:
     """Apply every committed migration that the database has not seen yet."""
     await migrate_api(config=tortoise_config(settings.database_url))
-    await connections.close_all()
+    await Tortoise.close_connections()
 
 
 async def ping() -> None:

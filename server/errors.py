@@ -134,7 +134,9 @@ def _is_api(request: Request) -> bool:
 def render(request: Request, error: AppError) -> Response:
     headers = dict(error.headers or {})
     if _is_api(request):
-        body = {"error": {"code": error.code, "message": error.translated(), "fields": error.fields}}
+        body = {
+            "error": {"code": error.code, "message": error.translated(), "fields": error.fields}
+        }
         return JSONResponse(body, status_code=error.status, headers=headers)
     from .templating import render_page  # late: templating imports this module
 
@@ -161,16 +163,31 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 _UNAVAILABLE_HINTS = ("locked", "busy", "connection", "connect", "timeout", "shutting down")
+# SQLSTATE classes: 08 connection exception, 53 insufficient resources, 57 operator
+# intervention (admin shutdown, cannot connect now).
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57")
 
 
 def is_unavailable(exc: BaseException) -> bool:
     """A database that is busy or out of reach, as opposed to a query that is wrong."""
-    if isinstance(exc, DBConnectionError | OSError | TimeoutError):
-        return True
-    if isinstance(exc, DoesNotExist | IntegrityError):
-        return False
-    text = f"{exc} {exc.__cause__ or ''}".lower()
-    return isinstance(exc, OperationalError) and any(h in text for h in _UNAVAILABLE_HINTS)
+    seen: BaseException | None = exc
+    for _depth in range(5):  # the driver's error is usually the ORM error's cause
+        if seen is None:
+            return False
+        if isinstance(seen, DoesNotExist | IntegrityError):
+            return False
+        if isinstance(seen, DBConnectionError | OSError | TimeoutError):
+            return True
+        sqlstate = str(getattr(seen, "sqlstate", "") or "")
+        if sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+            return True
+        module = type(seen).__module__
+        if module.startswith(("asyncpg", "sqlite3", "tortoise")) and any(
+            hint in str(seen).lower() for hint in _UNAVAILABLE_HINTS
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 async def database_error(request: Request, exc: Exception) -> Response:

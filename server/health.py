@@ -24,6 +24,4 @@ async def healthz(request: Request) -> JSONResponse:
             status_code=503,
             headers={"Retry-After": "5", "Cache-Control": "no-store"},
         )
-    return JSONResponse(
-        {"status": "ok", "database": engine}, headers={"Cache-Control": "no-store"}
-    )
+    return JSONResponse({"status": "ok", "database": engine}, headers={"Cache-Control": "no-store"})

@@ -83,7 +83,8 @@ def negotiate(accept_language: str, available: Iterable[str], default: str) -> s
                 quality = float(params.strip()[2:])
             except ValueError:
                 quality = 0.0
-        offered.append((quality, tag.strip().lower()))
+        if quality > 0:  # q=0 means "not acceptable"
+            offered.append((quality, tag.strip().lower()))
     choices = list(available)
     for _quality, tag in sorted(offered, key=lambda item: -item[0]):
         base = tag.split("-", 1)[0]
@@ -96,20 +97,29 @@ def _as_local(value: datetime) -> datetime:
     return value.astimezone(_tz)
 
 
-def format_datetime(value: datetime | None, format: str = "short") -> str:
+# Four-digit years and 24-hour clocks: what officers and receptionists write by hand.
+# (CLDR's "short" Vietnamese date has a two-digit year, ambiguous for dates of birth.)
+_DATETIME_PATTERNS = {"vi": "HH:mm, dd/MM/yyyy", "en": "d MMM yyyy, HH:mm"}
+_DATE_PATTERNS = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
+
+
+def format_datetime(value: datetime | None, format: str | None = None) -> str:
+    """A moment in Vietnam time (whatever zone it was stored in), in the active language."""
     if value is None:
         return ""
-    return babel_dates.format_datetime(
-        _as_local(value), format=format, locale=Locale.parse(get_locale())
-    )
+    lang = get_locale()
+    pattern = format or _DATETIME_PATTERNS.get(lang, "medium")
+    return babel_dates.format_datetime(_as_local(value), pattern, locale=Locale.parse(lang))
 
 
-def format_date(value: date | datetime | None, format: str = "medium") -> str:
+def format_date(value: date | datetime | None, format: str | None = None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = _as_local(value).date()
-    return babel_dates.format_date(value, format=format, locale=Locale.parse(get_locale()))
+    lang = get_locale()
+    pattern = format or _DATE_PATTERNS.get(lang, "medium")
+    return babel_dates.format_date(value, pattern, locale=Locale.parse(lang))
 
 
 def format_number(value: float | int) -> str:

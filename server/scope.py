@@ -15,6 +15,11 @@ from tortoise.queryset import QuerySet
 from .errors import NotFound
 from .models import Establishment, PoliceUnit, Role, UnitKind, User
 
+
+def _q(field: str, value: object) -> Q:
+    return Q(**{field: value})  # type: ignore[arg-type]  # Q's stubs take no kwargs dict
+
+
 # Matches nothing: the safe answer for a user whose scope cannot be worked out.
 _NOTHING = Q(id=-1)
 
@@ -25,7 +30,7 @@ def establishment_filter(user: User, via: str = "") -> Q:
     if user.role.is_hotel:
         if user.establishment_id is None:
             return _NOTHING
-        return Q(**{f"{via}id": user.establishment_id})
+        return _q(f"{via}id", user.establishment_id)
     if user.role == Role.ADMIN:
         return Q()
     unit: PoliceUnit | None = user.police_unit
@@ -34,8 +39,8 @@ def establishment_filter(user: User, via: str = "") -> Q:
     if unit.kind == UnitKind.MINISTRY:
         return Q()
     if unit.kind in (UnitKind.PROVINCE, UnitKind.IMMIGRATION):
-        return Q(**{f"{via}province_id": unit.province_id})
-    return Q(**{f"{via}police_unit_id": unit.id})
+        return _q(f"{via}province_id", unit.province_id)
+    return _q(f"{via}police_unit_id", unit.id)
 
 
 def police_unit_filter(user: User, via: str = "") -> Q:
@@ -51,8 +56,8 @@ def police_unit_filter(user: User, via: str = "") -> Q:
     if unit.kind == UnitKind.MINISTRY:
         return Q()
     if unit.kind in (UnitKind.PROVINCE, UnitKind.IMMIGRATION):
-        return Q(**{f"{via}province_id": unit.province_id})
-    return Q(**{f"{via}id": unit.id})
+        return _q(f"{via}province_id", unit.province_id)
+    return _q(f"{via}id", unit.id)
 
 
 def establishments(user: User) -> QuerySet[Establishment]:

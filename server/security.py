@@ -18,7 +18,7 @@ _hasher = PasswordHasher()
 # the same time as a wrong password and the response cannot tell them apart.
 _DUMMY_HASH = _hasher.hash("not-a-real-password-" + secrets.token_hex(8))
 
-TOKEN_PREFIX = "lt_"
+TOKEN_PREFIX = "lt_"  # noqa: S105 (a prefix, not a secret)
 
 
 def hash_password(password: str) -> str:

@@ -56,7 +56,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     config = Config(environ=dict(os.environ if environ is None else environ))
     demo = config("DEMO", cast=bool, default=False)
     testing = config("TESTING", cast=bool, default=False)
-    secret = config("SECRET_KEY", cast=Secret, default="")
+    secret = Secret(config("SECRET_KEY", default=""))
     if not str(secret):
         if not (demo or testing):
             raise SettingsError("SECRET_KEY is required unless DEMO or TESTING is on")
@@ -84,7 +84,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         port=config("PORT", cast=int, default=8000),
         demo=demo,
         testing=testing,
-        demo_password=config("DEMO_PASSWORD", cast=Secret, default="demo-password"),
+        demo_password=Secret(config("DEMO_PASSWORD", default="demo-password")),
         default_language=default_language,
         languages=languages,
         timezone=config("TIMEZONE", default="Asia/Ho_Chi_Minh"),

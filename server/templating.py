@@ -70,6 +70,4 @@ def render_page(
         "demo": settings.demo,
     }
     base.update(context or {})
-    return templates.TemplateResponse(
-        request, name, base, status_code=status_code, headers=headers
-    )
+    return templates.TemplateResponse(request, name, base, status_code=status_code, headers=headers)

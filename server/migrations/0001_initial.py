@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='Province',
             fields=[
-                ('code', fields.IntField(primary_key=True, unique=True, db_index=True)),
+                ('code', fields.IntField(primary_key=True, generated=False, unique=True, db_index=True)),
                 ('name', fields.CharField(max_length=100)),
                 ('codename', fields.CharField(max_length=100)),
                 ('division_type', fields.CharField(max_length=40)),
@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='Ward',
             fields=[
-                ('code', fields.IntField(primary_key=True, unique=True, db_index=True)),
+                ('code', fields.IntField(primary_key=True, generated=False, unique=True, db_index=True)),
                 ('name', fields.CharField(max_length=100)),
                 ('codename', fields.CharField(max_length=100)),
                 ('division_type', fields.CharField(max_length=40)),

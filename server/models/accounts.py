@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -110,7 +111,7 @@ class AuditEvent(Model):
     action = fields.CharField(max_length=64)
     target = fields.CharField(max_length=200, default="")
     ip = fields.CharField(max_length=64, default="")
-    detail = fields.JSONField(default=dict)
+    detail: dict[str, Any] = fields.JSONField(default=dict)
 
     user_id: int | None
 

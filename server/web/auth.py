@@ -38,7 +38,9 @@ async def login_page(request: Request) -> Response:
     if request.scope.get("user") is not None:
         return RedirectResponse(home_path(request, request.scope["user"]), status_code=303)
     return render_page(
-        request, "login.html", {"next": request.query_params.get("next", ""), "username": "", "error": None}
+        request,
+        "login.html",
+        {"next": request.query_params.get("next", ""), "username": "", "error": None},
     )
 
 

@@ -1,0 +1,58 @@
+"""The database as configured: migrations applied, SQLite in WAL with foreign keys."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.applications import Starlette
+from tortoise import connections
+from tortoise.exceptions import IntegrityError
+
+from server.models import Establishment, EstablishmentKind
+
+
+async def test_schema_comes_from_the_committed_migrations(app: Starlette) -> None:
+    conn = connections.get("default")
+    _count, rows = await conn.execute_query("SELECT app, name FROM tortoise_migrations")
+    names = {(row["app"], row["name"]) for row in rows}
+    assert ("models", "0001_initial") in names
+
+
+async def test_sqlite_runs_in_wal_mode_with_foreign_keys(app: Starlette, lane: str) -> None:
+    if lane != "sqlite":
+        pytest.skip("SQLite pragmas")
+    conn = connections.get("default")
+    _n, journal = await conn.execute_query("PRAGMA journal_mode")
+    _n, fks = await conn.execute_query("PRAGMA foreign_keys")
+    _n, busy = await conn.execute_query("PRAGMA busy_timeout")
+    assert journal[0][0].lower() == "wal"
+    assert fks[0][0] == 1
+    assert busy[0][0] >= 1000
+
+
+async def test_foreign_keys_are_enforced(app: Starlette) -> None:
+    with pytest.raises(IntegrityError):
+        await Establishment.create(
+            name="Nowhere",
+            kind=EstablishmentKind.HOTEL,
+            licence_number="1",
+            province_id=1,
+            ward_id=999999,
+            street="x",
+            phone="x",
+            police_unit_id=1,
+        )
+
+
+async def test_models_and_migrations_agree() -> None:
+    """A model change without its migration fails here: run `tortoise makemigrations`."""
+    from tortoise.context import TortoiseContext
+    from tortoise.migrations.autodetector import MigrationAutodetector
+
+    from server.db import tortoise_config
+
+    config = tortoise_config("sqlite://:memory:")
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=config)
+        assert ctx.apps is not None
+        writers = await MigrationAutodetector(ctx.apps, config["apps"]).changes()
+    assert writers == [], "models changed without a migration"

@@ -1,0 +1,152 @@
+"""Signing in on the web: the right home per role, sessions, CSRF, language."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from server.models import Establishment, WebSession
+from tests.builders import csrf, web_login
+
+HOMES = {
+    "owner.hk": "/hotel/",
+    "staff.hk": "/hotel/",
+    "owner.cn": "/hotel/",
+    "police.hk": "/police/",
+    "police.cn": "/police/",
+    "pa08.hn": "/police/",
+    "admin": "/admin/",
+}
+
+
+async def test_sign_in_page_in_vietnamese_by_default_and_english_on_request(
+    client: httpx.AsyncClient,
+) -> None:
+    vi = await client.get("/login")
+    assert vi.status_code == 200
+    assert '<html lang="vi">' in vi.text and "Đăng nhập" in vi.text
+    en = await client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert '<html lang="en">' in en.text and "Sign in" in en.text
+
+
+@pytest.mark.parametrize(("username", "home"), sorted(HOMES.items()))
+async def test_every_demo_account_lands_on_its_home(
+    client: httpx.AsyncClient, username: str, home: str
+) -> None:
+    response = await web_login(client, username)
+    assert response.status_code == 303
+    assert response.headers["location"] == home
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    page = await client.get(home)
+    assert page.status_code == 200
+    assert (await client.get("/")).headers["location"] == home
+
+
+async def test_police_home_names_the_unit(client: httpx.AsyncClient) -> None:
+    await web_login(client, "police.hk")
+    page = await client.get("/police/")
+    assert "Công an phường Hoàn Kiếm" in page.text
+    await web_login(client, "pa08.hn")
+
+
+async def test_wrong_password_says_nothing_about_the_user(client: httpx.AsyncClient) -> None:
+    wrong = await web_login(client, "owner.hk", "bad-password")
+    unknown = await web_login(client, "no.such.user", "bad-password")
+    assert wrong.status_code == unknown.status_code == 401
+    assert "Sai tên đăng nhập hoặc mật khẩu." in wrong.text
+    assert wrong.text.replace("owner.hk", "X") == unknown.text.replace("no.such.user", "X")
+
+
+async def test_form_without_csrf_token_is_refused(client: httpx.AsyncClient) -> None:
+    await client.get("/login")
+    response = await client.post(
+        "/login", data={"username": "owner.hk", "password": "demo-password"}
+    )
+    assert response.status_code == 403
+    assert "csrf_failed" in response.text
+    assert "session" not in response.headers.get("set-cookie", "")
+
+
+async def test_sign_out_ends_the_session_on_the_server(client: httpx.AsyncClient) -> None:
+    await web_login(client, "police.cn")
+    key = client.cookies.get("session")
+    assert await WebSession.all().count() == 1
+    token = await csrf(client, "/police/")
+    response = await client.post("/logout", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert await WebSession.all().count() == 0
+    client.cookies.set("session", str(key))  # a stolen copy of the old cookie is useless
+    assert (await client.get("/police/")).status_code == 401
+
+
+async def test_anonymous_page_asks_to_sign_in(client: httpx.AsyncClient) -> None:
+    response = await client.get("/police/establishments")
+    assert response.status_code == 401
+    assert "/login?next=" in response.text
+
+
+async def test_hotel_accounts_cannot_open_the_police_console(client: httpx.AsyncClient) -> None:
+    await web_login(client, "owner.hk")
+    assert (await client.get("/police/")).status_code == 403
+    assert (await client.get("/admin/")).status_code == 403
+
+
+async def test_police_cannot_open_the_other_wards_establishment(client: httpx.AsyncClient) -> None:
+    ids = {e.ward_id: e.id for e in await Establishment.all()}
+    await web_login(client, "police.hk")
+    own = await client.get(f"/police/establishments/{ids[70]}")
+    other = await client.get(f"/police/establishments/{ids[73]}")
+    assert own.status_code == 200 and "owner.hk" in own.text
+    assert other.status_code == 404
+    assert "owner.cn" not in other.text and "Cửa Nam" not in other.text
+    listing = await client.get("/police/establishments")
+    assert "Hồ Gươm" in listing.text and "Cửa Nam (demo)" not in listing.text
+
+
+async def test_province_immigration_sees_both_wards(client: httpx.AsyncClient) -> None:
+    await web_login(client, "pa08.hn")
+    listing = await client.get("/police/establishments")
+    assert "Hồ Gươm" in listing.text and "Cửa Nam (demo)" in listing.text
+
+
+async def test_bad_filters_are_clear_errors(client: httpx.AsyncClient) -> None:
+    await web_login(client, "pa08.hn")
+    assert (await client.get("/police/establishments?status=nope")).status_code == 400
+    assert (await client.get("/police/establishments?after=x")).status_code == 400
+
+
+async def test_language_choice_is_remembered_on_the_account(client: httpx.AsyncClient) -> None:
+    await web_login(client, "police.hk")
+    token = await csrf(client, "/police/")
+    response = await client.post(
+        "/language", data={"lang": "en", "next": "/police/", "csrf_token": token}
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/police/"
+    page = await client.get("/police/", headers={"Accept-Language": "vi"})
+    assert '<html lang="en">' in page.text and "Hoàn Kiếm Ward Police" in page.text
+    # A new browser (no cookies) signing in as the same user gets English too.
+    client.cookies.clear()
+    await web_login(client, "police.hk")
+    assert '<html lang="en">' in (await client.get("/police/")).text
+
+
+async def test_language_switch_before_sign_in_uses_a_cookie(client: httpx.AsyncClient) -> None:
+    token = await csrf(client)
+    await client.post("/language", data={"lang": "en", "next": "/login", "csrf_token": token})
+    assert '<html lang="en">' in (await client.get("/login")).text
+
+
+async def test_sign_in_never_redirects_off_site(client: httpx.AsyncClient) -> None:
+    token = await csrf(client)
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+        response = await client.post(
+            "/login",
+            data={
+                "username": "owner.hk",
+                "password": "demo-password",
+                "next": target,
+                "csrf_token": token,
+            },
+        )
+        assert response.headers["location"] == "/hotel/"
