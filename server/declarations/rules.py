@@ -1,0 +1,505 @@
+"""The declaration checks: one rule set for the API, the bulk upload and (as a twin in
+JavaScript, tested against the same vectors) the PWA.
+
+``check(item, context)`` takes what a client sent and returns the cleaned values, the
+errors (the item is refused) and the warnings (accepted, flagged for police). Each issue
+names its field and a stable code; the message is a template translated where it is shown.
+Checks that need the database (an overlapping stay elsewhere, a guest still checked in
+here) live in ``service.py`` and report in the same shape.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .. import codes
+from ..i18n import N_, gettext
+from ..mrz import MrzFormatError
+from ..mrz import parse as parse_mrz
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+MESSAGES = {
+    "required": N_("This field is required."),
+    "unknown_field": N_("Unknown field: %(value)s."),
+    "invalid_type": N_("This value has the wrong type."),
+    "too_long": N_("At most %(max)s characters."),
+    "invalid_uuid": N_("The record id must be a UUID."),
+    "name_characters": N_("Use the Latin letters of the passport, spaces and hyphens only."),
+    "invalid_date": N_("Not a valid date (use YYYY-MM-DD)."),
+    "invalid_datetime": N_("Not a valid date and time."),
+    "birth_in_future": N_("The date of birth is in the future."),
+    "birth_too_old": N_("The date of birth is more than %(years)s years ago."),
+    "unknown_code": N_("Unknown code: %(value)s."),
+    "document_number_format": N_("The document number must be 1 to %(max)s letters or digits."),
+    "document_expired": N_("The document had expired before arrival."),
+    "entry_number_format": N_("The number must be 1 to 20 letters or digits."),
+    "entry_after_arrival": N_("The date of entry is after the arrival at the establishment."),
+    "entry_in_future": N_("The date of entry is in the future."),
+    "arrival_in_future": N_("The arrival is more than a day in the future."),
+    "arrival_too_old": N_(
+        "The arrival is too long ago: the national system accepts only today and the "
+        "previous %(days)s day(s). Declare it on paper to the ward police."
+    ),
+    "departure_before_arrival": N_("The expected departure is before the arrival."),
+    "invalid_email": N_("Not a valid e-mail address."),
+    "invalid_phone": N_("Not a valid phone number."),
+    "mrz_format": N_("This is not a machine-readable zone of 2 × 44, 2 × 36 or 3 × 30 characters."),
+    "mrz_check_failed": N_("The MRZ check digit of %(part)s is wrong: re-read that part."),
+    "mrz_mismatch": N_("This does not match the machine-readable zone (%(value)s)."),
+    "already_checked_in": N_(
+        "This document is still checked in here (receipt %(receipt)s). Check the guest out "
+        "before declaring a new stay."
+    ),
+    # Warnings: accepted, and flagged for the police.
+    "late": N_("Declared %(hours)s hours after arrival: the deadline was %(deadline)s hours."),
+    "stay_beyond_permit": N_(
+        "The permitted stay ends on %(until)s, before the expected departure."
+    ),
+    "permit_expired": N_("The permitted stay ended on %(until)s."),
+    "document_expires_during_stay": N_("The travel document expires before the departure."),
+    "overlapping_stay": N_(
+        "The same document is checked in at another establishment on overlapping nights."
+    ),
+}
+
+# The parts of an MRZ a check digit protects, as the message names them.
+MRZ_PARTS = {
+    "document_number": N_("document number"),
+    "date_of_birth": N_("date of birth"),
+    "document_expiry": N_("expiry date"),
+    "optional_data": N_("optional data"),
+    "composite": N_("whole lower line"),
+}
+
+NAME_PUNCTUATION = frozenset(" -'.")
+DOCUMENT_RE = re.compile(r"^[A-Z0-9]+$")
+ENTRY_NUMBER_RE = re.compile(r"^[A-Z0-9]{1,20}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE_RE = re.compile(r"^\+?[0-9 ().\-]{6,20}$")
+PARTIAL_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+# Fields a client may send. Anything else is refused, so a typo is not silently lost.
+FIELDS = (
+    "id", "declared_at", "full_name", "sex", "date_of_birth", "nationality",
+    "document_type", "document_number", "document_expiry", "entry_kind", "visa_category",
+    "entry_document_number", "entry_document_issued_on", "stay_permitted_until",
+    "entry_date", "entry_port", "purpose", "arrived_at", "expected_departure", "room",
+    "phone", "email", "party_id", "party_leader", "guardian_id", "relationship", "mrz",
+)  # fmt: skip
+# Fields that are not part of the content compared for idempotency.
+TRANSIENT = ("declared_at",)
+
+
+@dataclass(frozen=True)
+class DeadlineRule:
+    """How long after arrival a declaration is on time: data, not code (*unverified* law
+    may change), per channel and remote-area flag, versioned by effective date."""
+
+    effective_from: date
+    channel: str  # "electronic" or "paper"
+    remote: bool
+    hours: int
+
+
+# Law 47/2014 Art. 33 as amended by Law 23/2023 (in force 15 Aug 2023): electronic
+# "immediately" (a grace is configurable), paper 12 h, or 24 h in remote areas.
+DEFAULT_DEADLINES = (
+    DeadlineRule(date(2023, 8, 15), "paper", False, 12),
+    DeadlineRule(date(2023, 8, 15), "paper", True, 24),
+)
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What the checks need to know besides the item itself."""
+
+    now: datetime  # the server's clock, UTC
+    arrival_window_days: int = 1  # arrival today or up to this many days before
+    document_number_max: int = 10
+    grace_hours: int = 12  # electronic declarations: "immediately", with this grace
+    remote_grace_hours: int = 24
+    remote_area: bool = False
+    room_required: bool = False  # hotels must give the room number
+    deadlines: tuple[DeadlineRule, ...] = DEFAULT_DEADLINES
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(VIETNAM).date()
+
+    def deadline_hours(self, arrived: datetime, channel: str = "electronic") -> int:
+        if channel == "electronic":
+            return self.remote_grace_hours if self.remote_area else self.grace_hours
+        rules = [
+            r
+            for r in self.deadlines
+            if r.channel == channel and r.remote == self.remote_area
+            and r.effective_from <= arrived.astimezone(VIETNAM).date()
+        ]  # fmt: skip
+        return max(rules, key=lambda r: r.effective_from).hours if rules else self.grace_hours
+
+
+@dataclass(frozen=True)
+class Issue:
+    field: str
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return MESSAGES[self.code]
+
+    def render(self) -> str:
+        """The message in the active language, with its values filled in."""
+        params = dict(self.params)
+        if "part" in params:
+            params["part"] = gettext(MRZ_PARTS.get(params["part"], params["part"]))
+        return gettext(self.message, **params)
+
+    def as_json(self) -> dict[str, str]:
+        return {"field": self.field, "code": self.code, "message": self.render()}
+
+
+@dataclass
+class Checked:
+    values: dict[str, Any]
+    errors: list[Issue]
+    warnings: list[Issue]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def parse_partial_date(value: str) -> tuple[int, int | None, int | None] | None:
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (passports may show day or month unknown)."""
+    match = PARTIAL_DATE_RE.match(value.strip())
+    if not match:
+        return None
+    year, month, day = (int(g) if g else None for g in match.groups())
+    assert year is not None
+    try:
+        date(year, month or 1, day or 1)
+    except ValueError:
+        return None
+    return year, month, day
+
+
+def normalise_name(value: str) -> str:
+    """Upper case, single spaces, as printed in the passport."""
+    return re.sub(r"\s+", " ", value).strip().upper()
+
+
+def is_latin_name(value: str) -> bool:
+    """Latin letters (diacritics allowed, as printed), spaces, hyphens, apostrophes, dots."""
+    has_letter = False
+    for ch in value:
+        if ch.isalpha():
+            if "LATIN" not in unicodedata.name(ch, ""):
+                return False
+            has_letter = True
+        elif ch not in NAME_PUNCTUATION:
+            return False
+    return has_letter
+
+
+# ICAO 9303 part 3 transliterations that differ from simply dropping the diacritic.
+_ICAO_TRANSLIT = str.maketrans(
+    {
+        "Ä": "AE",
+        "Ö": "OE",
+        "Ü": "UE",
+        "ß": "SS",
+        "Å": "AA",
+        "Æ": "AE",
+        "Ø": "OE",
+        "Þ": "TH",
+        "Ð": "D",
+        "Đ": "D",
+    }
+)
+
+
+def ascii_name(value: str, icao: bool = False) -> str:
+    """The name as an MRZ would carry it: A–Z and single spaces, diacritics dropped (or,
+    with ``icao``, transliterated the ICAO way: Ü → UE)."""
+    upper = value.upper()
+    if icao:
+        upper = upper.translate(_ICAO_TRANSLIT)
+    stripped = unicodedata.normalize("NFKD", upper).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Z]+", " ", stripped).strip()
+
+
+class _Checker:
+    def __init__(self, item: dict[str, Any], ctx: RuleContext) -> None:
+        self.item = item
+        self.ctx = ctx
+        self.values: dict[str, Any] = {}
+        self.errors: list[Issue] = []
+        self.warnings: list[Issue] = []
+
+    def error(self, name: str, code: str, **params: Any) -> None:
+        self.errors.append(Issue(name, code, params))
+
+    def warn(self, name: str, code: str, **params: Any) -> None:
+        self.warnings.append(Issue(name, code, params))
+
+    def text(self, name: str, *, required: bool, max_length: int) -> str | None:
+        raw = self.item.get(name)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if required:
+                self.error(name, "required")
+            return None
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            raw = str(raw)
+        if not isinstance(raw, str):
+            self.error(name, "invalid_type")
+            return None
+        value = raw.strip()
+        if len(value) > max_length:
+            self.error(name, "too_long", max=max_length)
+            return None
+        return value
+
+    def code(self, name: str, table: dict[str, Any], *, required: bool) -> str | None:
+        value = self.text(name, required=required, max_length=40)
+        if value is None:
+            return None
+        if value not in table:
+            self.error(name, "unknown_code", value=value)
+            return None
+        return value
+
+    def day(self, name: str, *, required: bool) -> date | None:
+        value = self.text(name, required=required, max_length=10)
+        if value is None:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.error(name, "invalid_date")
+            return None
+
+    def moment(self, name: str, *, required: bool) -> datetime | None:
+        value = self.text(name, required=required, max_length=40)
+        if value is None:
+            return None
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            self.error(name, "invalid_datetime")
+            return None
+        if parsed.tzinfo is None:  # a wall-clock time at the establishment
+            parsed = parsed.replace(tzinfo=VIETNAM)
+        return parsed.astimezone(UTC)
+
+
+def check(item: dict[str, Any], ctx: RuleContext) -> Checked:
+    """Clean and check one declaration as sent by a client."""
+    c = _Checker(item, ctx)
+    v = c.values
+    today = ctx.today
+
+    for name in sorted(set(item) - set(FIELDS)):
+        c.error(name, "unknown_field", value=name)
+
+    record_id = c.text("id", required=True, max_length=36)
+    if record_id is not None:
+        try:
+            v["id"] = str(uuid.UUID(record_id))
+        except ValueError:
+            c.error("id", "invalid_uuid")
+    v["declared_at"] = c.moment("declared_at", required=True)
+
+    name = c.text("full_name", required=True, max_length=100)
+    if name is not None:
+        name = normalise_name(name)
+        if not is_latin_name(name):
+            c.error("full_name", "name_characters")
+        v["full_name"] = name
+
+    sex = c.text("sex", required=True, max_length=1)
+    if sex is not None:
+        sex = sex.upper()
+        if sex not in codes.SEXES:
+            c.error("sex", "unknown_code", value=sex)
+        v["sex"] = sex
+
+    birth = c.text("date_of_birth", required=True, max_length=10)
+    if birth is not None:
+        parts = parse_partial_date(birth)
+        if parts is None:
+            c.error("date_of_birth", "invalid_date")
+        else:
+            year, month, day_ = parts
+            earliest = date(year, month or 1, day_ or 1)
+            if earliest > today:
+                c.error("date_of_birth", "birth_in_future")
+            elif year < today.year - 130:
+                c.error("date_of_birth", "birth_too_old", years=130)
+            v["date_of_birth"] = birth.strip()
+
+    nationality = c.text("nationality", required=True, max_length=3)
+    if nationality is not None:
+        normalised = codes.normalise_nationality(nationality)
+        if normalised is None:
+            c.error("nationality", "unknown_code", value=nationality)
+        v["nationality"] = normalised or nationality.upper()
+
+    v["document_type"] = c.code("document_type", codes.DOCUMENT_TYPES, required=True)
+    number = c.text("document_number", required=True, max_length=40)
+    if number is not None:
+        number = re.sub(r"\s+", "", number).upper()
+        if not (DOCUMENT_RE.match(number) and len(number) <= ctx.document_number_max):
+            c.error("document_number", "document_number_format", max=ctx.document_number_max)
+        v["document_number"] = number
+    v["document_expiry"] = c.day("document_expiry", required=True)
+
+    kind = c.code("entry_kind", codes.ENTRY_KINDS, required=True)
+    v["entry_kind"] = kind
+    category = c.text("visa_category", required=kind == "visa", max_length=4)
+    if kind == "e_visa" and category is None:
+        category = "EV"
+    if category is not None:
+        normalised_category = codes.normalise_visa_category(category)
+        if normalised_category is None:
+            c.error("visa_category", "unknown_code", value=category)
+        category = normalised_category or category
+    v["visa_category"] = category if kind in ("visa", "e_visa") else None
+    entry_number = c.text(
+        "entry_document_number", required=kind not in (None, "visa_exempt"), max_length=20
+    )
+    if entry_number is not None:
+        entry_number = re.sub(r"\s+", "", entry_number).upper()
+        if not ENTRY_NUMBER_RE.match(entry_number):
+            c.error("entry_document_number", "entry_number_format")
+    v["entry_document_number"] = entry_number
+    v["entry_document_issued_on"] = c.day("entry_document_issued_on", required=False)
+    v["stay_permitted_until"] = c.day(
+        "stay_permitted_until",
+        required=kind in ("visa", "e_visa", "temporary_residence_card"),
+    )
+    v["entry_date"] = c.day("entry_date", required=True)
+    v["entry_port"] = c.code("entry_port", codes.ports(), required=True)
+    v["purpose"] = c.code("purpose", codes.PURPOSES, required=True)
+
+    arrived = c.moment("arrived_at", required=True)
+    v["arrived_at"] = arrived
+    v["expected_departure"] = c.day("expected_departure", required=True)
+    v["room"] = c.text("room", required=ctx.room_required, max_length=20)
+    phone = c.text("phone", required=False, max_length=20)
+    if phone is not None and not PHONE_RE.match(phone):
+        c.error("phone", "invalid_phone")
+    v["phone"] = phone
+    email = c.text("email", required=False, max_length=254)
+    if email is not None and not EMAIL_RE.match(email):
+        c.error("email", "invalid_email")
+    v["email"] = email
+    v["party_id"] = c.text("party_id", required=False, max_length=64)
+    leader = item.get("party_leader", False)
+    if not isinstance(leader, bool):
+        c.error("party_leader", "invalid_type")
+        leader = False
+    v["party_leader"] = leader
+    guardian = c.text("guardian_id", required=False, max_length=36)
+    if guardian is not None:
+        try:
+            guardian = str(uuid.UUID(guardian))
+        except ValueError:
+            c.error("guardian_id", "invalid_uuid")
+    v["guardian_id"] = guardian
+    v["relationship"] = c.code("relationship", codes.RELATIONSHIPS, required=False)
+
+    _check_dates(c, arrived)
+    _check_mrz(c)
+    return Checked(values=v, errors=c.errors, warnings=c.warnings)
+
+
+def _check_dates(c: _Checker, arrived: datetime | None) -> None:
+    v, ctx, today = c.values, c.ctx, c.ctx.today
+    entry, expiry = v.get("entry_date"), v.get("document_expiry")
+    departure, permit = v.get("expected_departure"), v.get("stay_permitted_until")
+    if entry is not None and entry > today:
+        c.error("entry_date", "entry_in_future")
+    if arrived is None:
+        return
+    arrival_day = arrived.astimezone(VIETNAM).date()
+    if arrived > ctx.now + timedelta(days=1):
+        c.error("arrived_at", "arrival_in_future")
+    elif arrival_day < today - timedelta(days=ctx.arrival_window_days):
+        c.error("arrived_at", "arrival_too_old", days=ctx.arrival_window_days)
+    if entry is not None and entry > arrival_day:
+        c.error("entry_date", "entry_after_arrival")
+    if departure is not None and departure < arrival_day:
+        c.error("expected_departure", "departure_before_arrival")
+    if expiry is not None and expiry < arrival_day:
+        c.error("document_expiry", "document_expired")
+    elif expiry is not None and departure is not None and expiry < departure:
+        c.warn("document_expiry", "document_expires_during_stay")
+    if permit is not None:
+        if permit < today:
+            c.warn("stay_permitted_until", "permit_expired", until=permit.isoformat())
+        elif departure is not None and permit < departure:
+            c.warn("stay_permitted_until", "stay_beyond_permit", until=permit.isoformat())
+    deadline = ctx.deadline_hours(arrived)
+    delay = ctx.now - arrived
+    if delay > timedelta(hours=deadline):
+        c.warn("arrived_at", "late", hours=int(delay.total_seconds() // 3600), deadline=deadline)
+
+
+def _check_mrz(c: _Checker) -> None:
+    raw = c.text("mrz", required=False, max_length=200)
+    if raw is None:
+        c.values["mrz"] = None
+        return
+    try:
+        mrz = parse_mrz(raw, c.ctx.today)
+    except MrzFormatError:
+        c.error("mrz", "mrz_format")
+        c.values["mrz"] = None
+        return
+    c.values["mrz"] = raw.strip().upper()
+    for part in mrz.failed_checks:
+        c.error("mrz", "mrz_check_failed", part=part)
+    if mrz.failed_checks:
+        return
+    v = c.values
+    typed_name = v.get("full_name") or ""
+    read_name = mrz.full_name.replace(" ", "")
+    # Names in an MRZ drop apostrophes, may transliterate (Ü → UE or U) and are cut at the
+    # line's end: the typed name must begin with what the MRZ holds, either way.
+    if (
+        typed_name
+        and read_name
+        and not any(
+            ascii_name(typed_name, icao).replace(" ", "").startswith(read_name)
+            for icao in (False, True)
+        )
+    ):
+        c.error("full_name", "mrz_mismatch", value=mrz.full_name)
+    pairs = {
+        "document_number": (v.get("document_number"), mrz.document_number),
+        "nationality": (v.get("nationality"), mrz.nationality or mrz.nationality_raw),
+        "date_of_birth": (v.get("date_of_birth"), mrz.date_of_birth),
+        "sex": (v.get("sex"), mrz.sex),
+        "document_expiry": (
+            v["document_expiry"].isoformat() if v.get("document_expiry") else None,
+            mrz.document_expiry,
+        ),
+    }
+    for name, (typed, read) in pairs.items():
+        if typed is None or read is None:
+            continue
+        if typed != read:
+            c.error(name, "mrz_mismatch", value=read)
+
+
+def content_key(item: dict[str, Any]) -> dict[str, Any]:
+    """What is compared when the same id arrives again: the item minus transient fields."""
+    return {k: item[k] for k in sorted(item) if k not in TRANSIENT}
