@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -149,7 +150,7 @@ class RuleContext:
 class Issue:
     field: str
     code: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def message(self) -> str:
@@ -306,8 +307,8 @@ def check(item: dict[str, Any], ctx: RuleContext) -> Checked:
     v = c.values
     today = ctx.today
 
-    for name in sorted(set(item) - set(FIELDS)):
-        c.error(name, "unknown_field", value=name)
+    for unknown in sorted(set(item) - set(FIELDS)):
+        c.error(unknown, "unknown_field", value=unknown)
 
     record_id = c.text("id", required=True, max_length=36)
     if record_id is not None:
@@ -317,12 +318,12 @@ def check(item: dict[str, Any], ctx: RuleContext) -> Checked:
             c.error("id", "invalid_uuid")
     v["declared_at"] = c.moment("declared_at", required=True)
 
-    name = c.text("full_name", required=True, max_length=100)
-    if name is not None:
-        name = normalise_name(name)
-        if not is_latin_name(name):
+    full_name = c.text("full_name", required=True, max_length=100)
+    if full_name is not None:
+        full_name = normalise_name(full_name)
+        if not is_latin_name(full_name):
             c.error("full_name", "name_characters")
-        v["full_name"] = name
+        v["full_name"] = full_name
 
     sex = c.text("sex", required=True, max_length=1)
     if sex is not None:
