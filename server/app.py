@@ -16,6 +16,8 @@ from . import db, i18n
 from . import settings as settings_module
 from .admin import pages as admin_pages
 from .api import auth as api_auth
+from .api import codes as api_codes
+from .api import declarations as api_declarations
 from .api import establishments as api_establishments
 from .auth import RequestContext
 from .errors import EXCEPTION_HANDLERS
@@ -37,6 +39,20 @@ api_routes = [
         name="revoke_token",
     ),
     Route("/me", api_auth.me, methods=["GET"], name="me"),
+    Route("/codes", api_codes.code_lists, methods=["GET"], name="codes"),
+    Route(
+        "/declarations/batch",
+        api_declarations.batch,
+        methods=["POST"],
+        name="declarations_batch",
+    ),
+    Route("/declarations", api_declarations.feed, methods=["GET"], name="declarations"),
+    Route(
+        "/declarations/{declaration_id}",
+        api_declarations.detail,
+        methods=["GET"],
+        name="declaration",
+    ),
     Route(
         "/establishments",
         api_establishments.list_establishments,

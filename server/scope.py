@@ -13,7 +13,7 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from .errors import NotFound
-from .models import Establishment, PoliceUnit, Role, UnitKind, User
+from .models import Declaration, Establishment, PoliceUnit, Role, UnitKind, User
 
 
 def _q(field: str, value: object) -> Q:
@@ -21,7 +21,7 @@ def _q(field: str, value: object) -> Q:
 
 
 # Matches nothing: the safe answer for a user whose scope cannot be worked out.
-_NOTHING = Q(id=-1)
+_NOTHING = Q(id__isnull=True)  # primary keys are never null
 
 
 def establishment_filter(user: User, via: str = "") -> Q:
@@ -43,6 +43,18 @@ def establishment_filter(user: User, via: str = "") -> Q:
     return _q(f"{via}police_unit_id", unit.id)
 
 
+def declaration_filter(user: User) -> Q:
+    """Declarations ``user`` may see; they carry their establishment's police unit and
+    province, so no join is needed."""
+    if user.role.is_hotel:
+        if user.establishment_id is None:
+            return _NOTHING
+        return _q("establishment_id", user.establishment_id)
+    if user.role == Role.ADMIN:
+        return _NOTHING  # administrators manage accounts, not guests' personal data
+    return establishment_filter(user)
+
+
 def police_unit_filter(user: User, via: str = "") -> Q:
     """The police units at or below ``user``'s own (none for hotel accounts); with
     ``via="police_unit__"``, rows that belong to such a unit."""
@@ -58,6 +70,10 @@ def police_unit_filter(user: User, via: str = "") -> Q:
     if unit.kind in (UnitKind.PROVINCE, UnitKind.IMMIGRATION):
         return _q(f"{via}province_id", unit.province_id)
     return _q(f"{via}id", unit.id)
+
+
+def declarations(user: User) -> QuerySet[Declaration]:
+    return Declaration.filter(declaration_filter(user))
 
 
 def establishments(user: User) -> QuerySet[Establishment]:

@@ -40,6 +40,11 @@ class Settings:
     token_max_age: int
     cookie_secure: bool
     log_level: str
+    arrival_window_days: int
+    document_number_max: int
+    grace_hours: int
+    remote_grace_hours: int
+    batch_max: int
     locales_dir: Path = field(default=ROOT / "locales")
 
     @property
@@ -93,4 +98,9 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         token_max_age=config("TOKEN_MAX_AGE", cast=int, default=90 * 24 * 3600),
         cookie_secure=config("COOKIE_SECURE", cast=bool, default=not (demo or testing)),
         log_level=config("LOG_LEVEL", default="info"),
+        arrival_window_days=config("ARRIVAL_WINDOW_DAYS", cast=int, default=1),
+        document_number_max=config("DOCUMENT_NUMBER_MAX", cast=int, default=10),
+        grace_hours=config("DECLARATION_GRACE_HOURS", cast=int, default=12),
+        remote_grace_hours=config("REMOTE_GRACE_HOURS", cast=int, default=24),
+        batch_max=config("BATCH_MAX", cast=int, default=200),
     )

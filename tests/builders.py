@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
+import string
+import uuid
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
@@ -12,6 +16,7 @@ from tortoise import Tortoise
 
 from server import db, demo, jurisdictions
 from server import settings as settings_module
+from server.declarations.rules import VIETNAM
 
 DEMO_PASSWORD = "demo-password"
 HOTEL_ACCOUNTS = ("owner.hk", "staff.hk", "owner.cn")
@@ -66,3 +71,50 @@ async def api_token(client: httpx.AsyncClient, username: str, password: str = DE
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def document_number() -> str:
+    return "T" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(8))
+
+
+def declaration(**overrides: Any) -> dict[str, Any]:
+    """A valid declaration for a guest who arrived half an hour ago, with fresh ids."""
+    now = datetime.now(VIETNAM)
+    arrived = now - timedelta(minutes=30)
+    item: dict[str, Any] = {
+        "id": new_id(),
+        "declared_at": now.isoformat(),
+        "full_name": "ERIKSSON ANNA MARIA",
+        "sex": "F",
+        "date_of_birth": "1974-08-12",
+        "nationality": "SWE",
+        "document_type": "passport",
+        "document_number": document_number(),
+        "document_expiry": (now.date() + timedelta(days=2000)).isoformat(),
+        "entry_kind": "visa",
+        "visa_category": "DL",
+        "entry_document_number": "V1234567",
+        "stay_permitted_until": (now.date() + timedelta(days=30)).isoformat(),
+        "entry_date": (arrived.date() - timedelta(days=1)).isoformat(),
+        "entry_port": "HAN",
+        "purpose": "tourism",
+        "arrived_at": arrived.isoformat(),
+        "expected_departure": (now.date() + timedelta(days=3)).isoformat(),
+        "room": "301",
+    }
+    item.update(overrides)
+    return item
+
+
+async def send_batch(
+    client: httpx.AsyncClient, token: str, items: list[dict[str, Any]], **headers: str
+) -> httpx.Response:
+    return await client.post(
+        "/api/v1/declarations/batch",
+        json={"declarations": items},
+        headers={**bearer(token), **headers},
+    )

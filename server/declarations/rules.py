@@ -10,10 +10,10 @@ here) live in ``service.py`` and report in the same shape.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 import uuid
-import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -57,6 +57,11 @@ MESSAGES = {
     "already_checked_in": N_(
         "This document is still checked in here (receipt %(receipt)s). Check the guest out "
         "before declaring a new stay."
+    ),
+    "duplicate_in_batch": N_("The same document appears twice in this batch."),
+    "id_conflict": N_(
+        "This record id was already used for a different declaration. Correct the existing "
+        "one, or send this one with a new id."
     ),
     # Warnings: accepted, and flagged for the police.
     "late": N_("Declared %(hours)s hours after arrival: the deadline was %(deadline)s hours."),

@@ -1,18 +1,32 @@
 """The ORM models, one Tortoise app called ``models``."""
 
 from .accounts import ApiToken, AuditEvent, Role, User, WebSession
+from .declarations import (
+    ChangeCounter,
+    Declaration,
+    DeclarationEvent,
+    DeclarationRevision,
+    ReviewState,
+    StayStatus,
+)
 from .establishments import Establishment, EstablishmentKind, EstablishmentStatus
 from .geo import PoliceUnit, Province, UnitKind, Ward
 
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "ChangeCounter",
+    "Declaration",
+    "DeclarationEvent",
+    "DeclarationRevision",
     "Establishment",
     "EstablishmentKind",
     "EstablishmentStatus",
     "PoliceUnit",
     "Province",
+    "ReviewState",
     "Role",
+    "StayStatus",
     "UnitKind",
     "User",
     "Ward",

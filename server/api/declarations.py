@@ -1,0 +1,142 @@
+"""``/api/v1/declarations``: the batch sync endpoint, the change feed, one record."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .. import auth, scope
+from ..declarations import service
+from ..declarations.rules import Issue
+from ..errors import BadRequest, NotFound, PermissionDenied, ValidationFailed
+from ..i18n import N_
+from ..models import Declaration, EstablishmentStatus, Role
+from .common import iso, read_json
+
+HOTEL_ROLES = (Role.OWNER, Role.STAFF)
+FEED_LIMIT = 500
+
+
+def declaration_json(d: Declaration) -> dict[str, Any]:
+    def day(value: Any) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "id": str(d.id),
+        "receipt_number": d.receipt_number,
+        "state": d.state,
+        "review_state": d.review_state.value,
+        "stay_status": d.stay_status.value,
+        "review_reason": d.review_reason,
+        "establishment_id": d.establishment_id,
+        "full_name": d.full_name,
+        "sex": d.sex,
+        "date_of_birth": d.date_of_birth,
+        "nationality": d.nationality,
+        "document_type": d.document_type,
+        "document_number": d.document_number,
+        "document_expiry": day(d.document_expiry),
+        "entry_kind": d.entry_kind,
+        "visa_category": d.visa_category,
+        "entry_document_number": d.entry_document_number,
+        "entry_document_issued_on": day(d.entry_document_issued_on),
+        "stay_permitted_until": day(d.stay_permitted_until),
+        "entry_date": day(d.entry_date),
+        "entry_port": d.entry_port,
+        "purpose": d.purpose,
+        "arrived_at": iso(d.arrived_at),
+        "expected_departure": day(d.expected_departure),
+        "room": d.room,
+        "phone": d.phone,
+        "email": d.email,
+        "party_id": d.party_id,
+        "party_leader": d.party_leader,
+        "guardian_id": str(d.guardian_id) if d.guardian_id else None,
+        "relationship": d.relationship,
+        "declared_at": iso(d.declared_at),
+        "received_at": iso(d.received_at),
+        "clock_skew_seconds": d.clock_skew_seconds,
+        "departed_at": iso(d.departed_at),
+        "cancel_reason": d.cancel_reason,
+        "revision": d.revision,
+        "warnings": [
+            Issue(w["field"], w["code"], w.get("params", {})).as_json() for w in d.warnings
+        ],
+        "change_seq": d.change_seq,
+    }
+
+
+async def batch(request: Request) -> Response:
+    """Store a batch of declarations; one result per item, in order (partial acceptance)."""
+    user = auth.require(request, HOTEL_ROLES)
+    body = await read_json(request)
+    settings = request.app.state.settings
+    if not isinstance(body, dict) or not isinstance(body.get("declarations"), list):
+        raise ValidationFailed(
+            N_('Send {"declarations": [...]} with 1 to %(max)s items.'),
+            code="batch_shape",
+            max=settings.batch_max,
+        )
+    items = body["declarations"]
+    if not 1 <= len(items) <= settings.batch_max:
+        raise ValidationFailed(
+            N_('Send {"declarations": [...]} with 1 to %(max)s items.'),
+            code="batch_size",
+            max=settings.batch_max,
+        )
+    assert user.establishment_id is not None
+    establishment = await scope.establishment(user, user.establishment_id)
+    if establishment.status != EstablishmentStatus.ACTIVE:
+        raise PermissionDenied(
+            N_("This establishment is not active and cannot declare guests."),
+            code="establishment_not_active",
+        )
+    results = await service.ingest(
+        items,
+        user=user,
+        establishment=establishment,
+        settings=settings,
+        ip=auth.client_ip(request),
+    )
+    return JSONResponse(
+        {"results": results, "server_time": datetime.now(UTC).isoformat()},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def feed(request: Request) -> Response:
+    """Declarations changed since ``cursor``, oldest change first (police decisions too)."""
+    user = auth.require(request)
+    raw_cursor = request.query_params.get("cursor", "0") or "0"
+    raw_limit = request.query_params.get("limit", "100") or "100"
+    if not raw_cursor.isdigit() or not raw_limit.isdigit():
+        raise BadRequest(N_("cursor and limit must be whole numbers."), code="bad_cursor")
+    cursor, limit = int(raw_cursor), max(1, min(int(raw_limit), FEED_LIMIT))
+    rows = await (
+        scope.declarations(user).filter(change_seq__gt=cursor).order_by("change_seq").limit(limit)
+    )
+    next_cursor = rows[-1].change_seq if rows else cursor
+    return JSONResponse(
+        {
+            "declarations": [declaration_json(d) for d in rows],
+            "next_cursor": str(next_cursor),
+            "has_more": len(rows) == limit,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def detail(request: Request) -> Response:
+    user = auth.require(request)
+    try:
+        record_id = uuid.UUID(request.path_params["declaration_id"])
+    except ValueError:
+        raise NotFound() from None
+    found = await scope.declarations(user).get_or_none(id=record_id)
+    if found is None:
+        raise NotFound()
+    return JSONResponse({"declaration": declaration_json(found)})
