@@ -54,6 +54,24 @@ api_routes = [
         name="declaration",
     ),
     Route(
+        "/declarations/{declaration_id}",
+        api_declarations.correct,
+        methods=["PUT"],
+        name="declaration_correct",
+    ),
+    Route(
+        "/declarations/{declaration_id}/checkout",
+        api_declarations.checkout,
+        methods=["POST"],
+        name="declaration_checkout",
+    ),
+    Route(
+        "/declarations/{declaration_id}/cancel",
+        api_declarations.cancel,
+        methods=["POST"],
+        name="declaration_cancel",
+    ),
+    Route(
         "/establishments",
         api_establishments.list_establishments,
         methods=["GET"],

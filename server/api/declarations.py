@@ -11,8 +11,8 @@ from starlette.responses import JSONResponse, Response
 
 from .. import auth, scope
 from ..declarations import service
-from ..declarations.rules import Issue
-from ..errors import BadRequest, NotFound, PermissionDenied, ValidationFailed
+from ..declarations.rules import VIETNAM, Issue
+from ..errors import BadRequest, Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..i18n import N_
 from ..models import Declaration, EstablishmentStatus, Role
 from .common import iso, read_json
@@ -140,3 +140,114 @@ async def detail(request: Request) -> Response:
     if found is None:
         raise NotFound()
     return JSONResponse({"declaration": declaration_json(found)})
+
+
+_NOT_EDITABLE = {
+    "not_in_house": N_("This guest has already been checked out or cancelled."),
+    "already_confirmed": N_(
+        "The police have confirmed this declaration: it can no longer be corrected."
+    ),
+}
+
+
+async def _own(request: Request) -> tuple[Any, Any, str]:
+    """The hotel user, their active establishment, and the record id from the path."""
+    user = auth.require(request, HOTEL_ROLES)
+    assert user.establishment_id is not None
+    establishment = await scope.establishment(user, user.establishment_id)
+    try:
+        record_id = str(uuid.UUID(request.path_params["declaration_id"]))
+    except ValueError:
+        raise NotFound() from None
+    return user, establishment, record_id
+
+
+async def _apply(change: Any) -> Declaration:
+    """Run a service change, turning its outcomes into HTTP errors."""
+    try:
+        result: Declaration = await change
+    except LookupError:
+        raise NotFound() from None
+    except service.NotEditable as refused:
+        raise Conflict(_NOT_EDITABLE[refused.code], code=refused.code) from None
+    except service.Invalid as invalid:
+        raise ValidationFailed(fields=[e.as_json() for e in invalid.errors]) from None
+    return result
+
+
+async def correct(request: Request) -> Response:
+    """A corrected version of a declaration: a new revision, back into the police queue."""
+    user, establishment, record_id = await _own(request)
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise ValidationFailed(fields=[Issue("", "invalid_type").as_json()])
+    if body.get("id") not in (None, record_id):
+        raise ValidationFailed(fields=[Issue("id", "id_conflict").as_json()])
+    outcome = await _apply(_correct(request, body, user, establishment, record_id))
+    return JSONResponse({"declaration": declaration_json(outcome)})
+
+
+async def _correct(
+    request: Request, body: dict[str, Any], user: Any, establishment: Any, record_id: str
+) -> Declaration:
+    declaration, _warnings = await service.correct(
+        record_id,
+        body,
+        user=user,
+        establishment=establishment,
+        settings=request.app.state.settings,
+        scope_filter=scope.declaration_filter(user),
+        ip=auth.client_ip(request),
+    )
+    return declaration
+
+
+async def checkout(request: Request) -> Response:
+    user, _establishment, record_id = await _own(request)
+    body = await read_json(request, 16 * 1024)
+    raw = body.get("departed_at") if isinstance(body, dict) else None
+    departed = _moment(raw) if raw is not None else datetime.now(UTC)
+    if departed is None:
+        raise ValidationFailed(fields=[Issue("departed_at", "invalid_datetime").as_json()])
+    outcome = await _apply(
+        service.check_out(
+            record_id,
+            departed,
+            user=user,
+            scope_filter=scope.declaration_filter(user),
+            ip=auth.client_ip(request),
+        )
+    )
+    return JSONResponse({"declaration": declaration_json(outcome)})
+
+
+async def cancel(request: Request) -> Response:
+    user, _establishment, record_id = await _own(request)
+    body = await read_json(request, 16 * 1024)
+    reason = body.get("reason") if isinstance(body, dict) else None
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationFailed(fields=[Issue("reason", "required").as_json()])
+    if len(reason) > 500:
+        raise ValidationFailed(fields=[Issue("reason", "too_long", {"max": 500}).as_json()])
+    outcome = await _apply(
+        service.cancel(
+            record_id,
+            reason.strip(),
+            user=user,
+            scope_filter=scope.declaration_filter(user),
+            ip=auth.client_ip(request),
+        )
+    )
+    return JSONResponse({"declaration": declaration_json(outcome)})
+
+
+def _moment(raw: object) -> datetime | None:
+    if not isinstance(raw, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=VIETNAM)
+    return parsed.astimezone(UTC)

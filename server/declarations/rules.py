@@ -49,6 +49,7 @@ MESSAGES = {
         "previous %(days)s day(s). Declare it on paper to the ward police."
     ),
     "departure_before_arrival": N_("The expected departure is before the arrival."),
+    "departure_in_future": N_("The departure is more than a day in the future."),
     "invalid_email": N_("Not a valid e-mail address."),
     "invalid_phone": N_("Not a valid phone number."),
     "mrz_format": N_("This is not a machine-readable zone of 2 × 44, 2 × 36 or 3 × 30 characters."),

@@ -30,6 +30,7 @@ from ..models import (
     DeclarationRevision,
     Establishment,
     EstablishmentKind,
+    ReviewState,
     StayStatus,
     User,
 )
@@ -204,7 +205,9 @@ async def ingest(
     return [r for r in results if r is not None]
 
 
-async def _database_checks(items: list[Pending], establishment: Establishment) -> None:
+async def _database_checks(
+    items: list[Pending], establishment: Establishment, exclude: Any = None
+) -> None:
     """Still checked in here → refused; checked in elsewhere on overlapping nights → flagged."""
     if not items:
         return
@@ -224,7 +227,7 @@ async def _database_checks(items: list[Pending], establishment: Establishment) -
         for other in in_house:
             if (other.document_number, other.nationality) != key:
                 continue
-            if str(other.id) == item.id:
+            if str(other.id) == item.id or (exclude is not None and other.id == exclude):
                 # This very record, stored by a concurrent request since we looked: the
                 # insert below will collide and resolve to duplicate or conflict.
                 continue
@@ -379,3 +382,151 @@ async def _store_one(
                 return _replay(prior, item, establishment)
             # Otherwise a receipt number clashed: draw another.
     raise RuntimeError("could not store a declaration after three attempts")
+
+
+class NotEditable(Exception):
+    """The declaration's state does not allow this change; ``code`` says why."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class Invalid(Exception):
+    def __init__(self, errors: list[Issue]) -> None:
+        super().__init__("invalid")
+        self.errors = errors
+
+
+async def _locked(conn: BaseDBAsyncClient, record_id: str, scope_filter: Any) -> Declaration | None:
+    query = Declaration.filter(scope_filter).filter(id=record_id).using_db(conn)
+    if conn.capabilities.dialect != "sqlite":  # SQLite has one writer at a time anyway
+        query = query.select_for_update()
+    return await query.first()
+
+
+async def _event(
+    conn: BaseDBAsyncClient, d: Declaration, user: User, action: str, before: str, ip: str,
+    **detail: Any,
+) -> None:  # fmt: skip
+    await DeclarationEvent.create(
+        declaration_id=d.id, at=datetime.now(UTC), user_id=user.id, action=action,
+        from_state=before, to_state=d.state, ip=ip, detail=detail, using_db=conn,
+    )  # fmt: skip
+
+
+async def correct(
+    record_id: str,
+    raw: dict[str, Any],
+    *,
+    user: User,
+    establishment: Establishment,
+    settings: Settings,
+    scope_filter: Any,
+    ip: str = "",
+) -> tuple[Declaration, list[Issue]]:
+    """A new revision of a declaration not yet confirmed (or returned for correction).
+
+    The checks run as of the original receipt, so a record received yesterday can still
+    be corrected today; a resend of the current content changes nothing."""
+    async with in_transaction() as conn:
+        d = await _locked(conn, record_id, scope_filter)
+        if d is None:
+            raise LookupError(record_id)
+        if d.stay_status != StayStatus.IN_HOUSE:
+            raise NotEditable("not_in_house")
+        if d.review_state == ReviewState.CONFIRMED:
+            raise NotEditable("already_confirmed")
+        item = {**raw, "id": record_id}
+        item.setdefault("declared_at", d.declared_at.isoformat())
+        digest = content_hash(item)
+        if digest == d.content_hash:
+            return d, _issues(d.warnings)
+        ctx = context_for(establishment, settings, d.received_at)
+        checked = rules.check(item, ctx)
+        pending = Pending(0, item, checked, digest)
+        if not checked.errors:
+            await _database_checks([pending], establishment, exclude=d.id)
+        if checked.errors:
+            raise Invalid(checked.errors)
+        before = d.state
+        fresh = _declaration(
+            pending, user=user, establishment=establishment, now=d.received_at, seq=0
+        )
+        for name in _CONTENT_FIELDS:
+            setattr(d, name, getattr(fresh, name))
+        d.content_hash = digest
+        d.warnings = fresh.warnings
+        d.revision += 1
+        d.version += 1
+        if d.review_state == ReviewState.RETURNED:
+            d.review_state = ReviewState.NEW  # back into the police queue
+        d.change_seq = await take_change_numbers(conn, 1)
+        await d.save(using_db=conn)
+        await DeclarationRevision.create(
+            declaration_id=d.id, number=d.revision, data=rules.content_key(item),
+            content_hash=digest, created_at=datetime.now(UTC), user_id=user.id, ip=ip,
+            using_db=conn,
+        )  # fmt: skip
+        await _event(conn, d, user, "corrected", before, ip, revision=d.revision)
+        return d, checked.warnings
+
+
+async def check_out(
+    record_id: str, departed_at: datetime, *, user: User, scope_filter: Any, ip: str = ""
+) -> Declaration:
+    async with in_transaction() as conn:
+        d = await _locked(conn, record_id, scope_filter)
+        if d is None:
+            raise LookupError(record_id)
+        if d.stay_status == StayStatus.CHECKED_OUT and d.departed_at == departed_at:
+            return d  # a resent checkout
+        if d.stay_status != StayStatus.IN_HOUSE:
+            raise NotEditable("not_in_house")
+        if departed_at < d.arrived_at:
+            raise Invalid([Issue("departed_at", "departure_before_arrival")])
+        if departed_at > datetime.now(UTC) + timedelta(days=1):
+            raise Invalid([Issue("departed_at", "departure_in_future")])
+        before = d.state
+        d.stay_status = StayStatus.CHECKED_OUT
+        d.departed_at = departed_at
+        d.version += 1
+        d.change_seq = await take_change_numbers(conn, 1)
+        await d.save(using_db=conn)
+        await _event(conn, d, user, "checked_out", before, ip, departed_at=departed_at.isoformat())
+        return d
+
+
+async def cancel(
+    record_id: str, reason: str, *, user: User, scope_filter: Any, ip: str = ""
+) -> Declaration:
+    async with in_transaction() as conn:
+        d = await _locked(conn, record_id, scope_filter)
+        if d is None:
+            raise LookupError(record_id)
+        if d.stay_status == StayStatus.CANCELLED:
+            return d  # a resent cancellation
+        if d.stay_status != StayStatus.IN_HOUSE:
+            raise NotEditable("not_in_house")
+        before = d.state
+        d.stay_status = StayStatus.CANCELLED
+        d.cancel_reason = reason
+        d.version += 1
+        d.change_seq = await take_change_numbers(conn, 1)
+        await d.save(using_db=conn)
+        await _event(conn, d, user, "cancelled", before, ip, reason=reason)
+        return d
+
+
+def _issues(stored: list[dict[str, Any]]) -> list[Issue]:
+    return [Issue(w["field"], w["code"], w.get("params", {})) for w in stored]
+
+
+# The columns a correction may change (everything the guest's record holds).
+_CONTENT_FIELDS = (
+    "full_name", "name_search", "sex", "date_of_birth", "nationality", "document_type",
+    "document_number", "document_expiry", "entry_kind", "visa_category",
+    "entry_document_number", "entry_document_issued_on", "stay_permitted_until",
+    "entry_date", "entry_port", "purpose", "arrived_at", "expected_departure", "room",
+    "phone", "email", "party_id", "party_leader", "guardian_id", "relationship", "mrz",
+)  # fmt: skip
