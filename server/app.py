@@ -98,7 +98,21 @@ routes = [
     Route("/login", web_auth.login, methods=["POST"], name="login_submit"),
     Route("/logout", web_auth.logout, methods=["POST"], name="logout"),
     Route("/language", web_auth.set_language, methods=["POST"], name="language"),
-    Mount("/hotel", routes=[Route("/", hotel_pages.home, name="home")], name="hotel"),
+    Mount(
+        "/hotel",
+        routes=[
+            Route("/", hotel_pages.home, name="home"),
+            Route("/tokens", hotel_pages.tokens, methods=["GET"], name="tokens"),
+            Route("/tokens", hotel_pages.create_token, methods=["POST"], name="create_token"),
+            Route(
+                "/tokens/{token_id:int}/revoke",
+                hotel_pages.revoke_token,
+                methods=["POST"],
+                name="revoke_token",
+            ),
+        ],
+        name="hotel",
+    ),
     Mount(
         "/police",
         routes=[

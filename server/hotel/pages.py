@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from .. import auth, scope
-from ..models import Role
+from ..errors import NotFound
+from ..i18n import gettext
+from ..models import ApiToken, Role, User
 from ..templating import render_page
 
 HOTEL_ROLES = (Role.OWNER, Role.STAFF)
@@ -19,3 +21,48 @@ async def home(request: Request) -> Response:
     await est.fetch_related("ward", "province", "police_unit")
     accounts = await scope.users(user).order_by("username")
     return render_page(request, "hotel/home.html", {"establishment": est, "accounts": accounts})
+
+
+async def tokens(request: Request) -> Response:
+    """The owner's API tokens for hotel software (PMS): list, create, revoke."""
+    user = auth.require(request, [Role.OWNER])
+    return await _tokens_page(request, user)
+
+
+async def _tokens_page(
+    request: Request, user: User, new_secret: str | None = None, error: str | None = None
+) -> Response:
+    rows = await ApiToken.filter(user_id=user.id).order_by("-id")
+    return render_page(
+        request,
+        "hotel/tokens.html",
+        {"tokens": rows, "new_secret": new_secret, "error": error, "now": auth.now()},
+        status_code=422 if error else 200,
+    )
+
+
+async def create_token(request: Request) -> Response:
+    user = auth.require(request, [Role.OWNER])
+    form = await auth.read_form(request)
+    name = form.get("name", "").strip()
+    if not name or len(name) > 100:
+        return await _tokens_page(
+            request, user, error=gettext("Give the token a name of at most 100 characters.")
+        )
+    settings = request.app.state.settings
+    secret, token = await auth.issue_token(user, name, settings.token_max_age)
+    await auth.audit(request, "token_created", user, target=token.id, via="web")
+    return await _tokens_page(request, user, new_secret=secret)
+
+
+async def revoke_token(request: Request) -> Response:
+    user = auth.require(request, [Role.OWNER])
+    await auth.read_form(request)
+    token = await ApiToken.get_or_none(id=request.path_params["token_id"], user_id=user.id)
+    if token is None:
+        raise NotFound()
+    if token.revoked_at is None:
+        token.revoked_at = auth.now()
+        await token.save(update_fields=["revoked_at"])
+        await auth.audit(request, "token_revoked", user, target=token.id, via="web")
+    return RedirectResponse(request.app.url_path_for("hotel:tokens"), status_code=303)
