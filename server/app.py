@@ -19,6 +19,7 @@ from .api import auth as api_auth
 from .api import codes as api_codes
 from .api import declarations as api_declarations
 from .api import establishments as api_establishments
+from .api import openapi as api_openapi
 from .auth import RequestContext
 from .errors import EXCEPTION_HANDLERS
 from .health import healthz
@@ -40,6 +41,7 @@ api_routes = [
     ),
     Route("/me", api_auth.me, methods=["GET"], name="me"),
     Route("/codes", api_codes.code_lists, methods=["GET"], name="codes"),
+    Route("/openapi.json", api_openapi.openapi, methods=["GET"], name="openapi"),
     Route(
         "/declarations/batch",
         api_declarations.batch,

@@ -1,0 +1,475 @@
+"""``GET /api/v1/openapi.json``: an OpenAPI 3.1 description of the API, with examples.
+
+Written by hand from the same code lists and field list the checks use, and tested
+against the routing table, so a route cannot be added without being described.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .. import codes
+from ..declarations import rules
+
+UUID = {"type": "string", "format": "uuid"}
+DATE = {"type": "string", "format": "date"}
+DATETIME = {"type": "string", "format": "date-time"}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"oneOf": [schema, {"type": "null"}]}
+
+
+EXAMPLE_DECLARATION = {
+    "id": "0b6f1c2e-8a1e-4f4e-9a57-3f2d1c0e9b11",
+    "declared_at": "2026-11-22T23:05:00+07:00",
+    "full_name": "ERIKSSON ANNA MARIA",
+    "sex": "F",
+    "date_of_birth": "1974-08-12",
+    "nationality": "SWE",
+    "document_type": "passport",
+    "document_number": "L898902C3",
+    "document_expiry": "2030-04-15",
+    "entry_kind": "e_visa",
+    "visa_category": "EV",
+    "entry_document_number": "EV12345678",
+    "stay_permitted_until": "2026-12-20",
+    "entry_date": "2026-11-22",
+    "entry_port": "HAN",
+    "purpose": "tourism",
+    "arrived_at": "2026-11-22T22:40:00+07:00",
+    "expected_departure": "2026-11-25",
+    "room": "301",
+    "party_id": "family-eriksson",
+    "party_leader": True,
+}
+
+
+def _declaration_input() -> dict[str, Any]:
+    def enum(table: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "string", "enum": sorted(table)}
+
+    props: dict[str, Any] = {
+        "id": {**UUID, "description": "Client-generated; the same id is never stored twice."},
+        "declared_at": {**DATETIME, "description": "The device's clock when first saved."},
+        "full_name": {
+            "type": "string",
+            "maxLength": 100,
+            "description": "As printed in the passport, Latin letters.",
+        },
+        "sex": enum(codes.SEXES),
+        "date_of_birth": {
+            "type": "string",
+            "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$",
+            "description": "YYYY-MM-DD, or YYYY / YYYY-MM when the passport shows it unknown.",
+        },
+        "nationality": {
+            "type": "string",
+            "maxLength": 3,
+            "description": "ISO 3166-1 alpha-3 or ICAO 9303 code (D, XXA, UNO…); see /codes.",
+        },
+        "document_type": enum(codes.DOCUMENT_TYPES),
+        "document_number": {"type": "string", "pattern": "^[A-Za-z0-9 ]{1,40}$"},
+        "document_expiry": DATE,
+        "entry_kind": enum(codes.ENTRY_KINDS),
+        "visa_category": _nullable(enum(codes.VISA_CATEGORIES)),
+        "entry_document_number": _nullable({"type": "string", "maxLength": 20}),
+        "entry_document_issued_on": _nullable(DATE),
+        "stay_permitted_until": _nullable(DATE),
+        "entry_date": DATE,
+        "entry_port": enum(codes.ports()),
+        "purpose": enum(codes.PURPOSES),
+        "arrived_at": {
+            **DATETIME,
+            "description": "Arrival at the establishment; without an offset, Vietnam time.",
+        },
+        "expected_departure": DATE,
+        "room": _nullable({"type": "string", "maxLength": 20}),
+        "phone": _nullable({"type": "string", "maxLength": 20}),
+        "email": _nullable({"type": "string", "format": "email"}),
+        "party_id": _nullable({"type": "string", "maxLength": 64}),
+        "party_leader": {"type": "boolean"},
+        "guardian_id": _nullable(UUID),
+        "relationship": _nullable(enum(codes.RELATIONSHIPS)),
+        "mrz": _nullable(
+            {"type": "string", "maxLength": 200, "description": "TD1, TD2 or TD3 lines."}
+        ),
+    }
+    assert set(props) == set(rules.FIELDS)
+    required = [
+        "id", "declared_at", "full_name", "sex", "date_of_birth", "nationality",
+        "document_type", "document_number", "document_expiry", "entry_kind", "entry_date",
+        "entry_port", "purpose", "arrived_at", "expected_departure",
+    ]  # fmt: skip
+    return {
+        "type": "object",
+        "properties": props,
+        "required": required,
+        "additionalProperties": False,
+        "example": EXAMPLE_DECLARATION,
+    }
+
+
+ISSUE = {
+    "type": "object",
+    "properties": {
+        "field": {"type": "string"},
+        "code": {"type": "string", "enum": sorted(rules.MESSAGES)},
+        "message": {"type": "string", "description": "Translated (Accept-Language)."},
+    },
+    "required": ["field", "code", "message"],
+}
+
+ERROR = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {"type": "array", "items": ISSUE},
+            },
+            "required": ["code", "message", "fields"],
+        }
+    },
+    "required": ["error"],
+    "example": {"error": {"code": "not_authenticated", "message": "Please sign in.", "fields": []}},
+}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    text = {
+        400: "Malformed request (e.g. invalid JSON)",
+        401: "Not signed in, or the token is revoked or expired",
+        403: "Not allowed for this account",
+        404: "Not found, or outside the caller's scope",
+        409: "The record's state does not allow this",
+        413: "Body over 1 MB",
+        422: "Invalid input; fields lists each problem",
+        503: "Database busy or unreachable; retry after Retry-After seconds",
+    }
+    return {
+        str(s): {
+            "description": text[s],
+            "content": {"application/json": {"schema": _ref("Error")}},
+        }
+        for s in statuses
+    }
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _op(summary: str, ok: dict[str, Any], *errors: int, body: Any = None, **extra: Any) -> Any:
+    operation: dict[str, Any] = {"summary": summary, "responses": {"200": ok, **_errors(*errors)}}
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": body}}
+    operation.update(extra)
+    return operation
+
+
+PATH_ID = [{"name": "declaration_id", "in": "path", "required": True, "schema": UUID}]
+
+
+@cache
+def document() -> dict[str, Any]:
+    declaration_out = {"type": "object", "properties": {"declaration": _ref("Declaration")}}
+    result = {
+        "type": "object",
+        "properties": {
+            "id": _nullable(UUID),
+            "result": {"type": "string", "enum": ["created", "duplicate", "conflict", "invalid"]},
+            "receipt_number": _nullable({"type": "string", "example": "7KQ4-M9XZ-2A"}),
+            "state": _nullable(
+                {
+                    "type": "string",
+                    "enum": ["received", "confirmed", "returned", "checked_out", "cancelled"],
+                }
+            ),
+            "warnings": {"type": "array", "items": ISSUE},
+            "errors": {"type": "array", "items": ISSUE},
+        },
+        "required": ["id", "result", "receipt_number", "state", "warnings", "errors"],
+    }
+    stored = {
+        "allOf": [
+            _ref("DeclarationInput"),
+            {
+                "type": "object",
+                "properties": {
+                    "receipt_number": {"type": "string"},
+                    "state": result["properties"]["state"],
+                    "review_state": {
+                        "type": "string",
+                        "enum": ["new", "confirmed", "returned", "escalated"],
+                    },
+                    "received_at": DATETIME,
+                    "clock_skew_seconds": {"type": "integer"},
+                    "revision": {"type": "integer"},
+                    "warnings": {"type": "array", "items": ISSUE},
+                    "change_seq": {"type": "integer"},
+                },
+            },
+        ]
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Foreign guest residence declarations",
+            "version": "1",
+            "description": (
+                "Declaring foreign guests' temporary residence (Law 47/2014 Art. 33). "
+                "Authenticate with POST /auth/token, then send Authorization: Bearer <token>. "
+                "Messages follow Accept-Language (vi or en)."
+            ),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": ERROR,
+                "DeclarationInput": _declaration_input(),
+                "Declaration": stored,
+                "BatchResult": result,
+            },
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/auth/token": {
+                "post": _op(
+                    "Exchange a username and password for a bearer token",
+                    _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "access_token": {"type": "string"},
+                                "token_type": {"const": "bearer"},
+                                "expires_in": {"type": "integer"},
+                            },
+                        }
+                    ),
+                    400,
+                    401,
+                    413,
+                    security=[],
+                    requestBody={
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "username": {"type": "string"},
+                                        "password": {"type": "string"},
+                                        "token_name": {"type": "string"},
+                                    },
+                                    "required": ["username", "password"],
+                                },
+                                "example": {"username": "owner.hk", "password": "…"},
+                            },
+                            "application/x-www-form-urlencoded": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "grant_type": {"const": "password"},
+                                        "username": {"type": "string"},
+                                        "password": {"type": "string"},
+                                    },
+                                    "required": ["username", "password"],
+                                }
+                            },
+                        },
+                    },
+                )
+            },
+            "/auth/tokens": {"get": _op("The caller's tokens", _json({"type": "object"}), 401)},
+            "/auth/tokens/{token_id}": {
+                "delete": _op(
+                    "Revoke one of the caller's tokens",
+                    _json({"type": "object"}),
+                    401,
+                    404,
+                    parameters=[
+                        {
+                            "name": "token_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        }
+                    ],
+                )
+            },  # fmt: skip
+            "/me": {"get": _op("The signed-in account", _json({"type": "object"}), 401)},
+            "/codes": {
+                "get": _op(
+                    "Code lists with Vietnamese and English names",
+                    _json({"type": "object"}),
+                    security=[],
+                )
+            },
+            "/establishments": {
+                "get": _op("Establishments in the caller's scope", _json({"type": "object"}), 401)
+            },
+            "/establishments/{establishment_id}": {
+                "get": _op(
+                    "One establishment",
+                    _json({"type": "object"}),
+                    401,
+                    404,
+                    parameters=[
+                        {
+                            "name": "establishment_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        }
+                    ],
+                )
+            },  # fmt: skip
+            "/establishments/{establishment_id}/users": {
+                "get": _op(
+                    "Its accounts, as far as the caller may see them",
+                    _json({"type": "object"}),
+                    401,
+                    404,
+                    parameters=[
+                        {
+                            "name": "establishment_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        }
+                    ],
+                )
+            },  # fmt: skip
+            "/declarations/batch": {
+                "post": _op(
+                    "Send 1 to 200 declarations; one result per item, in order",
+                    _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "results": {"type": "array", "items": _ref("BatchResult")},
+                                "server_time": DATETIME,
+                            },
+                        }
+                    ),
+                    400,
+                    401,
+                    403,
+                    413,
+                    422,
+                    503,
+                    body={
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "declarations": {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "maxItems": 200,
+                                    "items": _ref("DeclarationInput"),
+                                }
+                            },
+                            "required": ["declarations"],
+                        },
+                        "example": {"declarations": [EXAMPLE_DECLARATION]},
+                    },
+                )
+            },
+            "/declarations": {
+                "get": _op(
+                    "Declarations changed since the cursor, oldest change first",
+                    _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "declarations": {"type": "array", "items": _ref("Declaration")},
+                                "next_cursor": {"type": "string"},
+                                "has_more": {"type": "boolean"},
+                            },
+                        }
+                    ),
+                    400,
+                    401,
+                    parameters=[
+                        {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 500},
+                        },
+                    ],
+                )
+            },  # fmt: skip
+            "/declarations/{declaration_id}": {
+                "get": _op("One declaration", _json(declaration_out), 401, 404, parameters=PATH_ID),
+                "put": _op(
+                    "Correct a declaration (a new revision)",
+                    _json(declaration_out),
+                    400,
+                    401,
+                    403,
+                    404,
+                    409,
+                    413,
+                    422,
+                    body={"schema": _ref("DeclarationInput"), "example": EXAMPLE_DECLARATION},
+                    parameters=PATH_ID,
+                ),
+            },
+            "/declarations/{declaration_id}/checkout": {
+                "post": _op(
+                    "Record the guest's departure",
+                    _json(declaration_out),
+                    400,
+                    401,
+                    403,
+                    404,
+                    409,
+                    422,
+                    body={
+                        "schema": {"type": "object", "properties": {"departed_at": DATETIME}},
+                        "example": {"departed_at": "2026-11-25T11:00:00+07:00"},
+                    },
+                    parameters=PATH_ID,
+                )
+            },
+            "/declarations/{declaration_id}/cancel": {
+                "post": _op(
+                    "Cancel a declaration made in error",
+                    _json(declaration_out),
+                    400,
+                    401,
+                    403,
+                    404,
+                    409,
+                    422,
+                    body={
+                        "schema": {
+                            "type": "object",
+                            "properties": {"reason": {"type": "string", "maxLength": 500}},
+                            "required": ["reason"],
+                        },
+                        "example": {"reason": "Guest did not arrive"},
+                    },
+                    parameters=PATH_ID,
+                )
+            },
+            "/openapi.json": {"get": _op("This document", _json({"type": "object"}), security=[])},
+        },
+    }
+
+
+async def openapi(request: Request) -> Response:
+    return JSONResponse(document())
