@@ -308,7 +308,7 @@ def document() -> dict[str, Any]:
                         }
                     ],
                 )
-            },  # fmt: skip
+            },
             "/me": {"get": _op("The signed-in account", _json({"type": "object"}), 401)},
             "/codes": {
                 "get": _op(
@@ -335,7 +335,7 @@ def document() -> dict[str, Any]:
                         }
                     ],
                 )
-            },  # fmt: skip
+            },
             "/establishments/{establishment_id}/users": {
                 "get": _op(
                     "Its accounts, as far as the caller may see them",
@@ -351,7 +351,7 @@ def document() -> dict[str, Any]:
                         }
                     ],
                 )
-            },  # fmt: skip
+            },
             "/declarations/batch": {
                 "post": _op(
                     "Send 1 to 200 declarations; one result per item, in order",
@@ -411,7 +411,7 @@ def document() -> dict[str, Any]:
                         },
                     ],
                 )
-            },  # fmt: skip
+            },
             "/declarations/{declaration_id}": {
                 "get": _op("One declaration", _json(declaration_out), 401, 404, parameters=PATH_ID),
                 "put": _op(
