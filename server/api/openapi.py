@@ -184,7 +184,7 @@ PATH_ID = [{"name": "declaration_id", "in": "path", "required": True, "schema": 
 @cache
 def document() -> dict[str, Any]:
     declaration_out = {"type": "object", "properties": {"declaration": _ref("Declaration")}}
-    result = {
+    result: dict[str, Any] = {
         "type": "object",
         "properties": {
             "id": _nullable(UUID),
