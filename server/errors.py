@@ -176,7 +176,8 @@ def is_unavailable(exc: BaseException) -> bool:
             return False
         if isinstance(seen, DoesNotExist | IntegrityError):
             return False
-        if isinstance(seen, DBConnectionError | OSError | TimeoutError):
+        # Socket-level failures only: a missing file is a bug, not a busy database.
+        if isinstance(seen, DBConnectionError | ConnectionError | TimeoutError):
             return True
         sqlstate = str(getattr(seen, "sqlstate", "") or "")
         if sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
