@@ -24,6 +24,7 @@ from .auth import RequestContext
 from .errors import EXCEPTION_HANDLERS
 from .health import healthz
 from .hotel import pages as hotel_pages
+from .hotel import upload as hotel_upload
 from .police import pages as police_pages
 from .settings import Settings
 from .web import auth as web_auth
@@ -106,6 +107,14 @@ routes = [
             Route("/", hotel_pages.home, name="home"),
             Route("/tokens", hotel_pages.tokens, methods=["GET"], name="tokens"),
             Route("/tokens", hotel_pages.create_token, methods=["POST"], name="create_token"),
+            Route("/upload", hotel_upload.page, methods=["GET"], name="upload"),
+            Route("/upload", hotel_upload.upload, methods=["POST"], name="upload_submit"),
+            Route(
+                "/upload/template.{kind:str}",
+                hotel_upload.template,
+                methods=["GET"],
+                name="upload_template",
+            ),
             Route(
                 "/tokens/{token_id:int}/revoke",
                 hotel_pages.revoke_token,

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import FormData, MutableHeaders
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -165,13 +165,22 @@ def require(request: HTTPConnection, roles: Iterable[Role] | None = None) -> Use
 
 async def read_form(request: Request) -> dict[str, str]:
     """The submitted form, after checking its CSRF token against the cookie (double submit)."""
-    form = await request.form()
+    form = await read_form_with_files(request)
     values = {k: v for k, v in form.items() if isinstance(v, str)}
-    sent = values.pop("csrf_token", "")
-    cookie = request.cookies.get(CSRF_COOKIE, "")
-    if not cookie or not sent or not security.same(sent, cookie):
-        raise CsrfFailed()
+    await form.close()
     return values
+
+
+async def read_form_with_files(request: Request, max_files: int = 0) -> FormData:
+    """Like ``read_form``, keeping uploaded files (at most ``max_files``); the caller
+    closes the form when done with them."""
+    form = await request.form(max_files=max_files, max_fields=50)
+    sent = form.get("csrf_token", "")
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not cookie or not isinstance(sent, str) or not sent or not security.same(sent, cookie):
+        await form.close()
+        raise CsrfFailed()
+    return form
 
 
 def _pick_language(conn: HTTPConnection, user: User | None, settings: Settings) -> str:

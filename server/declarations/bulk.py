@@ -1,0 +1,204 @@
+"""Bulk upload: a CSV or Excel (.xlsx) file of guests → declaration items.
+
+The template has one column per field; its header reads "Họ và tên (full_name)" or
+"Full name (full_name)" depending on the language, and only the code in brackets matters
+when reading. Each row carries a row id chosen by the establishment (any text up to 36
+characters, unique in the establishment); the record id is derived from it, so uploading
+the same file twice stores nothing twice, exactly like a resent API batch.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+from zipfile import BadZipFile
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from ..i18n import N_, gettext
+
+MAX_ROWS = 1000
+MAX_BYTES = 2 * 1024 * 1024
+ROW_ID = "row_id"
+
+# (field code, Vietnamese header, English header, example value)
+COLUMNS: tuple[tuple[str, str, str, str], ...] = (
+    (ROW_ID, "Mã dòng", "Row id", "1"),
+    ("full_name", "Họ và tên", "Full name", "ERIKSSON ANNA MARIA"),
+    ("sex", "Giới tính (M/F/X)", "Sex (M/F/X)", "F"),
+    ("date_of_birth", "Ngày sinh", "Date of birth", "1974-08-12"),
+    ("nationality", "Quốc tịch", "Nationality", "SWE"),
+    ("document_type", "Loại giấy tờ", "Document type", "passport"),
+    ("document_number", "Số giấy tờ", "Document number", "L898902C3"),
+    ("document_expiry", "Ngày hết hạn giấy tờ", "Document expiry", "2030-04-15"),
+    ("entry_kind", "Loại giấy tờ nhập cảnh", "Entry document", "visa"),
+    ("visa_category", "Ký hiệu thị thực", "Visa category", "DL"),
+    ("entry_document_number", "Số thị thực/thẻ", "Visa/card number", "V1234567"),
+    ("entry_document_issued_on", "Ngày cấp thị thực/thẻ", "Visa/card issued on", ""),
+    ("stay_permitted_until", "Tạm trú đến ngày", "Permitted stay until", "2026-12-20"),
+    ("entry_date", "Ngày nhập cảnh", "Date of entry", "2026-11-21"),
+    ("entry_port", "Cửa khẩu nhập cảnh", "Port of entry", "HAN"),
+    ("purpose", "Mục đích nhập cảnh", "Purpose of entry", "tourism"),
+    ("arrived_at", "Thời điểm đến", "Arrival (date and time)", "2026-11-22 09:30"),
+    ("expected_departure", "Dự kiến đi", "Expected departure", "2026-11-25"),
+    ("room", "Số phòng", "Room", "301"),
+    ("phone", "Điện thoại", "Phone", ""),
+    ("email", "Thư điện tử", "E-mail", ""),
+    ("party_id", "Mã đoàn", "Party id", ""),
+    ("party_leader", "Trưởng đoàn (có/không)", "Party leader (yes/no)", ""),
+    ("guardian_id", "Mã dòng người giám hộ", "Guardian's row id", ""),
+    ("relationship", "Quan hệ với người giám hộ", "Relationship to guardian", ""),
+    ("mrz", "Vùng đọc máy (MRZ)", "Machine-readable zone (MRZ)", ""),
+)
+_CODE_IN_HEADER = re.compile(r"\(([a-z_]+)\)\s*$")
+_TRUE = {"1", "true", "yes", "y", "x", "có", "co", "c"}
+_FALSE = {"", "0", "false", "no", "n", "không", "khong", "k"}
+
+
+class UploadError(Exception):
+    """The file as a whole cannot be read; ``code`` is stable, the message translated."""
+
+    def __init__(self, code: str, message: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = message
+        self.params = params
+
+    def render(self) -> str:
+        return gettext(self.message, **self.params)
+
+
+@dataclass
+class Row:
+    number: int  # as the spreadsheet shows it (the header is row 1)
+    row_id: str
+    item: dict[str, Any]
+
+
+def record_id(establishment_id: int, row_id: str) -> str:
+    """The same row id in the same establishment always names the same record."""
+    namespace = uuid.UUID("6d1f8a52-3c4b-5e6f-8a9b-0c1d2e3f4a5b")
+    return str(uuid.uuid5(namespace, f"{establishment_id}:{row_id}"))
+
+
+def header(lang: str) -> list[str]:
+    return [f"{vi if lang == 'vi' else en} ({code})" for code, vi, en, _example in COLUMNS]
+
+
+def template_csv(lang: str) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header(lang))
+    writer.writerow([example for *_rest, example in COLUMNS])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8
+
+
+def template_xlsx(lang: str) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Khai báo" if lang == "vi" else "Declarations"
+    sheet.append(header(lang))
+    sheet.append([example for *_rest, example in COLUMNS])
+    for cells in sheet.iter_cols(min_row=1, max_row=1):
+        sheet.column_dimensions[cells[0].column_letter].width = max(14, len(str(cells[0].value)))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return (
+            value.isoformat(sep=" ", timespec="minutes")
+            if value.time() != time()
+            else (value.date().isoformat())
+        )
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _rows_from_csv(data: bytes) -> list[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UploadError("encoding", N_("Save the CSV file as UTF-8.")) from None
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def _rows_from_xlsx(data: bytes) -> list[list[str]]:
+    rows: list[list[str]] = []
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            for values in book.worksheets[0].iter_rows(values_only=True):
+                rows.append([_cell(v) for v in values])
+                if len(rows) > MAX_ROWS + 1:
+                    break
+        finally:
+            book.close()
+    # A hostile or broken file can fail in many ways inside zipfile, XML and openpyxl;
+    # each means the same to the user: this file cannot be read.
+    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError, IndexError,
+            TypeError, AttributeError, SyntaxError):  # fmt: skip
+        raise UploadError("unreadable", N_("This Excel file cannot be read.")) from None
+    return rows
+
+
+def parse(filename: str, data: bytes, establishment_id: int, declared_at: str) -> list[Row]:
+    """Rows of a template-shaped file as declaration items (checked later, as in the API)."""
+    if len(data) > MAX_BYTES:
+        raise UploadError("too_large", N_("The file is larger than 2 MB."))
+    is_xlsx = filename.lower().endswith(".xlsx") or data[:2] == b"PK"
+    table = _rows_from_xlsx(data) if is_xlsx else _rows_from_csv(data)
+    while table and not any(table[-1]):
+        table.pop()
+    if not table:
+        raise UploadError("empty", N_("The file is empty."))
+    codes = []
+    known = {code for code, *_rest in COLUMNS}
+    for title in table[0]:
+        match = _CODE_IN_HEADER.search(title)
+        code = match.group(1) if match else title.strip().lower()
+        codes.append(code if code in known else None)
+    if ROW_ID not in codes or "full_name" not in codes:
+        raise UploadError(
+            "header", N_("The first row must be the template's header: download the template.")
+        )
+    body = table[1:]
+    if len(body) > MAX_ROWS:
+        raise UploadError("too_many_rows", N_("At most %(max)s rows per file."), max=MAX_ROWS)
+    rows = []
+    for offset, cells in enumerate(body, start=2):
+        if not any(cells):
+            continue
+        raw = {code: cells[i] if i < len(cells) else "" for i, code in enumerate(codes) if code}
+        row_id = raw.pop(ROW_ID, "")
+        item: dict[str, Any] = {k: v for k, v in raw.items() if v != ""}
+        item["declared_at"] = declared_at
+        if row_id:
+            item["id"] = record_id(establishment_id, row_id[:36])
+        if "guardian_id" in item:
+            item["guardian_id"] = record_id(establishment_id, str(item["guardian_id"])[:36])
+        if "party_leader" in item:
+            flag = str(item["party_leader"]).strip().lower()
+            item["party_leader"] = True if flag in _TRUE else False if flag in _FALSE else flag
+        if "arrived_at" in item:
+            item["arrived_at"] = str(item["arrived_at"]).replace(" ", "T", 1)
+        rows.append(Row(number=offset, row_id=row_id, item=item))
+    return rows

@@ -1,0 +1,107 @@
+"""Bulk upload of a CSV or Excel file of guests, with templates in both languages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .. import auth, i18n, scope
+from ..declarations import bulk, service
+from ..errors import NotFound, PermissionDenied
+from ..i18n import N_
+from ..models import EstablishmentStatus, Role
+from ..templating import render_page
+
+HOTEL_ROLES = (Role.OWNER, Role.STAFF)
+_MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _labels() -> dict[str, str]:
+    lang = i18n.get_locale()
+    labels = {code: (vi if lang == "vi" else en) for code, vi, en, _ex in bulk.COLUMNS}
+    labels["id"] = labels[bulk.ROW_ID]
+    return labels
+
+
+async def page(request: Request) -> Response:
+    auth.require(request, HOTEL_ROLES)
+    return render_page(request, "hotel/upload.html", {"rows": None, "error": None})
+
+
+async def template(request: Request) -> Response:
+    auth.require(request, HOTEL_ROLES)
+    kind = request.path_params["kind"]
+    if kind not in _MEDIA:
+        raise NotFound()
+    lang = request.query_params.get("lang") or i18n.get_locale()
+    lang = lang if lang in request.app.state.settings.languages else "vi"
+    body = bulk.template_xlsx(lang) if kind == "xlsx" else bulk.template_csv(lang)
+    name = f"khai-bao-mau-{lang}.{kind}" if lang == "vi" else f"declarations-template-{lang}.{kind}"
+    return Response(
+        body,
+        media_type=_MEDIA[kind],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+async def upload(request: Request) -> Response:
+    user = auth.require(request, HOTEL_ROLES)
+    assert user.establishment_id is not None
+    establishment = await scope.establishment(user, user.establishment_id)
+    if establishment.status != EstablishmentStatus.ACTIVE:
+        raise PermissionDenied(
+            N_("This establishment is not active and cannot declare guests."),
+            code="establishment_not_active",
+        )
+    form = await auth.read_form_with_files(request, max_files=1)
+    try:
+        upload_file = form.get("file")
+        if not isinstance(upload_file, UploadFile) or not upload_file.filename:
+            return _failed(request, N_("Choose a CSV or Excel file."))
+        filename = upload_file.filename
+        data = await upload_file.read(bulk.MAX_BYTES + 1)
+    finally:
+        await form.close()
+    now = datetime.now(UTC)
+    try:
+        rows = bulk.parse(filename, data, establishment.id, now.isoformat())
+    except bulk.UploadError as refused:
+        return _failed(request, refused.message, **refused.params)
+    settings = request.app.state.settings
+    results: list[tuple[bulk.Row, dict[str, Any]]] = []
+    for start in range(0, len(rows), settings.batch_max):
+        chunk = rows[start : start + settings.batch_max]
+        answers = await service.ingest(
+            [r.item for r in chunk],
+            user=user,
+            establishment=establishment,
+            settings=settings,
+            ip=auth.client_ip(request),
+            now=now,
+        )
+        results.extend(zip(chunk, answers, strict=True))
+    counts: dict[str, int] = {}
+    for _row, answer in results:
+        counts[answer["result"]] = counts.get(answer["result"], 0) + 1
+    await auth.audit(request, "bulk_upload", user, rows=len(rows), **counts)
+    return render_page(
+        request,
+        "hotel/upload.html",
+        {"rows": results, "counts": counts, "labels": _labels(), "error": None},
+    )
+
+
+def _failed(request: Request, message: str, **params: object) -> Response:
+    return render_page(
+        request,
+        "hotel/upload.html",
+        {"rows": None, "error": i18n.gettext(message, **params)},
+        status_code=422,
+    )
