@@ -31,16 +31,22 @@ def establishment_filter(user: User, via: str = "") -> Q:
         if user.establishment_id is None:
             return _NOTHING
         return _q(f"{via}id", user.establishment_id)
+    return _jurisdiction(user, province=f"{via}province_id", unit=f"{via}police_unit_id")
+
+
+def _jurisdiction(user: User, *, province: str, unit: str) -> Q:
+    """The police side of every filter: nation, province or ward, by the user's unit.
+    ``province`` and ``unit`` name the columns that hold a row's province and ward unit."""
     if user.role == Role.ADMIN:
         return Q()
-    unit: PoliceUnit | None = user.police_unit
-    if unit is None:
+    own: PoliceUnit | None = user.police_unit
+    if own is None or not user.role.is_police:
         return _NOTHING
-    if unit.kind == UnitKind.MINISTRY:
+    if own.kind == UnitKind.MINISTRY:
         return Q()
-    if unit.kind in (UnitKind.PROVINCE, UnitKind.IMMIGRATION):
-        return _q(f"{via}province_id", unit.province_id)
-    return _q(f"{via}police_unit_id", unit.id)
+    if own.kind in (UnitKind.PROVINCE, UnitKind.IMMIGRATION):
+        return _q(province, own.province_id)
+    return _q(unit, own.id)
 
 
 def declaration_filter(user: User) -> Q:
@@ -60,16 +66,7 @@ def police_unit_filter(user: User, via: str = "") -> Q:
     ``via="police_unit__"``, rows that belong to such a unit."""
     if user.role.is_hotel:
         return _NOTHING
-    if user.role == Role.ADMIN:
-        return Q()
-    unit = user.police_unit
-    if unit is None:
-        return _NOTHING
-    if unit.kind == UnitKind.MINISTRY:
-        return Q()
-    if unit.kind in (UnitKind.PROVINCE, UnitKind.IMMIGRATION):
-        return _q(f"{via}province_id", unit.province_id)
-    return _q(f"{via}id", unit.id)
+    return _jurisdiction(user, province=f"{via}province_id", unit=f"{via}id")
 
 
 def declarations(user: User) -> QuerySet[Declaration]:
