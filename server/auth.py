@@ -20,6 +20,7 @@ from .errors import (
     CsrfFailed,
     InvalidCredentials,
     NotAuthenticated,
+    NotFound,
     PermissionDenied,
 )
 from .i18n import N_
@@ -94,6 +95,18 @@ async def issue_token(user: User, name: str, max_age: int) -> tuple[str, ApiToke
         expires_at=now() + timedelta(seconds=max_age),
     )
     return secret, token
+
+
+async def revoke_token(conn: HTTPConnection, user: User, token_id: int, via: str) -> ApiToken:
+    """Revoke one of ``user``'s own tokens (someone else's is "not found"); idempotent."""
+    token = await ApiToken.get_or_none(id=token_id, user_id=user.id)
+    if token is None:
+        raise NotFound()
+    if token.revoked_at is None:
+        token.revoked_at = now()
+        await token.save(update_fields=["revoked_at"])
+        await audit(conn, "token_revoked", user, target=token.id, via=via)
+    return token
 
 
 async def start_session(request: Request, user: User, settings: Settings) -> str:

@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+from . import scope
+from .errors import PermissionDenied
+from .i18n import N_
 from .jurisdictions import ward_police_unit
-from .models import Establishment, EstablishmentKind, EstablishmentStatus, Ward
+from .models import Establishment, EstablishmentKind, EstablishmentStatus, User, Ward
+
+
+async def declaring_establishment(user: User) -> Establishment:
+    """The hotel user's own establishment, which must be active to declare guests."""
+    assert user.establishment_id is not None
+    establishment = await scope.establishment(user, user.establishment_id)
+    if establishment.status != EstablishmentStatus.ACTIVE:
+        raise PermissionDenied(
+            N_("This establishment is not active and cannot declare guests."),
+            code="establishment_not_active",
+        )
+    return establishment
 
 
 async def create_establishment(

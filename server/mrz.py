@@ -144,91 +144,106 @@ def parse(text: str, today: date | None = None) -> Mrz:
     return _td2_td3(fmt, lines, today)
 
 
+@dataclass(frozen=True)
+class _Zone:
+    """Where each field sits in one format: the raw slices, before any checking."""
+
+    code_and_state: str  # the first five characters: document code and issuing state
+    name: str
+    number: str
+    number_cd: str
+    overflow: str  # where a document number longer than 9 characters continues
+    nationality: str
+    birth: str
+    birth_cd: str
+    sex: str
+    expiry: str
+    expiry_cd: str
+    optional: str
+    optional_cd: str | None  # TD3 only
+    composite: str
+    composite_cd: str
+
+
 def _td2_td3(fmt: str, lines: list[str], today: date) -> Mrz:
     top, bottom = lines
-    surname, given = _name(top[5:])
-    number, number_cd = bottom[0:9], bottom[9]
-    birth, birth_cd = bottom[13:19], bottom[19]
-    expiry, expiry_cd = bottom[21:27], bottom[27]
-    if fmt == "TD3":
-        optional, optional_cd, composite_cd = bottom[28:42], bottom[42], bottom[43]
-        composite = bottom[0:10] + bottom[13:20] + bottom[21:43]
-    else:
-        optional, optional_cd, composite_cd = bottom[28:35], None, bottom[35]
-        composite = bottom[0:10] + bottom[13:20] + bottom[21:35]
-    full_number = number
-    if number_cd == "<" and optional:  # long document number continues in optional data
-        overflow = optional.split("<", 1)[0]
-        full_number, number_cd = number + overflow[:-1], overflow[-1:] or "<"
-        number_ok = _digit_ok(full_number, number_cd)
-    else:
-        number_ok = _digit_ok(number, number_cd)
-    failed = []
-    if not number_ok:
-        failed.append("document_number")
-    if not _digit_ok(birth, birth_cd):
-        failed.append("date_of_birth")
-    if not _digit_ok(expiry, expiry_cd):
-        failed.append("document_expiry")
-    if optional_cd is not None and not _digit_ok(optional, optional_cd, optional=True):
-        failed.append("optional_data")
-    if not _digit_ok(composite, composite_cd):
-        failed.append("composite")
-    nationality_raw = bottom[10:13]
-    return Mrz(
-        format=fmt,
-        document_code=top[0:2].replace("<", ""),
-        issuing_state=top[2:5].replace("<", ""),
-        surname=surname,
-        given_names=given,
-        document_number=full_number.replace("<", ""),
-        nationality_raw=nationality_raw,
-        nationality=normalise_nationality(nationality_raw),
-        birth_raw=birth,
-        date_of_birth=_birth(birth, today),
-        sex={"M": "M", "F": "F"}.get(bottom[20], "X"),
-        expiry_raw=expiry,
-        document_expiry=_expiry(expiry),
-        optional_data=optional.replace("<", ""),
-        failed_checks=failed,
+    end = 42 if fmt == "TD3" else 35  # where the optional data and composite data end
+    return _assemble(
+        fmt,
+        _Zone(
+            code_and_state=top[0:5],
+            name=top[5:],
+            number=bottom[0:9],
+            number_cd=bottom[9],
+            overflow=bottom[28:end],
+            nationality=bottom[10:13],
+            birth=bottom[13:19],
+            birth_cd=bottom[19],
+            sex=bottom[20],
+            expiry=bottom[21:27],
+            expiry_cd=bottom[27],
+            optional=bottom[28:end],
+            optional_cd=bottom[42] if fmt == "TD3" else None,
+            composite=bottom[0:10] + bottom[13:20] + bottom[21 : end + (fmt == "TD3")],
+            composite_cd=bottom[-1],
+        ),
+        today,
     )
 
 
 def _td1(lines: list[str], today: date) -> Mrz:
     first, second, third = lines
-    number, number_cd, optional1 = first[5:14], first[14], first[15:30]
-    full_number = number
-    if number_cd == "<":  # long document number continues in optional data 1
-        overflow = optional1.split("<", 1)[0]
-        full_number, number_cd = number + overflow[:-1], overflow[-1:] or "<"
-    birth, birth_cd = second[0:6], second[6]
-    expiry, expiry_cd = second[8:14], second[14]
-    composite = first[5:30] + second[0:7] + second[8:15] + second[18:29]
-    failed = []
-    if not _digit_ok(full_number, number_cd):
-        failed.append("document_number")
-    if not _digit_ok(birth, birth_cd):
-        failed.append("date_of_birth")
-    if not _digit_ok(expiry, expiry_cd):
-        failed.append("document_expiry")
-    if not _digit_ok(composite, second[29]):
-        failed.append("composite")
-    surname, given = _name(third)
-    nationality_raw = second[15:18]
+    return _assemble(
+        "TD1",
+        _Zone(
+            code_and_state=first[0:5],
+            name=third,
+            number=first[5:14],
+            number_cd=first[14],
+            overflow=first[15:30],
+            nationality=second[15:18],
+            birth=second[0:6],
+            birth_cd=second[6],
+            sex=second[7],
+            expiry=second[8:14],
+            expiry_cd=second[14],
+            optional=first[15:30] + second[18:29],
+            optional_cd=None,
+            composite=first[5:30] + second[0:7] + second[8:15] + second[18:29],
+            composite_cd=second[29],
+        ),
+        today,
+    )
+
+
+def _assemble(fmt: str, z: _Zone, today: date) -> Mrz:
+    number, number_cd = z.number, z.number_cd
+    if number_cd == "<" and z.overflow:  # a long number continues in the optional data
+        rest = z.overflow.split("<", 1)[0]
+        number, number_cd = number + rest[:-1], rest[-1:] or "<"
+    checks = [
+        ("document_number", _digit_ok(number, number_cd)),
+        ("date_of_birth", _digit_ok(z.birth, z.birth_cd)),
+        ("document_expiry", _digit_ok(z.expiry, z.expiry_cd)),
+    ]
+    if z.optional_cd is not None:
+        checks.append(("optional_data", _digit_ok(z.optional, z.optional_cd, optional=True)))
+    checks.append(("composite", _digit_ok(z.composite, z.composite_cd)))
+    surname, given = _name(z.name)
     return Mrz(
-        format="TD1",
-        document_code=first[0:2].replace("<", ""),
-        issuing_state=first[2:5].replace("<", ""),
+        format=fmt,
+        document_code=z.code_and_state[0:2].replace("<", ""),
+        issuing_state=z.code_and_state[2:5].replace("<", ""),
         surname=surname,
         given_names=given,
-        document_number=full_number.replace("<", ""),
-        nationality_raw=nationality_raw,
-        nationality=normalise_nationality(nationality_raw),
-        birth_raw=birth,
-        date_of_birth=_birth(birth, today),
-        sex={"M": "M", "F": "F"}.get(second[7], "X"),
-        expiry_raw=expiry,
-        document_expiry=_expiry(expiry),
-        optional_data=(optional1 + second[18:29]).replace("<", ""),
-        failed_checks=failed,
+        document_number=number.replace("<", ""),
+        nationality_raw=z.nationality,
+        nationality=normalise_nationality(z.nationality),
+        birth_raw=z.birth,
+        date_of_birth=_birth(z.birth, today),
+        sex={"M": "M", "F": "F"}.get(z.sex, "X"),
+        expiry_raw=z.expiry,
+        document_expiry=_expiry(z.expiry),
+        optional_data=z.optional.replace("<", ""),
+        failed_checks=[name for name, ok in checks if not ok],
     )

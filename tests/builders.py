@@ -19,8 +19,6 @@ from server import settings as settings_module
 from server.declarations.rules import VIETNAM
 
 DEMO_PASSWORD = "demo-password"
-HOTEL_ACCOUNTS = ("owner.hk", "staff.hk", "owner.cn")
-POLICE_ACCOUNTS = ("police.hk", "police.cn", "pa08.hn")
 T = TypeVar("T")
 
 

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .. import auth
-from ..errors import AppError, BadRequest, NotFound
+from ..errors import AppError, BadRequest
 from ..i18n import N_
 from ..models import ApiToken
 from .common import read_body, read_json, token_json, unit_json, user_json
@@ -66,13 +66,7 @@ async def list_tokens(request: Request) -> Response:
 async def revoke_token(request: Request) -> Response:
     """Revoke one of the caller's own tokens. Someone else's is "not found"."""
     user = auth.require(request)
-    token = await ApiToken.get_or_none(id=request.path_params["token_id"], user_id=user.id)
-    if token is None:
-        raise NotFound()
-    if token.revoked_at is None:
-        token.revoked_at = auth.now()
-        await token.save(update_fields=["revoked_at"])
-        await auth.audit(request, "token_revoked", user, target=token.id)
+    token = await auth.revoke_token(request, user, request.path_params["token_id"], via="api")
     return JSONResponse({"token": token_json(token)})
 
 

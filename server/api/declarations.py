@@ -11,13 +11,13 @@ from starlette.responses import JSONResponse, Response
 
 from .. import auth, scope
 from ..declarations import service
-from ..declarations.rules import VIETNAM, Issue
-from ..errors import BadRequest, Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..declarations.rules import Issue, parse_moment
+from ..errors import BadRequest, Conflict, NotFound, ValidationFailed
+from ..establishments import declaring_establishment
 from ..i18n import N_
-from ..models import Declaration, EstablishmentStatus, Role
+from ..models import HOTEL_ROLES, Declaration
 from .common import iso, read_json
 
-HOTEL_ROLES = (Role.OWNER, Role.STAFF)
 FEED_LIMIT = 500
 
 
@@ -63,9 +63,7 @@ def declaration_json(d: Declaration) -> dict[str, Any]:
         "departed_at": iso(d.departed_at),
         "cancel_reason": d.cancel_reason,
         "revision": d.revision,
-        "warnings": [
-            Issue(w["field"], w["code"], w.get("params", {})).as_json() for w in d.warnings
-        ],
+        "warnings": [Issue.from_stored(w).as_json() for w in d.warnings],
         "change_seq": d.change_seq,
     }
 
@@ -88,13 +86,7 @@ async def batch(request: Request) -> Response:
             code="batch_size",
             max=settings.batch_max,
         )
-    assert user.establishment_id is not None
-    establishment = await scope.establishment(user, user.establishment_id)
-    if establishment.status != EstablishmentStatus.ACTIVE:
-        raise PermissionDenied(
-            N_("This establishment is not active and cannot declare guests."),
-            code="establishment_not_active",
-        )
+    establishment = await declaring_establishment(user)
     results = await service.ingest(
         items,
         user=user,
@@ -132,11 +124,7 @@ async def feed(request: Request) -> Response:
 
 async def detail(request: Request) -> Response:
     user = auth.require(request)
-    try:
-        record_id = uuid.UUID(request.path_params["declaration_id"])
-    except ValueError:
-        raise NotFound() from None
-    found = await scope.declarations(user).get_or_none(id=record_id)
+    found = await scope.declarations(user).get_or_none(id=_record_id(request))
     if found is None:
         raise NotFound()
     return JSONResponse({"declaration": declaration_json(found)})
@@ -150,16 +138,12 @@ _NOT_EDITABLE = {
 }
 
 
-async def _own(request: Request) -> tuple[Any, Any, str]:
-    """The hotel user, their active establishment, and the record id from the path."""
-    user = auth.require(request, HOTEL_ROLES)
-    assert user.establishment_id is not None
-    establishment = await scope.establishment(user, user.establishment_id)
+def _record_id(request: Request) -> str:
+    """The declaration id from the path; anything that is not a UUID is simply not found."""
     try:
-        record_id = str(uuid.UUID(request.path_params["declaration_id"]))
+        return str(uuid.UUID(request.path_params["declaration_id"]))
     except ValueError:
         raise NotFound() from None
-    return user, establishment, record_id
 
 
 async def _apply(change: Any) -> Declaration:
@@ -177,36 +161,34 @@ async def _apply(change: Any) -> Declaration:
 
 async def correct(request: Request) -> Response:
     """A corrected version of a declaration: a new revision, back into the police queue."""
-    user, establishment, record_id = await _own(request)
+    user = auth.require(request, HOTEL_ROLES)
+    record_id = _record_id(request)
     body = await read_json(request)
     if not isinstance(body, dict):
         raise ValidationFailed(fields=[Issue("", "invalid_type").as_json()])
     if body.get("id") not in (None, record_id):
         raise ValidationFailed(fields=[Issue("id", "id_conflict").as_json()])
-    outcome = await _apply(_correct(request, body, user, establishment, record_id))
+    assert user.establishment_id is not None
+    outcome = await _apply(
+        service.correct(
+            record_id,
+            body,
+            user=user,
+            establishment=await scope.establishment(user, user.establishment_id),
+            settings=request.app.state.settings,
+            scope_filter=scope.declaration_filter(user),
+            ip=auth.client_ip(request),
+        )
+    )
     return JSONResponse({"declaration": declaration_json(outcome)})
 
 
-async def _correct(
-    request: Request, body: dict[str, Any], user: Any, establishment: Any, record_id: str
-) -> Declaration:
-    declaration, _warnings = await service.correct(
-        record_id,
-        body,
-        user=user,
-        establishment=establishment,
-        settings=request.app.state.settings,
-        scope_filter=scope.declaration_filter(user),
-        ip=auth.client_ip(request),
-    )
-    return declaration
-
-
 async def checkout(request: Request) -> Response:
-    user, _establishment, record_id = await _own(request)
+    user = auth.require(request, HOTEL_ROLES)
+    record_id = _record_id(request)
     body = await read_json(request, 16 * 1024)
     raw = body.get("departed_at") if isinstance(body, dict) else None
-    departed = _moment(raw) if raw is not None else datetime.now(UTC)
+    departed = parse_moment(raw) if raw is not None else datetime.now(UTC)
     if departed is None:
         raise ValidationFailed(fields=[Issue("departed_at", "invalid_datetime").as_json()])
     outcome = await _apply(
@@ -222,7 +204,8 @@ async def checkout(request: Request) -> Response:
 
 
 async def cancel(request: Request) -> Response:
-    user, _establishment, record_id = await _own(request)
+    user = auth.require(request, HOTEL_ROLES)
+    record_id = _record_id(request)
     body = await read_json(request, 16 * 1024)
     reason = body.get("reason") if isinstance(body, dict) else None
     if not isinstance(reason, str) or not reason.strip():
@@ -239,15 +222,3 @@ async def cancel(request: Request) -> Response:
         )
     )
     return JSONResponse({"declaration": declaration_json(outcome)})
-
-
-def _moment(raw: object) -> datetime | None:
-    if not isinstance(raw, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=VIETNAM)
-    return parsed.astimezone(UTC)

@@ -178,6 +178,10 @@ def _op(summary: str, ok: dict[str, Any], *errors: int, body: Any = None, **extr
     return operation
 
 
+def _int_path(name: str) -> list[dict[str, Any]]:
+    return [{"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}]
+
+
 PATH_ID = [{"name": "declaration_id", "in": "path", "required": True, "schema": UUID}]
 
 
@@ -299,14 +303,7 @@ def document() -> dict[str, Any]:
                     _json({"type": "object"}),
                     401,
                     404,
-                    parameters=[
-                        {
-                            "name": "token_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "integer"},
-                        }
-                    ],
+                    parameters=_int_path("token_id"),
                 )
             },
             "/me": {"get": _op("The signed-in account", _json({"type": "object"}), 401)},
@@ -326,14 +323,7 @@ def document() -> dict[str, Any]:
                     _json({"type": "object"}),
                     401,
                     404,
-                    parameters=[
-                        {
-                            "name": "establishment_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "integer"},
-                        }
-                    ],
+                    parameters=_int_path("establishment_id"),
                 )
             },
             "/establishments/{establishment_id}/users": {
@@ -342,14 +332,7 @@ def document() -> dict[str, Any]:
                     _json({"type": "object"}),
                     401,
                     404,
-                    parameters=[
-                        {
-                            "name": "establishment_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "integer"},
-                        }
-                    ],
+                    parameters=_int_path("establishment_id"),
                 )
             },
             "/declarations/batch": {

@@ -162,6 +162,14 @@ class Issue:
     def message(self) -> str:
         return MESSAGES[self.code]
 
+    @classmethod
+    def from_stored(cls, stored: dict[str, Any]) -> Issue:
+        """An issue as kept in a declaration's ``warnings`` column."""
+        return cls(stored["field"], stored["code"], stored.get("params", {}))
+
+    def as_stored(self) -> dict[str, Any]:
+        return {"field": self.field, "code": self.code, "params": self.params}
+
     def render(self) -> str:
         """The message in the active language, with its values filled in."""
         params = dict(self.params)
@@ -196,6 +204,19 @@ def parse_partial_date(value: str) -> tuple[int, int | None, int | None] | None:
     except ValueError:
         return None
     return year, month, day
+
+
+def parse_moment(value: object) -> datetime | None:
+    """An ISO date-time in UTC; one without an offset is a wall-clock time in Vietnam."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=VIETNAM)
+    return parsed.astimezone(UTC)
 
 
 def normalise_name(value: str) -> str:
@@ -297,14 +318,10 @@ class _Checker:
         value = self.text(name, required=required, max_length=40)
         if value is None:
             return None
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
+        parsed = parse_moment(value)
+        if parsed is None:
             self.error(name, "invalid_datetime")
-            return None
-        if parsed.tzinfo is None:  # a wall-clock time at the establishment
-            parsed = parsed.replace(tzinfo=VIETNAM)
-        return parsed.astimezone(UTC)
+        return parsed
 
 
 def check(item: dict[str, Any], ctx: RuleContext) -> Checked:

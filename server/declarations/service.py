@@ -16,6 +16,7 @@ import json
 import logging
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -107,18 +108,14 @@ def result(
     *,
     declaration: Declaration | None = None,
     errors: list[Issue] | None = None,
-    warnings: list[Issue] | list[dict[str, Any]] | None = None,
+    warnings: list[Issue] | None = None,
 ) -> dict[str, Any]:
-    rendered_warnings = [
-        w.as_json() if isinstance(w, Issue) else Issue(w["field"], w["code"], w["params"]).as_json()
-        for w in (warnings or [])
-    ]
     return {
         "id": record_id,
         "result": outcome,
         "receipt_number": declaration.receipt_number if declaration else None,
         "state": declaration.state if declaration else None,
-        "warnings": rendered_warnings,
+        "warnings": [w.as_json() for w in warnings or []],
         "errors": [e.as_json() for e in errors or []],
     }
 
@@ -126,7 +123,8 @@ def result(
 def _replay(prior: Declaration, pending: Pending, establishment: Establishment) -> dict[str, Any]:
     """The answer for an id the database already has."""
     if prior.establishment_id == establishment.id and prior.content_hash == pending.digest:
-        return result(pending.id, "duplicate", declaration=prior, warnings=prior.warnings)
+        warnings = [Issue.from_stored(w) for w in prior.warnings]
+        return result(pending.id, "duplicate", declaration=prior, warnings=warnings)
     # Another content, or another establishment's record: never overwritten, never shown.
     return result(pending.id, "conflict", errors=[Issue("id", "id_conflict")])
 
@@ -162,14 +160,15 @@ async def ingest(
 
     existing = {str(d.id): d for d in await Declaration.filter(id__in=[p.id for p in pending])}
     first_in_batch: dict[str, Pending] = {}
+    repeats: list[Pending] = []  # an id already seen earlier in this batch
     fresh: list[Pending] = []
     for item in pending:
         prior = existing.get(item.id)
         if prior is not None:
             results[item.index] = _replay(prior, item, establishment)
             continue
-        if item.id in first_in_batch:  # the same id twice in one batch
-            results[item.index] = {"__same_as__": first_in_batch[item.id], "item": item}
+        if item.id in first_in_batch:
+            repeats.append(item)
             continue
         first_in_batch[item.id] = item
         if item.checked.errors:
@@ -190,17 +189,16 @@ async def ingest(
     for item in valid:
         results[item.index] = created[item.id]
 
-    for index, value in enumerate(results):
-        if value is not None and "__same_as__" in value:
-            first, item = value["__same_as__"], value["item"]
-            first_result = results[first.index]
-            assert first_result is not None
-            if first.digest == item.digest and first_result["result"] in ("created", "duplicate"):
-                results[index] = {**first_result, "result": "duplicate"}
-            elif first.digest == item.digest:
-                results[index] = first_result
-            else:
-                results[index] = result(item.id, "conflict", errors=[Issue("id", "id_conflict")])
+    for item in repeats:  # answered like a resend of the first one
+        first = first_in_batch[item.id]
+        first_result = results[first.index]
+        assert first_result is not None
+        if first.digest != item.digest:
+            results[item.index] = result(item.id, "conflict", errors=[Issue("id", "id_conflict")])
+        elif first_result["result"] in ("created", "duplicate"):
+            results[item.index] = {**first_result, "result": "duplicate"}
+        else:
+            results[item.index] = first_result
     assert all(r is not None for r in results)
     return [r for r in results if r is not None]
 
@@ -289,9 +287,7 @@ def _declaration(
         declared_at=v["declared_at"],
         received_at=now,
         clock_skew_seconds=int((now - v["declared_at"]).total_seconds()),
-        warnings=[
-            {"field": w.field, "code": w.code, "params": w.params} for w in item.checked.warnings
-        ],
+        warnings=[w.as_stored() for w in item.checked.warnings],
         change_seq=seq,
         created_by_id=user.id,
     )
@@ -424,7 +420,7 @@ async def correct(
     settings: Settings,
     scope_filter: Any,
     ip: str = "",
-) -> tuple[Declaration, list[Issue]]:
+) -> Declaration:
     """A new revision of a declaration not yet confirmed (or returned for correction).
 
     The checks run as of the original receipt, so a record received yesterday can still
@@ -441,7 +437,7 @@ async def correct(
         item.setdefault("declared_at", d.declared_at.isoformat())
         digest = content_hash(item)
         if digest == d.content_hash:
-            return d, _issues(d.warnings)
+            return d
         ctx = context_for(establishment, settings, d.received_at)
         checked = rules.check(item, ctx)
         pending = Pending(0, item, checked, digest)
@@ -469,57 +465,72 @@ async def correct(
             using_db=conn,
         )  # fmt: skip
         await _event(conn, d, user, "corrected", before, ip, revision=d.revision)
-        return d, checked.warnings
+        return d
+
+
+async def _transition(
+    record_id: str,
+    *,
+    user: User,
+    scope_filter: Any,
+    ip: str,
+    action: str,
+    already_done: Callable[[Declaration], bool],
+    change: Callable[[Declaration], dict[str, Any]],
+) -> Declaration:
+    """End a stay (checkout, cancellation): lock, check, change, record, in one transaction.
+    A resend of a change already made returns the record as it is."""
+    async with in_transaction() as conn:
+        d = await _locked(conn, record_id, scope_filter)
+        if d is None:
+            raise LookupError(record_id)
+        if already_done(d):
+            return d
+        if d.stay_status != StayStatus.IN_HOUSE:
+            raise NotEditable("not_in_house")
+        before = d.state
+        detail = change(d)
+        d.version += 1
+        d.change_seq = await take_change_numbers(conn, 1)
+        await d.save(using_db=conn)
+        await _event(conn, d, user, action, before, ip, **detail)
+        return d
 
 
 async def check_out(
     record_id: str, departed_at: datetime, *, user: User, scope_filter: Any, ip: str = ""
 ) -> Declaration:
-    async with in_transaction() as conn:
-        d = await _locked(conn, record_id, scope_filter)
-        if d is None:
-            raise LookupError(record_id)
-        if d.stay_status == StayStatus.CHECKED_OUT and d.departed_at == departed_at:
-            return d  # a resent checkout
-        if d.stay_status != StayStatus.IN_HOUSE:
-            raise NotEditable("not_in_house")
+    def change(d: Declaration) -> dict[str, Any]:
         if departed_at < d.arrived_at:
             raise Invalid([Issue("departed_at", "departure_before_arrival")])
         if departed_at > datetime.now(UTC) + timedelta(days=1):
             raise Invalid([Issue("departed_at", "departure_in_future")])
-        before = d.state
         d.stay_status = StayStatus.CHECKED_OUT
         d.departed_at = departed_at
-        d.version += 1
-        d.change_seq = await take_change_numbers(conn, 1)
-        await d.save(using_db=conn)
-        await _event(conn, d, user, "checked_out", before, ip, departed_at=departed_at.isoformat())
-        return d
+        return {"departed_at": departed_at.isoformat()}
+
+    return await _transition(
+        record_id, user=user, scope_filter=scope_filter, ip=ip, action="checked_out",
+        already_done=lambda d: (
+            d.stay_status == StayStatus.CHECKED_OUT and d.departed_at == departed_at
+        ),
+        change=change,
+    )  # fmt: skip
 
 
 async def cancel(
     record_id: str, reason: str, *, user: User, scope_filter: Any, ip: str = ""
 ) -> Declaration:
-    async with in_transaction() as conn:
-        d = await _locked(conn, record_id, scope_filter)
-        if d is None:
-            raise LookupError(record_id)
-        if d.stay_status == StayStatus.CANCELLED:
-            return d  # a resent cancellation
-        if d.stay_status != StayStatus.IN_HOUSE:
-            raise NotEditable("not_in_house")
-        before = d.state
+    def change(d: Declaration) -> dict[str, Any]:
         d.stay_status = StayStatus.CANCELLED
         d.cancel_reason = reason
-        d.version += 1
-        d.change_seq = await take_change_numbers(conn, 1)
-        await d.save(using_db=conn)
-        await _event(conn, d, user, "cancelled", before, ip, reason=reason)
-        return d
+        return {"reason": reason}
 
-
-def _issues(stored: list[dict[str, Any]]) -> list[Issue]:
-    return [Issue(w["field"], w["code"], w.get("params", {})) for w in stored]
+    return await _transition(
+        record_id, user=user, scope_filter=scope_filter, ip=ip, action="cancelled",
+        already_done=lambda d: d.stay_status == StayStatus.CANCELLED,
+        change=change,
+    )  # fmt: skip
 
 
 # The columns a correction may change (everything the guest's record holds).

@@ -6,12 +6,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from .. import auth, scope
-from ..errors import NotFound
 from ..i18n import gettext
-from ..models import ApiToken, Role, User
+from ..models import HOTEL_ROLES, ApiToken, Role, User
 from ..templating import render_page
-
-HOTEL_ROLES = (Role.OWNER, Role.STAFF)
 
 
 async def home(request: Request) -> Response:
@@ -58,11 +55,5 @@ async def create_token(request: Request) -> Response:
 async def revoke_token(request: Request) -> Response:
     user = auth.require(request, [Role.OWNER])
     await auth.read_form(request)
-    token = await ApiToken.get_or_none(id=request.path_params["token_id"], user_id=user.id)
-    if token is None:
-        raise NotFound()
-    if token.revoked_at is None:
-        token.revoked_at = auth.now()
-        await token.save(update_fields=["revoked_at"])
-        await auth.audit(request, "token_revoked", user, target=token.id, via="web")
+    await auth.revoke_token(request, user, request.path_params["token_id"], via="web")
     return RedirectResponse(request.app.url_path_for("hotel:tokens"), status_code=303)

@@ -9,14 +9,14 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import auth, i18n, scope
+from .. import auth, i18n
 from ..declarations import bulk, service
-from ..errors import NotFound, PermissionDenied
+from ..errors import NotFound
+from ..establishments import declaring_establishment
 from ..i18n import N_
-from ..models import EstablishmentStatus, Role
+from ..models import HOTEL_ROLES
 from ..templating import render_page
 
-HOTEL_ROLES = (Role.OWNER, Role.STAFF)
 _MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -53,13 +53,7 @@ async def template(request: Request) -> Response:
 
 async def upload(request: Request) -> Response:
     user = auth.require(request, HOTEL_ROLES)
-    assert user.establishment_id is not None
-    establishment = await scope.establishment(user, user.establishment_id)
-    if establishment.status != EstablishmentStatus.ACTIVE:
-        raise PermissionDenied(
-            N_("This establishment is not active and cannot declare guests."),
-            code="establishment_not_active",
-        )
+    establishment = await declaring_establishment(user)
     form = await auth.read_form_with_files(request, max_files=1)
     try:
         upload_file = form.get("file")

@@ -1,6 +1,6 @@
 """The ORM models, one Tortoise app called ``models``."""
 
-from .accounts import ApiToken, AuditEvent, Role, User, WebSession
+from .accounts import HOTEL_ROLES, POLICE_ROLES, ApiToken, AuditEvent, Role, User, WebSession
 from .declarations import (
     ChangeCounter,
     Declaration,
@@ -13,6 +13,8 @@ from .establishments import Establishment, EstablishmentKind, EstablishmentStatu
 from .geo import PoliceUnit, Province, UnitKind, Ward
 
 __all__ = [
+    "HOTEL_ROLES",
+    "POLICE_ROLES",
     "ApiToken",
     "AuditEvent",
     "ChangeCounter",

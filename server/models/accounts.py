@@ -29,6 +29,10 @@ class Role(StrEnum):
         return self in (Role.POLICE_OFFICER, Role.POLICE_SUPERVISOR, Role.IMMIGRATION_OFFICER)
 
 
+HOTEL_ROLES = (Role.OWNER, Role.STAFF)
+POLICE_ROLES = (Role.POLICE_OFFICER, Role.POLICE_SUPERVISOR, Role.IMMIGRATION_OFFICER)
+
+
 class User(Model):
     """The account of one person. It belongs to exactly one establishment or one police unit."""
 

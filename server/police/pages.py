@@ -8,10 +8,9 @@ from starlette.responses import Response
 from .. import auth, scope
 from ..errors import BadRequest
 from ..i18n import N_
-from ..models import EstablishmentStatus, Role
+from ..models import POLICE_ROLES, EstablishmentStatus
 from ..templating import render_page
 
-POLICE_ROLES = (Role.POLICE_OFFICER, Role.POLICE_SUPERVISOR, Role.IMMIGRATION_OFFICER)
 PAGE_SIZE = 50
 
 

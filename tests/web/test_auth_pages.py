@@ -150,3 +150,39 @@ async def test_sign_in_never_redirects_off_site(client: httpx.AsyncClient) -> No
             },
         )
         assert response.headers["location"] == "/hotel/"
+
+
+# Who must NOT reach each page: every other role gets 403, and anonymous callers 401.
+PAGE_ROLES = {
+    "/hotel/": {"owner.hk", "staff.hk", "owner.cn"},
+    "/hotel/tokens": {"owner.hk", "owner.cn"},
+    "/hotel/upload": {"owner.hk", "staff.hk", "owner.cn"},
+    "/hotel/upload/template.csv": {"owner.hk", "staff.hk", "owner.cn"},
+    "/police/": {"police.hk", "police.cn", "pa08.hn"},
+    "/police/establishments": {"police.hk", "police.cn", "pa08.hn"},
+    "/admin/": {"admin"},
+}
+
+
+@pytest.mark.parametrize("path", sorted(PAGE_ROLES))
+async def test_pages_refuse_every_other_role(client: httpx.AsyncClient, path: str) -> None:
+    assert (await client.get(path)).status_code == 401
+    for username in sorted(HOMES):
+        client.cookies.clear()
+        await web_login(client, username)
+        expected = 200 if username in PAGE_ROLES[path] else 403
+        assert (await client.get(path)).status_code == expected, username
+
+
+async def test_idle_and_expired_sessions_end(client: httpx.AsyncClient) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    await web_login(client, "police.hk")
+    assert (await client.get("/police/")).status_code == 200
+    await WebSession.all().update(last_seen_at=datetime.now(UTC) - timedelta(hours=3))
+    assert (await client.get("/police/")).status_code == 401  # idle for longer than 2 h
+    assert await WebSession.all().count() == 0
+    client.cookies.clear()
+    await web_login(client, "police.hk")
+    await WebSession.all().update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    assert (await client.get("/police/")).status_code == 401  # past the absolute lifetime
