@@ -12,7 +12,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from . import db, i18n
+from . import db, i18n, pwa
 from . import settings as settings_module
 from .admin import pages as admin_pages
 from .api import auth as api_auth
@@ -140,6 +140,7 @@ routes = [
     Mount("/admin", routes=[Route("/", admin_pages.home, name="home")], name="admin"),
     Mount("/api/v1", routes=api_routes, name="api"),
     Mount("/static", StaticFiles(directory=ROOT / "server" / "static"), name="static"),
+    Route("/app/sw.js", pwa.service_worker, name="service_worker"),
     Mount("/app", StaticFiles(directory=ROOT / "pwa", html=True), name="pwa"),
 ]
 

@@ -14,6 +14,7 @@ import os
 import sys
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
 
@@ -85,9 +86,25 @@ def compile_catalogs() -> None:
             and m.string
             and any(path.startswith("pwa/") for path, _line in m.locations)
         }
+        body = {"messages": messages, **_issue_messages(catalog)}
         (PWA_CATALOGS / f"{lang}.json").write_text(
-            json.dumps(messages, ensure_ascii=False, sort_keys=True, indent=0), encoding="utf-8"
+            json.dumps(body, ensure_ascii=False, sort_keys=True, indent=0), encoding="utf-8"
         )
+
+
+def _issue_messages(catalog: Catalog) -> dict[str, dict[str, str]]:
+    """The declaration checks' messages by code, so that the PWA's twin of the checks
+    speaks with the server's words (one source: ``server/declarations/rules.py``)."""
+    from server.declarations.rules import MESSAGES, MRZ_PARTS
+
+    def translated(msgid: str) -> str:
+        found = catalog.get(msgid)
+        return str(found.string) if found is not None and found.string else msgid
+
+    return {
+        "issues": {code: translated(msgid) for code, msgid in MESSAGES.items()},
+        "mrz_parts": {part: translated(msgid) for part, msgid in MRZ_PARTS.items()},
+    }
 
 
 def main(argv: list[str]) -> None:

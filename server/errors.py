@@ -31,7 +31,7 @@ class AppError(Exception):
         message: str | None = None,
         *,
         code: str | None = None,
-        fields: list[dict[str, str]] | None = None,
+        fields: list[dict[str, Any]] | None = None,
         **variables: Any,
     ) -> None:
         if message is not None:

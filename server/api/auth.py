@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .. import auth
 from ..errors import AppError, BadRequest
 from ..i18n import N_
-from ..models import ApiToken
-from .common import read_body, read_json, token_json, unit_json, user_json
+from ..declarations.service import context_for
+from ..models import ApiToken, Establishment
+from .common import establishment_json, read_body, read_json, token_json, unit_json, user_json
 
 
 async def _credentials(request: Request) -> tuple[str, str, str]:
@@ -74,4 +78,13 @@ async def me(request: Request) -> Response:
     user = auth.require(request)
     body = user_json(user)
     body["police_unit"] = unit_json(user.police_unit)
-    return JSONResponse({"user": body})
+    answer: dict[str, Any] = {"user": body}
+    if user.establishment_id is not None:
+        # What the PWA needs to check declarations offline exactly as the server will.
+        establishment = await Establishment.get(id=user.establishment_id)
+        settings = request.app.state.settings
+        context = context_for(establishment, settings, datetime.now(UTC))
+        answer["establishment"] = establishment_json(establishment)
+        answer["rules"] = {**context.as_json(), "batch_max": settings.batch_max}
+    answer["server_time"] = datetime.now(UTC).isoformat()
+    return JSONResponse(answer, headers={"Cache-Control": "no-store"})

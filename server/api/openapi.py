@@ -124,6 +124,10 @@ ISSUE = {
         "field": {"type": "string"},
         "code": {"type": "string", "enum": sorted(rules.MESSAGES)},
         "message": {"type": "string", "description": "Translated (Accept-Language)."},
+        "params": {
+            "type": "object",
+            "description": "The values in the message, to render it in another language.",
+        },
     },
     "required": ["field", "code", "message"],
 }
@@ -306,7 +310,7 @@ def document() -> dict[str, Any]:
                     parameters=_int_path("token_id"),
                 )
             },
-            "/me": {"get": _op("The signed-in account", _json({"type": "object"}), 401)},
+            "/me": {"get": _op("The signed-in account (hotel accounts: with the establishment and the check settings)", _json({"type": "object"}), 401)},
             "/codes": {
                 "get": _op(
                     "Code lists with Vietnamese and English names",

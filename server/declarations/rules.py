@@ -136,6 +136,14 @@ class RuleContext:
     room_required: bool = False  # hotels must give the room number
     deadlines: tuple[DeadlineRule, ...] = DEFAULT_DEADLINES
 
+    def as_json(self) -> dict[str, Any]:
+        """The settings a client needs to run the same checks (the PWA's twin does)."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if f.name not in ("now", "deadlines")
+        }
+
     @property
     def today(self) -> date:
         return self.now.astimezone(VIETNAM).date()
@@ -177,8 +185,15 @@ class Issue:
             params["part"] = gettext(MRZ_PARTS.get(params["part"], params["part"]))
         return gettext(self.message, **params)
 
-    def as_json(self) -> dict[str, str]:
-        return {"field": self.field, "code": self.code, "message": self.render()}
+    def as_json(self) -> dict[str, Any]:
+        """For clients: the translated message, and the code and values to render it in
+        another language (the PWA does, from its own catalogs)."""
+        return {
+            "field": self.field,
+            "code": self.code,
+            "message": self.render(),
+            "params": self.params,
+        }
 
 
 @dataclass

@@ -1,0 +1,482 @@
+// The hotel app's controller: session, screens (by the URL hash), and when to sync.
+
+import * as api from "./api.js";
+import * as db from "./db.js";
+import { $, h, replace } from "./dom.js";
+import { PARTY_FIELDS, renderForm, vietnamWallClock } from "./form.js";
+import * as i18n from "./i18n.js";
+import * as outbox from "./outbox.js";
+import { codeTables } from "./rules.js";
+import * as bridge from "./sw-bridge.js";
+import * as sync from "./sync.js";
+import * as views from "./views.js";
+
+const { _ } = i18n;
+const PERIOD_MS = 60 * 1000; // pull police decisions this often while the app is open
+const MAX_BACKOFF_MS = 10 * 1000;
+
+const state = {
+  session: null,
+  codes: null,
+  tables: null,
+  entries: [],
+  records: [],
+  skew: 0,
+  showAll: false,
+  syncing: false,
+  again: false,
+  failures: 0,
+  timer: null,
+  nextRetry: null,
+  lastSync: null,
+  authNeeded: false,
+  formOpen: false,
+};
+
+const view = () => $("#view");
+const now = () => Date.now() + state.skew; // the server's clock, as best we know it
+
+function ruleContext() {
+  return { ...state.session.rules, now: now() };
+}
+
+function uuid() {
+  return crypto.randomUUID ? crypto.randomUUID() : "10000000-1000-4000-8000-100000000000".replace(/[018]/g, (c) => (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16));
+}
+
+// --- start ---------------------------------------------------------------------------
+
+async function start() {
+  const stored = await db.getMeta("language");
+  const preferred = (navigator.languages || [navigator.language || "vi"])[0] || "vi";
+  await setLanguage(stored || (preferred.toLowerCase().startsWith("en") ? "en" : "vi"), false);
+  state.session = await db.getMeta("session");
+  state.codes = await db.getMeta("codes");
+  state.skew = await db.getMeta("skew_ms", 0);
+  state.lastSync = await db.getMeta("last_sync");
+  if (state.codes) state.tables = codeTables(state.codes);
+  bridge.register({ onUpdate: offerUpdate, onMessage: (m) => m.type === "synced" && refresh() });
+  window.addEventListener("hashchange", route);
+  window.addEventListener("online", () => syncSoon());
+  document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && syncSoon());
+  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+  await refresh();
+  route();
+  if (state.session) syncSoon();
+}
+
+async function setLanguage(lang, remember = true) {
+  await i18n.load(lang);
+  if (remember) await db.setMeta("language", i18n.current());
+  document.title = _("Guest declarations");
+  $('link[rel="manifest"]').href = i18n.current() === "en" ? "manifest.en.webmanifest" : "manifest.webmanifest";
+  replace(
+    $("#lang"),
+    i18n.current() === "vi" ? "English" : "Tiếng Việt",
+  );
+}
+
+async function toggleLanguage() {
+  await setLanguage(i18n.current() === "vi" ? "en" : "vi");
+  renderChrome();
+  if (!state.formOpen) route();
+}
+
+// --- data ----------------------------------------------------------------------------
+
+async function refresh() {
+  if (state.session) {
+    const establishmentId = state.session.establishment.id;
+    state.entries = (await outbox.entries(establishmentId)).sort((a, b) => a.saved_at - b.saved_at);
+    state.records = (await db.getAll("records")).filter((r) => r.establishment_id === establishmentId);
+    state.lastSync = await db.getMeta("last_sync");
+    state.skew = await db.getMeta("skew_ms", 0);
+  }
+  renderChrome();
+  if (!state.formOpen && ["", "#/", "#"].includes(location.hash) && state.session && state.codes) route();
+}
+
+function renderChrome() {
+  $("#title").textContent = state.session ? state.session.establishment.name : _("Guest declarations");
+  $("#signout").hidden = !state.session;
+  $("#signout").textContent = _("Sign out");
+  const status = $("#status");
+  status.hidden = !state.session;
+  if (state.session) {
+    views.renderStatus(status, {
+      unsent: state.entries.length,
+      syncing: state.syncing,
+      lastSync: state.lastSync,
+      nextRetry: state.nextRetry,
+      authNeeded: state.authNeeded,
+      onSync: () => syncNow(),
+      onSignIn: () => showSignIn(),
+    });
+  }
+  const due = state.session
+    ? state.entries.filter((e) => e.op === "create" && views.dueText(views.deadlineOf(e, state.session.rules), now()))
+    : [];
+  replace(
+    $("#banners"),
+    due.length
+      ? h("p.banner.warn", { id: "deadline-warning" }, _("%(count)s unsent declaration(s) close to or past the legal deadline. Connect to the internet and press Sync now.", { count: due.length }))
+      : null,
+  );
+}
+
+// --- sync scheduling -------------------------------------------------------------------
+
+function schedule(delay) {
+  clearTimeout(state.timer);
+  state.nextRetry = Date.now() + delay;
+  state.timer = setTimeout(() => syncNow(), delay);
+}
+
+function syncSoon() {
+  schedule(0);
+}
+
+async function syncNow() {
+  if (!state.session || state.authNeeded) return;
+  if (state.syncing) {
+    state.again = true;
+    return;
+  }
+  clearTimeout(state.timer);
+  state.syncing = true;
+  state.nextRetry = null;
+  renderChrome();
+  try {
+    await sync.run();
+    state.failures = 0;
+    schedule(PERIOD_MS);
+  } catch (error) {
+    if (error instanceof api.AuthError) {
+      state.authNeeded = true; // everything stays in the outbox
+    } else {
+      // Network errors, timeouts, 5xx, a refused batch: back off, keep trying.
+      state.failures += 1;
+      const backoff = Math.min(1000 * 2 ** state.failures, MAX_BACKOFF_MS);
+      schedule(backoff * (0.8 + Math.random() * 0.4));
+    }
+  } finally {
+    state.syncing = false;
+    await refresh();
+    if (state.again) {
+      state.again = false;
+      syncSoon();
+    }
+  }
+}
+
+// --- screens -------------------------------------------------------------------------
+
+function route() {
+  state.formOpen = false;
+  if (!state.session || !state.codes) {
+    showSignIn();
+    return;
+  }
+  const [, screen, arg] = (location.hash || "#/").split("/");
+  const key = arg ? decodeURIComponent(arg) : null;
+  if (screen === "new") showForm(newItem());
+  else if (screen === "entry") showEntry(key);
+  else if (screen === "guest") showRecord(key);
+  else showList();
+}
+
+function go(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+function showList() {
+  views.renderList(view(), {
+    entries: state.entries,
+    records: state.records,
+    rules: state.session.rules,
+    now: now(),
+    showAll: state.showAll,
+    onToggle: () => {
+      state.showAll = !state.showAll;
+      showList();
+    },
+    onNew: () => go("#/new"),
+  });
+}
+
+function newItem(copyFrom = null) {
+  const item = {
+    id: uuid(),
+    document_type: "passport",
+    entry_kind: "visa",
+    arrived_at: `${vietnamWallClock(now())}:00+07:00`,
+    party_id: uuid(),
+    party_leader: true,
+  };
+  if (copyFrom) {
+    for (const name of PARTY_FIELDS) if (copyFrom[name]) item[name] = copyFrom[name];
+    item.party_leader = false;
+    item.guardian_id = copyFrom.party_leader ? copyFrom.id : copyFrom.guardian_id;
+  }
+  return item;
+}
+
+function showForm(item, { op = "create", title } = {}) {
+  state.formOpen = true;
+  return renderForm(view(), {
+    item: { ...item, op },
+    codes: state.codes,
+    tables: state.tables,
+    ctx: ruleContext,
+    title: title || _("New guest"),
+    onCancel: () => go("#/"),
+    onSave: async (candidate, { another }) => {
+      const saved = { ...candidate, declared_at: new Date().toISOString() };
+      try {
+        await outbox.save({ id: saved.id, op, establishmentId: state.session.establishment.id, item: saved });
+      } catch (error) {
+        if (error instanceof outbox.Locked) {
+          toast(_("This entry is being sent right now; try again in a moment."));
+          return;
+        }
+        toast(_("Could not save on this phone: %(error)s", { error: error.message }));
+        return;
+      }
+      toast(_("Saved on this phone."));
+      bridge.requestBackgroundSync();
+      await refresh();
+      if (another) {
+        showForm(newItem(saved), { title: _("Next guest of this party") });
+        window.scrollTo(0, 0);
+      } else go("#/");
+      syncSoon();
+    },
+  });
+}
+
+async function showEntry(key) {
+  const entry = await outbox.entry(key);
+  if (!entry) {
+    go("#/");
+    return;
+  }
+  views.renderEntry(view(), {
+    entry,
+    onBack: () => go("#/"),
+    onEdit: async () => {
+      const fresh = await outbox.entry(key);
+      if (!fresh || fresh.state === "sending") {
+        toast(_("This entry is being sent right now; try again in a moment."));
+        return;
+      }
+      const form = showForm(fresh.item, { op: fresh.op, title: _("Edit guest") });
+      form.show({ errors: fresh.errors || [], warnings: fresh.warnings || [] });
+    },
+    onDiscard: async () => {
+      if (!(await confirmDialog(_("Delete this entry from the phone? It has not been sent to the police.")))) return;
+      try {
+        await outbox.discard(key);
+      } catch {
+        toast(_("This entry is being sent right now; try again in a moment."));
+        return;
+      }
+      await refresh();
+      go("#/");
+    },
+  });
+}
+
+function showRecord(id) {
+  const record = state.records.find((r) => r.id === id);
+  if (!record) {
+    go("#/");
+    return;
+  }
+  const pending = state.entries.find((e) => e.id === id && e.op !== "create");
+  views.renderRecord(view(), {
+    record,
+    pending,
+    codeName: (list, code) => i18n.codeName(state.codes[list], code),
+    onBack: () => go("#/"),
+    onCorrect: () => {
+      const item = {};
+      for (const [name, value] of Object.entries(record)) {
+        if (value !== null && value !== undefined && FIELD_SET.has(name)) item[name] = value;
+      }
+      showForm(item, { op: "correct", title: _("Correct the declaration") });
+    },
+    onCheckout: async () => {
+      if (!(await confirmDialog(_("Check %(name)s out now?", { name: record.full_name })))) return;
+      await queueChange(record, "checkout", { departed_at: new Date(now()).toISOString() });
+    },
+    onCancel: async () => {
+      const reason = await reasonDialog(_("Why is this declaration cancelled?"));
+      if (!reason) return;
+      await queueChange(record, "cancel", { reason });
+    },
+  });
+}
+
+const FIELD_SET = new Set([
+  "id", "full_name", "sex", "date_of_birth", "nationality", "document_type", "document_number",
+  "document_expiry", "entry_kind", "visa_category", "entry_document_number", "entry_document_issued_on",
+  "stay_permitted_until", "entry_date", "entry_port", "purpose", "arrived_at", "expected_departure",
+  "room", "phone", "email", "party_id", "party_leader", "guardian_id", "relationship",
+]);
+
+async function queueChange(record, op, item) {
+  await outbox.save({ id: record.id, op, establishmentId: state.session.establishment.id, item });
+  toast(_("Saved on this phone."));
+  bridge.requestBackgroundSync();
+  await refresh();
+  go("#/");
+  syncSoon();
+}
+
+// --- sign-in and sign-out ----------------------------------------------------------------
+
+function showSignIn(error = null) {
+  views.renderSignIn(view(), {
+    username: state.session ? state.session.user.username : "",
+    error,
+    onLanguage: toggleLanguage,
+    onSubmit: async (username, password, message) => {
+      message.textContent = "";
+      let answer;
+      let me;
+      let codes;
+      try {
+        answer = await api.signIn(username, password, i18n.current());
+        const token = answer.access_token;
+        me = await api.request("/me", { token, language: i18n.current() });
+        codes = await api.request("/codes", {});
+      } catch (failure) {
+        if (failure instanceof api.NetworkError) message.textContent = _("No connection to the server. Signing in needs the network once.");
+        else message.textContent = failure.message;
+        return;
+      }
+      if (!me.establishment) {
+        message.textContent = _("This app is for lodging establishments. Police and administrators use the web pages.");
+        return;
+      }
+      const previous = state.session;
+      const session = {
+        token: answer.access_token,
+        token_id: answer.token.id,
+        user: me.user,
+        establishment: me.establishment,
+        rules: me.rules,
+      };
+      if (previous && previous.establishment.id !== session.establishment.id) await db.clear("records");
+      await db.setMeta("session", session);
+      await db.setMeta("codes", codes);
+      await db.setMeta("skew_ms", Date.parse(me.server_time) - Date.now());
+      state.session = session;
+      state.codes = codes;
+      state.tables = codeTables(codes);
+      state.authNeeded = false;
+      await refresh();
+      go("#/");
+      syncSoon();
+    },
+  });
+}
+
+async function signOut() {
+  const unsent = (await outbox.all()).filter((e) => e.establishment_id === state.session.establishment.id);
+  if (unsent.length) {
+    const ok = await confirmDialog(
+      _("%(count)s declaration(s) have not been sent. They stay on this phone and are sent when someone of this establishment signs in again. Sign out anyway?", { count: unsent.length }),
+    );
+    if (!ok) return;
+  }
+  const { token, token_id: tokenId } = state.session;
+  api.request(`/auth/tokens/${tokenId}`, { method: "DELETE", token }).catch(() => {});
+  await db.remove("meta", "session");
+  await db.clear("records"); // guests' personal data does not stay on a signed-out phone
+  clearTimeout(state.timer);
+  state.session = null;
+  state.entries = [];
+  state.records = [];
+  renderChrome();
+  go("#/");
+}
+
+// --- small dialogs -----------------------------------------------------------------------
+
+function toast(message) {
+  const el = h("p.toast", { role: "status" }, message);
+  document.body.append(el);
+  setTimeout(() => el.remove(), 4000);
+}
+
+function confirmDialog(message) {
+  return new Promise((resolve) => {
+    const dialog = h(
+      "dialog.dialog",
+      {},
+      h("p", {}, message),
+      h(
+        "div.actions",
+        {},
+        h("button.primary", { type: "button", id: "dialog-yes", onclick: () => close(true) }, _("Yes")),
+        h("button.secondary", { type: "button", id: "dialog-no", onclick: () => close(false) }, _("No")),
+      ),
+    );
+    function close(answer) {
+      dialog.close();
+      dialog.remove();
+      resolve(answer);
+    }
+    dialog.addEventListener("cancel", () => close(false));
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+
+function reasonDialog(question) {
+  return new Promise((resolve) => {
+    const input = h("input", { id: "reason", type: "text", maxlength: 500 });
+    const dialog = h(
+      "dialog.dialog",
+      {},
+      h("label", { for: "reason" }, question),
+      input,
+      h(
+        "div.actions",
+        {},
+        h("button.primary", { type: "button", id: "dialog-yes", onclick: () => close(input.value.trim()) }, _("OK")),
+        h("button.secondary", { type: "button", id: "dialog-no", onclick: () => close(null) }, _("Back")),
+      ),
+    );
+    function close(answer) {
+      dialog.close();
+      dialog.remove();
+      resolve(answer);
+    }
+    dialog.addEventListener("cancel", () => close(null));
+    document.body.append(dialog);
+    dialog.showModal();
+    input.focus();
+  });
+}
+
+function offerUpdate(apply) {
+  const banner = h(
+    "p.banner.update",
+    { id: "update-banner" },
+    _("A new version of the app is available."),
+    " ",
+    h("button.secondary", { type: "button", onclick: apply }, _("Reload")),
+  );
+  $("#banners").after(banner);
+}
+
+// --- wiring --------------------------------------------------------------------------
+
+$("#lang").addEventListener("click", toggleLanguage);
+$("#signout").addEventListener("click", signOut);
+start().catch((error) => {
+  replace(view(), h("p.banner.warn", {}, `${_("The app could not start")}: ${error.message}`));
+});

@@ -1,0 +1,75 @@
+// Vietnamese and English from the catalogs in locales/ (built into pwa/locales/*.json by
+// `python -m server.babel_runner compile`). Strings are marked _("…") so that Babel
+// extracts them; placeholders are Python's %(name)s, as in the server's catalogs.
+// Dates and times are shown in Vietnam's time zone, 24-hour, with four-digit years.
+
+export const LANGUAGES = ["vi", "en"];
+const ZONE = "Asia/Ho_Chi_Minh";
+
+let language = "vi";
+let catalog = { messages: {}, issues: {}, mrz_parts: {} };
+
+export async function load(lang) {
+  language = LANGUAGES.includes(lang) ? lang : "vi";
+  const response = await fetch(`locales/${language}.json`);
+  catalog = await response.json();
+  document.documentElement.lang = language;
+  return language;
+}
+
+export const current = () => language;
+
+export function interpolate(template, params = {}) {
+  return template.replace(/%\((\w+)\)s/g, (whole, name) => (name in params ? String(params[name]) : whole));
+}
+
+/** Translate a message; the English catalog leaves most strings to their msgid. */
+export function _(msgid, params) {
+  return interpolate(catalog.messages[msgid] || msgid, params);
+}
+
+/** The message of a check's issue ({field, code, params, message}) in this language. */
+export function issueMessage(issue) {
+  const template = catalog.issues[issue.code];
+  if (!template) return issue.message || issue.code;
+  const params = { ...(issue.params || {}) };
+  if (params.part) params.part = catalog.mrz_parts[params.part] || params.part;
+  if (params.until) params.until = formatDay(params.until);
+  return interpolate(template, params);
+}
+
+const locale = () => (language === "vi" ? "vi-VN" : "en-GB");
+
+export function formatMoment(ms) {
+  if (ms === null || ms === undefined || Number.isNaN(ms)) return "";
+  return new Intl.DateTimeFormat(locale(), {
+    timeZone: ZONE,
+    day: "2-digit",
+    month: "2-digit",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).format(new Date(ms));
+}
+
+export function formatTime(ms) {
+  return new Intl.DateTimeFormat(locale(), {
+    timeZone: ZONE,
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).format(new Date(ms));
+}
+
+/** A YYYY-MM-DD day as dd/mm/yyyy (both languages write day first). */
+export function formatDay(day) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day || "");
+  return m ? `${m[3]}/${m[2]}/${m[1]}` : day || "";
+}
+
+/** A code's name from GET /api/v1/codes rows ({code, vi, en}). */
+export function codeName(rows, code) {
+  const row = (rows || []).find((r) => r.code === code);
+  return row ? row[language] || row.en : code || "";
+}

@@ -1,0 +1,72 @@
+// The service worker: a thin dispatcher. The server stamps VERSION (a hash of the app
+// shell) and PRECACHE (server/pwa.py SHELL) into this file, and serves it uncached.
+
+import { NetworkError } from "./js/api.js";
+import * as sync from "./js/sync.js";
+
+const VERSION = "__VERSION__";
+const PRECACHE = "__PRECACHE__";
+const PREFIX = "luutru-shell-";
+const CACHE = PREFIX + VERSION;
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches.open(CACHE).then((cache) => cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "reload" })))),
+  );
+  // No skipWaiting here: a new version waits until the page asks (see sw-bridge.js).
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) {
+        if (name.startsWith(PREFIX) && name !== CACHE) await caches.delete(name);
+      }
+      await self.clients.claim();
+    })(),
+  );
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "skip-waiting") self.skipWaiting();
+  if (event.data && event.data.type === "version" && event.ports[0]) event.ports[0].postMessage(VERSION);
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  const scope = new URL(self.registration.scope);
+  if (url.origin !== scope.origin || url.pathname.startsWith("/api/")) return;
+  if (!url.pathname.startsWith(scope.pathname)) return;
+  event.respondWith(request.mode === "navigate" ? appShell(request) : cacheFirst(request));
+});
+
+/** Every page of the app is the one shell page; the hash picks the screen. */
+async function appShell(request) {
+  const cached = await caches.match(new URL("./", self.registration.scope).href, { cacheName: CACHE });
+  return cached || fetch(request);
+}
+
+async function cacheFirst(request) {
+  const cached = await caches.match(request, { cacheName: CACHE, ignoreSearch: true });
+  return cached || fetch(request);
+}
+
+self.addEventListener("sync", (event) => {
+  if (event.tag !== "outbox") return;
+  event.waitUntil(
+    sync.run().then(
+      () => tellPages({ type: "synced" }),
+      (error) => {
+        tellPages({ type: "synced" });
+        // Rejecting makes the browser try again later; a 401 needs a person instead.
+        if (error instanceof NetworkError) throw error;
+      },
+    ),
+  );
+});
+
+async function tellPages(message) {
+  for (const client of await self.clients.matchAll({ type: "window" })) client.postMessage(message);
+}

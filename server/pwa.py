@@ -1,0 +1,83 @@
+"""Serving the hotel app (``pwa/``): the service worker, stamped with its build version.
+
+The app shell is the explicit list below. Its version is a hash of those files' bytes,
+so any change to the shell gives a new ``sw.js``, the browser installs it next to the
+old one, and the page offers "update available — reload". ``sw.js`` is served with
+``no-cache`` so that check always reaches the server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+PWA = Path(__file__).resolve().parent.parent / "pwa"
+
+# Everything the app needs to open with no network, relative to the app's scope.
+# Large optional assets do not belong here (tests keep this under 150 KB).
+SHELL = (
+    "./",
+    "app.css",
+    "manifest.webmanifest",
+    "manifest.en.webmanifest",
+    "icons/icon-192.png",
+    "icons/icon-512.png",
+    "icons/maskable-512.png",
+    "js/api.js",
+    "js/app.js",
+    "js/db.js",
+    "js/dom.js",
+    "js/form.js",
+    "js/i18n.js",
+    "js/mrz.js",
+    "js/outbox.js",
+    "js/rules.js",
+    "js/sw-bridge.js",
+    "js/sync.js",
+    "js/views.js",
+    "locales/en.json",
+    "locales/vi.json",
+)
+
+
+def shell_file(entry: str) -> Path:
+    return PWA / ("index.html" if entry == "./" else entry)
+
+
+def shell_bytes() -> dict[str, int]:
+    """Each shell file's size in bytes (the service worker itself included)."""
+    sizes = {entry: shell_file(entry).stat().st_size for entry in SHELL}
+    sizes["sw.js"] = (PWA / "sw.js").stat().st_size
+    return sizes
+
+
+@cache
+def _service_worker() -> tuple[bytes, str]:
+    digest = hashlib.sha256()
+    template = (PWA / "sw.js").read_bytes()
+    digest.update(template)
+    for entry in SHELL:
+        digest.update(entry.encode() + b"\0" + shell_file(entry).read_bytes())
+    version = digest.hexdigest()[:12]
+    body = template.replace(b'"__VERSION__"', json.dumps(version).encode()).replace(
+        b'"__PRECACHE__"', json.dumps(list(SHELL)).encode()
+    )
+    return body, version
+
+
+def build_version() -> str:
+    return _service_worker()[1]
+
+
+async def service_worker(request: Request) -> Response:
+    body, version = _service_worker()
+    return Response(
+        body,
+        media_type="text/javascript",
+        headers={"Cache-Control": "no-cache", "X-App-Version": version},
+    )
