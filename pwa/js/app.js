@@ -478,5 +478,5 @@ function offerUpdate(apply) {
 $("#lang").addEventListener("click", toggleLanguage);
 $("#signout").addEventListener("click", signOut);
 start().catch((error) => {
-  replace(view(), h("p.banner.warn", {}, `${_("The app could not start")}: ${error.message}`));
+  replace(view(), h("p.banner.warn", {}, _("The app could not start: %(error)s", { error: error.message })));
 });

@@ -1,5 +1,5 @@
 // Vietnamese and English from the catalogs in locales/ (built into pwa/locales/*.json by
-// `python -m server.babel_runner compile`). Strings are marked _("…") so that Babel
+// `python -m server.babel_runner compile`). Strings are marked with _() so that Babel
 // extracts them; placeholders are Python's %(name)s, as in the server's catalogs.
 // Dates and times are shown in Vietnam's time zone, 24-hour, with four-digit years.
 

@@ -78,7 +78,8 @@ function row({ title, meta, state, extra, href, warn }) {
 }
 
 function guestMeta(item) {
-  return [item.nationality, item.room ? `${_("Room")} ${item.room}` : null, formatMoment(Date.parse(item.arrived_at))].filter(Boolean).join(" · ");
+  const room = item.room ? _("Room %(room)s", { room: item.room }) : null;
+  return [item.nationality, room, formatMoment(Date.parse(item.arrived_at))].filter(Boolean).join(" · ");
 }
 
 export function dueText(deadline, now) {
@@ -108,7 +109,7 @@ export function renderList(root, { entries, records, rules, now, showAll, onTogg
     .sort((a, b) => Date.parse(b.arrived_at) - Date.parse(a.arrived_at));
   replace(
     root,
-    h("div.toolbar", {}, h("button.primary.big", { type: "button", id: "new-guest", onclick: onNew }, `+ ${_("New guest")}`)),
+    h("div.toolbar", {}, h("button.primary.big", { type: "button", id: "new-guest", onclick: onNew }, "+ ", _("New guest"))),
     entries.length ? h("section", {}, h("h2", {}, _("Not sent yet")), h("ul.guests", { id: "unsent-list" }, unsent)) : null,
     h(
       "section",
@@ -188,7 +189,7 @@ export function renderRecord(root, { record, pending, codeName, onCorrect, onChe
       "article.card",
       {},
       h("h2", {}, record.full_name),
-      h("p", {}, chip(record.state), record.receipt_number ? h("span.receipt", { id: "receipt" }, ` ${_("Receipt")} ${record.receipt_number}`) : null),
+      h("p", {}, chip(record.state), record.receipt_number ? h("span.receipt", { id: "receipt" }, _("Receipt"), " ", record.receipt_number) : null),
       record.state === "returned" && record.review_reason
         ? h("div.notice", { id: "police-reason" }, h("strong", {}, _("Police reason:")), " ", record.review_reason)
         : null,

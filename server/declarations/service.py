@@ -394,7 +394,7 @@ class Invalid(Exception):
         self.errors = errors
 
 
-async def _locked(conn: BaseDBAsyncClient, record_id: str, scope_filter: Any) -> Declaration | None:
+async def lock_record(conn: BaseDBAsyncClient, record_id: str, scope_filter: Any) -> Declaration | None:
     query = Declaration.filter(scope_filter).filter(id=record_id).using_db(conn)
     if conn.capabilities.dialect != "sqlite":  # SQLite has one writer at a time anyway
         query = query.select_for_update()
@@ -426,7 +426,7 @@ async def correct(
     The checks run as of the original receipt, so a record received yesterday can still
     be corrected today; a resend of the current content changes nothing."""
     async with in_transaction() as conn:
-        d = await _locked(conn, record_id, scope_filter)
+        d = await lock_record(conn, record_id, scope_filter)
         if d is None:
             raise LookupError(record_id)
         if d.stay_status != StayStatus.IN_HOUSE:
@@ -481,7 +481,7 @@ async def _transition(
     """End a stay (checkout, cancellation): lock, check, change, record, in one transaction.
     A resend of a change already made returns the record as it is."""
     async with in_transaction() as conn:
-        d = await _locked(conn, record_id, scope_filter)
+        d = await lock_record(conn, record_id, scope_filter)
         if d is None:
             raise LookupError(record_id)
         if already_done(d):

@@ -1,0 +1,78 @@
+"""Police decisions on a declaration: confirm, return for correction, escalate.
+
+Each decision is one transaction: lock the record, check the version the officer saw
+(the first of two officers wins; the second is told), change the review state, take a
+new place in the change feed (so the hotel's app sees it), and record the event.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from ..models import Declaration, DeclarationEvent, ReviewState, User
+from .service import lock_record, take_change_numbers
+
+DECISIONS = {
+    "confirm": ReviewState.CONFIRMED,
+    "return": ReviewState.RETURNED,
+    "escalate": ReviewState.ESCALATED,
+}
+
+
+class StaleVersion(Exception):
+    """Someone else changed the declaration since the officer loaded it."""
+
+    def __init__(self, current: Declaration) -> None:
+        super().__init__("stale_version")
+        self.current = current
+
+
+class ReasonRequired(ValueError):
+    pass
+
+
+async def decide(
+    record_id: str,
+    decision: str,
+    *,
+    user: User,
+    scope_filter: Any,
+    reason: str = "",
+    expected_version: int | None = None,
+    ip: str = "",
+) -> Declaration:
+    """Apply ``decision`` (a key of ``DECISIONS``); raises LookupError outside the
+    officer's scope, StaleVersion on a concurrent change, ReasonRequired for a return
+    without a reason."""
+    target = DECISIONS[decision]
+    reason = reason.strip()
+    if target == ReviewState.RETURNED and not reason:
+        raise ReasonRequired(decision)
+    async with in_transaction() as conn:
+        d = await lock_record(conn, record_id, scope_filter)
+        if d is None:
+            raise LookupError(record_id)
+        if expected_version is not None and d.version != expected_version:
+            raise StaleVersion(d)
+        before = d.state
+        before_review = d.review_state.value
+        d.review_state = target
+        d.review_reason = reason or None
+        d.version += 1
+        d.change_seq = await take_change_numbers(conn, 1)
+        await d.save(using_db=conn)
+        await DeclarationEvent.create(
+            declaration_id=d.id,
+            at=datetime.now(UTC),
+            user_id=user.id,
+            action=f"review_{decision}",
+            from_state=before,
+            to_state=d.state,
+            ip=ip,
+            detail={"reason": reason, "review_from": before_review},
+            using_db=conn,
+        )
+        return d
