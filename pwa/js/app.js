@@ -31,6 +31,7 @@ const state = {
   lastSync: null,
   authNeeded: false,
   formOpen: false,
+  partyLeaders: {}, // party id → the leader's record id, while declaring a party
 };
 
 const view = () => $("#view");
@@ -56,7 +57,10 @@ async function start() {
   state.lastSync = await db.getMeta("last_sync");
   if (state.codes) state.tables = codeTables(state.codes);
   bridge.register({ onUpdate: offerUpdate, onMessage: (m) => m.type === "synced" && refresh() });
-  window.addEventListener("hashchange", route);
+  window.addEventListener("hashchange", () => {
+    route();
+    window.scrollTo(0, 0);
+  });
   window.addEventListener("online", () => syncSoon());
   document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && syncSoon());
   if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
@@ -93,7 +97,8 @@ async function refresh() {
     state.skew = await db.getMeta("skew_ms", 0);
   }
   renderChrome();
-  if (!state.formOpen && ["", "#/", "#"].includes(location.hash) && state.session && state.codes) route();
+  // The list follows the data; a form or a guest's page is never redrawn under the user.
+  if (!state.formOpen && ["", "#/", "#"].includes(location.hash) && state.session && state.codes) showList();
 }
 
 function renderChrome() {
@@ -186,8 +191,10 @@ function route() {
 }
 
 function go(hash) {
-  if (location.hash === hash) route();
-  else location.hash = hash;
+  if (location.hash === hash) {
+    route();
+    window.scrollTo(0, 0);
+  } else location.hash = hash;
 }
 
 function showList() {
@@ -217,7 +224,8 @@ function newItem(copyFrom = null) {
   if (copyFrom) {
     for (const name of PARTY_FIELDS) if (copyFrom[name]) item[name] = copyFrom[name];
     item.party_leader = false;
-    item.guardian_id = copyFrom.party_leader ? copyFrom.id : copyFrom.guardian_id;
+    // A minor's guardian is the party's leader (kept only if a relationship is chosen).
+    item.guardian_id = state.partyLeaders[copyFrom.party_id];
   }
   return item;
 }
@@ -244,6 +252,7 @@ function showForm(item, { op = "create", title } = {}) {
         return;
       }
       toast(_("Saved on this phone."));
+      if (saved.party_leader) state.partyLeaders[saved.party_id] = saved.id;
       bridge.requestBackgroundSync();
       await refresh();
       if (another) {

@@ -274,7 +274,7 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
   }
 
   function read() {
-    const out = { ...item };
+    const out = { ...item, declared_at: new Date().toISOString() }; // the device's clock
     delete out.op;
     for (const [name, input] of Object.entries(inputs)) {
       let value;
@@ -305,7 +305,10 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
         target.textContent = target.textContent ? `${target.textContent} ${text}` : text;
         target.className = `field-message ${kind}`;
         if (kind === "bad") target.closest(".field").classList.add("invalid");
-      } else general.append(h("p", { className: kind }, text));
+      } else {
+        const label = LABELS[issue.field] ? `${_(LABELS[issue.field])}: ` : "";
+        general.append(h("p", { className: kind }, label, text));
+      }
     };
     result.errors.forEach((issue) => place(issue, "bad"));
     result.warnings.forEach((issue) => place(issue, "warn"));

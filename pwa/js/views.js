@@ -68,10 +68,10 @@ function row({ title, meta, state, extra, href, warn }) {
     {},
     h(
       "a.guest",
-      { href, className: warn ? "guest due" : "guest" },
+      { href, className: warn ? "due" : null },
       h("span.name", {}, title),
       h("span.meta", {}, meta),
-      h("span.status", {}, chip(state), extra ? h("span.receipt", {}, extra) : null),
+      h("span.state-line", {}, chip(state), extra ? h("span.receipt", {}, extra) : null),
       warn ? h("span.deadline", {}, warn) : null,
     ),
   );
@@ -232,7 +232,7 @@ export function renderStatus(root, { unsent, syncing, lastSync, nextRetry, authN
   else line = "";
   replace(
     root,
-    h("span.count", { id: "unsent-count", className: unsent ? "count has-unsent" : "count" }, _("Unsent: %(count)s", { count: unsent })),
+    h("span.count", { id: "unsent-count", className: unsent ? "has-unsent" : null }, _("Unsent: %(count)s", { count: unsent })),
     h("span.sync-line", { id: "sync-line" }, line),
     authNeeded
       ? h("button.secondary", { type: "button", onclick: onSignIn }, _("Sign in"))

@@ -24,20 +24,26 @@ CHROMIUM_ARGS = [
 ]
 
 
+def new_server(
+    template_url: str, pg_cluster: pg.Cluster | None, folder: Path, name: str
+) -> LiveServer:
+    """A server (not yet started) on a database of its own, copied from the template."""
+    if pg_cluster is not None:
+        pg_cluster.create_database(name, template="template_luutru")
+        url = pg_cluster.url(name)
+    else:
+        target = folder / f"{name}.sqlite3"
+        shutil.copyfile(template_url[len("sqlite://") :], target)
+        url = f"sqlite://{target}"
+    return LiveServer(url, folder / f"{name}.log")
+
+
 @pytest.fixture(scope="session")
 def live_server(
     template_url: str, pg_cluster: pg.Cluster | None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     """The real server process, shared by the browser tests of this session."""
-    folder = tmp_path_factory.mktemp("live")
-    if pg_cluster is not None:
-        pg_cluster.create_database("live", template="template_luutru")
-        url = pg_cluster.url("live")
-    else:
-        target = folder / "live.sqlite3"
-        shutil.copyfile(template_url[len("sqlite://") :], target)
-        url = f"sqlite://{target}"
-    server = LiveServer(url, folder / "server.log")
+    server = new_server(template_url, pg_cluster, tmp_path_factory.mktemp("live"), "live")
     server.start()
     try:
         yield server
@@ -74,3 +80,23 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 @pytest.fixture
 def page(context: BrowserContext) -> Page:
     return context.new_page()
+
+
+PHONE = {"width": 360, "height": 800}
+
+
+def open_phone(playwright: Playwright, profile: Path, locale: str = "vi-VN") -> BrowserContext:
+    """Chromium with a persistent profile (IndexedDB, service worker and caches survive
+    closing it), phone-sized: what a receptionist's browser keeps between sessions."""
+    return playwright.chromium.launch_persistent_context(
+        profile,
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport=PHONE,
+        device_scale_factor=1,
+        is_mobile=False,
+        has_touch=True,
+        locale=locale,
+        service_workers="allow",
+    )

@@ -1,0 +1,97 @@
+"""What a receptionist does in the hotel app, as Playwright steps shared by the PWA tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from playwright.sync_api import Page, expect
+
+from tests.builders import DEMO_PASSWORD
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SWEDISH_MRZ = (
+    "P<SWEERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36SWE7408122F3004157ZE184226B<<<<<16"
+)
+
+
+def today() -> date:
+    return datetime.now(VIETNAM).date()
+
+
+@dataclass
+class Guest:
+    full_name: str
+    document_number: str
+    sex: str = "F"
+    born: str = "12/08/1974"  # as typed: day first
+    nationality_search: str = "Thụy Điển"
+    nationality: str = "SWE"
+    document_expiry: date = field(default_factory=lambda: today() + timedelta(days=1500))
+    visa_number: str = "V1234567"
+    relationship: str | None = None
+    room: str = "301"
+
+
+def sign_in(page: Page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/app/")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(DEMO_PASSWORD)
+    page.locator("form button[type=submit]").click()
+    expect(page.locator("#new-guest")).to_be_visible()
+
+
+def fill_guest(page: Page, guest: Guest, *, first_of_party: bool, mrz: str | None = None) -> None:
+    """Fill the form as a receptionist would; party fields are already copied after the first."""
+    if mrz:
+        page.locator("#f-mrz").fill(mrz)
+        page.locator('[data-field="mrz"] button').click()
+        expect(page.locator("#mrz-status")).to_have_class("hint good")
+    else:
+        page.locator("#f-full_name").fill(guest.full_name)
+        page.locator(f'#f-sex input[value="{guest.sex}"]').check()
+        page.locator("#f-date_of_birth").fill(guest.born)
+        page.locator("#f-nationality").fill(guest.nationality_search)
+        page.locator("#nationality-choices button", has_text=f"({guest.nationality})").click()
+        page.locator("#f-document_number").fill(guest.document_number)
+        page.locator("#f-document_expiry").fill(guest.document_expiry.isoformat())
+    page.locator("#f-entry_kind").select_option("visa")
+    page.locator("#f-visa_category").select_option("DL")
+    page.locator("#f-entry_document_number").fill(guest.visa_number)
+    page.locator("#f-stay_permitted_until").fill((today() + timedelta(days=30)).isoformat())
+    if guest.relationship:
+        page.locator("#f-relationship").select_option(guest.relationship)
+    if first_of_party:
+        page.locator("#f-entry_date").fill((today() - timedelta(days=1)).isoformat())
+        page.locator("#f-entry_port").select_option("HAN")
+        page.locator("#f-purpose").select_option("tourism")
+        page.locator("#f-expected_departure").fill((today() + timedelta(days=3)).isoformat())
+        page.locator("#f-room").fill(guest.room)
+
+
+def declare(page: Page, guest: Guest, *, another: bool = False, mrz: str | None = None) -> None:
+    """Open a new form (unless continuing a party), fill it, save."""
+    if not page.locator("form.declaration").count():
+        page.locator("#new-guest").click()
+        first = True
+    else:
+        first = False
+    fill_guest(page, guest, first_of_party=first, mrz=mrz)
+    page.locator("#save-another" if another else "#save").click()
+    if another:
+        expect(page.locator("#f-full_name")).to_have_value("")
+    else:
+        expect(page.locator("#new-guest")).to_be_visible()
+
+
+def unsent_count(page: Page) -> str:
+    return page.locator("#unsent-count").inner_text()
+
+
+def screenshot(page: Page, name: str) -> None:
+    """A phone screenshot for the README (docs/screenshots/)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
