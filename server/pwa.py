@@ -57,8 +57,8 @@ def shell_bytes() -> dict[str, int]:
 
 
 @cache
-def _service_worker() -> tuple[bytes, str]:
-    digest = hashlib.sha256()
+def _service_worker(label: str = "") -> tuple[bytes, str]:
+    digest = hashlib.sha256(label.encode() + b"\0")
     template = (PWA / "sw.js").read_bytes()
     digest.update(template)
     for entry in SHELL:
@@ -70,12 +70,12 @@ def _service_worker() -> tuple[bytes, str]:
     return body, version
 
 
-def build_version() -> str:
-    return _service_worker()[1]
+def build_version(label: str = "") -> str:
+    return _service_worker(label)[1]
 
 
 async def service_worker(request: Request) -> Response:
-    body, version = _service_worker()
+    body, version = _service_worker(request.app.state.settings.app_build)
     return Response(
         body,
         media_type="text/javascript",

@@ -45,6 +45,7 @@ class Settings:
     grace_hours: int
     remote_grace_hours: int
     batch_max: int
+    app_build: str
     locales_dir: Path = field(default=ROOT / "locales")
 
     @property
@@ -103,4 +104,5 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         grace_hours=config("DECLARATION_GRACE_HOURS", cast=int, default=12),
         remote_grace_hours=config("REMOTE_GRACE_HOURS", cast=int, default=24),
         batch_max=config("BATCH_MAX", cast=int, default=200),
+        app_build=config("APP_BUILD", default=""),
     )

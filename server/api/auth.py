@@ -9,9 +9,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .. import auth
+from ..declarations.service import context_for
 from ..errors import AppError, BadRequest
 from ..i18n import N_
-from ..declarations.service import context_for
 from ..models import ApiToken, Establishment
 from .common import establishment_json, read_body, read_json, token_json, unit_json, user_json
 

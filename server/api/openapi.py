@@ -310,7 +310,13 @@ def document() -> dict[str, Any]:
                     parameters=_int_path("token_id"),
                 )
             },
-            "/me": {"get": _op("The signed-in account (hotel accounts: with the establishment and the check settings)", _json({"type": "object"}), 401)},
+            "/me": {
+                "get": _op(
+                    "The signed-in account (hotel accounts: establishment, check settings)",
+                    _json({"type": "object"}),
+                    401,
+                )
+            },
             "/codes": {
                 "get": _op(
                     "Code lists with Vietnamese and English names",

@@ -394,7 +394,9 @@ class Invalid(Exception):
         self.errors = errors
 
 
-async def lock_record(conn: BaseDBAsyncClient, record_id: str, scope_filter: Any) -> Declaration | None:
+async def lock_record(
+    conn: BaseDBAsyncClient, record_id: str, scope_filter: Any
+) -> Declaration | None:
     query = Declaration.filter(scope_filter).filter(id=record_id).using_db(conn)
     if conn.capabilities.dialect != "sqlite":  # SQLite has one writer at a time anyway
         query = query.select_for_update()

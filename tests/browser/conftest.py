@@ -7,7 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    ViewportSize,
+    sync_playwright,
+)
 
 from tests import pg
 from tests.live import LiveServer
@@ -51,6 +58,19 @@ def live_server(
         server.stop()
 
 
+@pytest.fixture
+def own_server(
+    template_url: str, pg_cluster: pg.Cluster | None, tmp_path: Path
+) -> Iterator[LiveServer]:
+    """A server (and database) of one test's own, which the test may stop and start."""
+    live = new_server(template_url, pg_cluster, tmp_path, "own")
+    live.start()
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
 @pytest.fixture(scope="session")
 def playwright_instance() -> Iterator[Playwright]:
     with sync_playwright() as playwright:
@@ -82,7 +102,7 @@ def page(context: BrowserContext) -> Page:
     return context.new_page()
 
 
-PHONE = {"width": 360, "height": 800}
+PHONE: ViewportSize = {"width": 360, "height": 800}
 
 
 def open_phone(playwright: Playwright, profile: Path, locale: str = "vi-VN") -> BrowserContext:
@@ -100,3 +120,11 @@ def open_phone(playwright: Playwright, profile: Path, locale: str = "vi-VN") -> 
         locale=locale,
         service_workers="allow",
     )
+
+
+def open_app(playwright: Playwright, profile: Path, base_url: str) -> tuple[BrowserContext, Page]:
+    """Open the hotel app in a phone browser with a persistent profile."""
+    context = open_phone(playwright, profile)
+    page = context.pages[0] if context.pages else context.new_page()
+    page.goto(f"{base_url}/app/")
+    return context, page

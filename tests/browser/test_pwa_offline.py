@@ -6,20 +6,18 @@ decision shows up in the app. Screenshots for the README, in both languages."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, Playwright, expect
+from playwright.sync_api import Playwright, expect
 from tortoise import Tortoise
 
 from server import db, scope
 from server import settings as settings_module
 from server.declarations import review
 from server.models import Declaration, User
-from tests import pg
-from tests.browser.conftest import new_server, open_phone
+from tests.browser.conftest import open_app
 from tests.browser.pwa_steps import (
     SWEDISH_MRZ,
     Guest,
@@ -34,19 +32,6 @@ pytestmark = pytest.mark.browser
 
 RECEIPT = re.compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{2}$")
 SYNC_DEADLINE_MS = 30_000  # the app retries at least every 10 s
-
-
-@pytest.fixture
-def server(
-    template_url: str, pg_cluster: pg.Cluster | None, tmp_path: Path
-) -> Iterator[LiveServer]:
-    """A server of this test's own, which the test stops and starts."""
-    live = new_server(template_url, pg_cluster, tmp_path, "outage")
-    live.start()
-    try:
-        yield live
-    finally:
-        live.stop()
 
 
 async def _return_for_correction(database_url: str, full_name: str, reason: str) -> None:
@@ -90,20 +75,14 @@ ALREADY_IN = Guest("MÜLLER HANS PETER", "C01X00T47", sex="M", born="1985",
                    nationality_search="duc", nationality="DEU", room="305")  # fmt: skip
 
 
-def _open(playwright: Playwright, profile: Path, url: str) -> tuple[BrowserContext, Page]:
-    context = open_phone(playwright, profile)
-    page = context.pages[0] if context.pages else context.new_page()
-    page.goto(f"{url}/app/")
-    return context, page
-
-
 def test_declarations_made_during_an_outage_reach_the_server_exactly_once(
-    playwright_instance: Playwright, server: LiveServer, tmp_path: Path
+    playwright_instance: Playwright, own_server: LiveServer, tmp_path: Path
 ) -> None:
+    server = own_server
     profile = tmp_path / "phone-profile"
 
     # 1. First visit, online: sign in; the service worker takes the app shell.
-    context, page = _open(playwright_instance, profile, server.url)
+    context, page = open_app(playwright_instance, profile, server.url)
     sign_in(page, server.url, "staff.hk")
     expect(page.locator("#title")).to_have_text("Khách sạn Hồ Gươm (demo)")
     page.wait_for_function("navigator.serviceWorker.controller !== null")
@@ -131,7 +110,7 @@ def test_declarations_made_during_an_outage_reach_the_server_exactly_once(
 
     # 4. The browser is closed and reopened, still offline: nothing is lost.
     context.close()
-    context, page = _open(playwright_instance, profile, server.url)
+    context, page = open_app(playwright_instance, profile, server.url)
     expect(page.locator("#unsent-count")).to_have_text("Chưa gửi: 4")
     for guest in PARTY:
         expect(page.locator("#unsent-list")).to_contain_text(guest.full_name)

@@ -36,9 +36,7 @@ async def test_a_return_for_correction_shows_in_the_hotel_feed(client: httpx.Asy
         reason="Visa number unreadable",
         expected_version=1,
     )
-    feed = (
-        await client.get(f"/api/v1/declarations?cursor={cursor}", headers=bearer(token))
-    ).json()
+    feed = (await client.get(f"/api/v1/declarations?cursor={cursor}", headers=bearer(token))).json()
     [changed] = feed["declarations"]
     assert changed["id"] == record_id
     assert changed["state"] == "returned"
@@ -86,12 +84,16 @@ async def test_a_return_needs_a_reason(client: httpx.AsyncClient) -> None:
 async def test_me_gives_the_app_its_establishment_and_check_settings(
     client: httpx.AsyncClient,
 ) -> None:
-    hotel = (await client.get("/api/v1/me", headers=bearer(await api_token(client, "staff.hk")))).json()
+    hotel = (
+        await client.get("/api/v1/me", headers=bearer(await api_token(client, "staff.hk")))
+    ).json()
     assert hotel["establishment"]["name"].startswith("Khách sạn Hồ Gươm")
     assert hotel["rules"]["grace_hours"] == 12
     assert hotel["rules"]["room_required"] is True
     assert set(hotel["rules"]) >= {"arrival_window_days", "document_number_max", "batch_max"}
-    police = (await client.get("/api/v1/me", headers=bearer(await api_token(client, "police.hk")))).json()
+    police = (
+        await client.get("/api/v1/me", headers=bearer(await api_token(client, "police.hk")))
+    ).json()
     assert "establishment" not in police and "rules" not in police
 
 

@@ -117,4 +117,6 @@ def test_the_shell_has_no_inline_script_or_style() -> None:
     assert not re.search(r"<script(?![^>]*\bsrc=)", html)
     assert "<style" not in html and "style=" not in html
     for path in JS:
-        assert not re.search(r"\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML", path.read_text()), path.name
+        assert not re.search(r"\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML", path.read_text()), (
+            path.name
+        )

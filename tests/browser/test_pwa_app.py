@@ -1,0 +1,125 @@
+"""The hotel app's promises besides the outage: a new version never replaces the code
+under a half-filled form; a sign-in the server no longer accepts keeps every entry; a
+sign-out with unsent entries warns and keeps them; an unsent entry near its legal
+deadline raises a warning."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Playwright, expect
+
+from tests.browser.conftest import open_app
+from tests.browser.pwa_steps import VIETNAM, Guest, declare, fill_guest, sign_in
+from tests.builders import DEMO_PASSWORD
+from tests.live import LiveServer
+
+pytestmark = pytest.mark.browser
+
+RECEIPT = re.compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{2}$")
+SYNC_DEADLINE_MS = 30_000
+
+
+def test_a_new_version_is_offered_not_forced(
+    playwright_instance: Playwright, own_server: LiveServer, tmp_path: Path
+) -> None:
+    own_server.stop()
+    own_server.start(APP_BUILD="release-1")
+    context, page = open_app(playwright_instance, tmp_path / "profile", own_server.url)
+    sign_in(page, own_server.url, "staff.hk")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    first = page.evaluate("fetch('sw.js').then((r) => r.headers.get('x-app-version'))")
+    page.locator("#new-guest").click()
+    page.locator("#f-full_name").fill("HALF FILLED")
+
+    own_server.stop()
+    own_server.start(APP_BUILD="release-2")
+    page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+    banner = page.locator("#update-banner")
+    expect(banner).to_be_visible(timeout=15_000)
+    # Nothing was swapped under the receptionist: the form and its text are still there.
+    expect(page.locator("#f-full_name")).to_have_value("HALF FILLED")
+    banner.get_by_role("button").click()  # the receptionist's choice
+    expect(page.locator("#update-banner")).to_have_count(0)
+    expect(page.locator("#f-full_name")).to_have_value("")  # a fresh page of the new version
+    second = page.evaluate(
+        """() => new Promise((resolve) => {
+            const channel = new MessageChannel();
+            channel.port1.onmessage = (event) => resolve(event.data);
+            navigator.serviceWorker.controller.postMessage({type: "version"}, [channel.port2]);
+        })"""
+    )
+    assert second != first
+    assert second == page.evaluate("fetch('sw.js').then((r) => r.headers.get('x-app-version'))")
+    context.close()
+
+
+def _revoke_app_tokens(base_url: str, username: str) -> None:
+    """What an owner does after a phone is lost: the app's token stops working at once."""
+    with httpx.Client(base_url=base_url) as http:
+        token = http.post(
+            "/api/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD}
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        for row in http.get("/api/v1/auth/tokens", headers=headers).json()["tokens"]:
+            if row["name"] == "PWA" and not row["revoked_at"]:
+                http.delete(f"/api/v1/auth/tokens/{row['id']}", headers=headers)
+
+
+def test_a_refused_sign_in_keeps_the_entries_and_asks_to_sign_in_again(
+    playwright_instance: Playwright, own_server: LiveServer, tmp_path: Path
+) -> None:
+    context, page = open_app(playwright_instance, tmp_path / "profile", own_server.url)
+    sign_in(page, own_server.url, "staff.hk")
+    _revoke_app_tokens(own_server.url, "staff.hk")
+    declare(page, Guest("NGUYEN ANNA", "P1234567", nationality_search="aus", nationality="AUS"))
+    expect(page.locator("#sync-line")).to_have_text(
+        "Phiên đăng nhập đã hết: hãy đăng nhập lại để gửi.", timeout=SYNC_DEADLINE_MS
+    )
+    expect(page.locator("#unsent-count")).to_have_text("Chưa gửi: 1")
+    page.locator("#status button").click()
+    expect(page.locator("#username")).to_have_value("staff.hk")
+    page.locator("#password").fill(DEMO_PASSWORD)
+    page.locator("form button[type=submit]").click()
+    expect(page.locator("#record-list .receipt")).to_have_text(RECEIPT, timeout=SYNC_DEADLINE_MS)
+    expect(page.locator("#unsent-count")).to_have_text("Chưa gửi: 0")
+    context.close()
+
+
+def test_signing_out_with_unsent_entries_warns_and_keeps_them(
+    playwright_instance: Playwright, own_server: LiveServer, tmp_path: Path
+) -> None:
+    context, page = open_app(playwright_instance, tmp_path / "profile", own_server.url)
+    sign_in(page, own_server.url, "staff.hk")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    own_server.stop()
+
+    # Arrived eleven hours ago and still not sent: the legal deadline is near.
+    page.locator("#new-guest").click()
+    late = Guest("SMITH JOHN", "X7654321", sex="M", nationality_search="úc", nationality="AUS")
+    fill_guest(page, late, first_of_party=True)
+    arrived = datetime.now(VIETNAM) - timedelta(hours=11)
+    page.locator("#f-arrived_at").fill(arrived.strftime("%Y-%m-%dT%H:%M"))
+    page.locator("#save").click()
+    expect(page.locator("#deadline-warning")).to_be_visible()
+    expect(page.locator("#unsent-list .deadline")).to_contain_text("Gửi trước")
+
+    page.locator("#signout").click()
+    expect(page.locator("dialog")).to_contain_text("1 khai báo chưa được gửi")
+    page.locator("#dialog-no").click()
+    expect(page.locator("#unsent-count")).to_have_text("Chưa gửi: 1")
+    page.locator("#signout").click()
+    page.locator("#dialog-yes").click()
+    expect(page.locator("#username")).to_be_visible()
+
+    # Back online, someone of the same establishment signs in: the entry is delivered.
+    own_server.start()
+    sign_in(page, own_server.url, "owner.hk")
+    expect(page.locator("#record-list .receipt")).to_have_text(RECEIPT, timeout=SYNC_DEADLINE_MS)
+    expect(page.locator("#record-list")).to_contain_text("SMITH JOHN")
+    expect(page.locator("#deadline-warning")).to_have_count(0)
+    context.close()
