@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,12 +64,15 @@ def own_server(
     template_url: str, pg_cluster: pg.Cluster | None, tmp_path: Path
 ) -> Iterator[LiveServer]:
     """A server (and database) of one test's own, which the test may stop and start."""
-    live = new_server(template_url, pg_cluster, tmp_path, "own")
+    name = f"own_{uuid.uuid4().hex[:12]}"
+    live = new_server(template_url, pg_cluster, tmp_path, name)
     live.start()
     try:
         yield live
     finally:
         live.stop()
+        if pg_cluster is not None:
+            pg_cluster.drop_database(name)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
+from tortoise import Tortoise
 
+from server import db, scope
+from server import settings as settings_module
+from server.declarations import review
+from server.models import Declaration, User
 from tests.builders import DEMO_PASSWORD
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -95,3 +100,22 @@ def screenshot(page: Page, name: str) -> None:
     """A phone screenshot for the README (docs/screenshots/)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+async def return_for_correction(
+    database_url: str, full_name: str, reason: str, officer_name: str = "police.hk"
+) -> None:
+    """What the ward officer does (the console's pages come with issue 5)."""
+    await db.connect(settings_module.load({"DATABASE_URL": database_url, "TESTING": "1"}))
+    try:
+        officer = await User.get(username=officer_name).select_related("police_unit")
+        record = await Declaration.get(full_name=full_name)
+        await review.decide(
+            str(record.id),
+            "return",
+            user=officer,
+            scope_filter=scope.declaration_filter(officer),
+            reason=reason,
+        )
+    finally:
+        await Tortoise.close_connections()

@@ -14,8 +14,15 @@ import pytest
 from playwright.sync_api import Playwright, expect
 
 from tests.browser.conftest import open_app
-from tests.browser.pwa_steps import VIETNAM, Guest, declare, fill_guest, sign_in
-from tests.builders import DEMO_PASSWORD
+from tests.browser.pwa_steps import (
+    VIETNAM,
+    Guest,
+    declare,
+    fill_guest,
+    return_for_correction,
+    sign_in,
+)
+from tests.builders import DEMO_PASSWORD, run_async
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -122,4 +129,49 @@ def test_signing_out_with_unsent_entries_warns_and_keeps_them(
     expect(page.locator("#record-list .receipt")).to_have_text(RECEIPT, timeout=SYNC_DEADLINE_MS)
     expect(page.locator("#record-list")).to_contain_text("SMITH JOHN")
     expect(page.locator("#deadline-warning")).to_have_count(0)
+    context.close()
+
+
+def test_correct_a_returned_declaration_then_check_out_and_cancel(
+    playwright_instance: Playwright, live_server: LiveServer, tmp_path: Path
+) -> None:
+    context, page = open_app(playwright_instance, tmp_path / "profile", live_server.url)
+    sign_in(page, live_server.url, "owner.cn")
+    guests = [
+        Guest("DUPONT MARIE", "FR1234567", nationality_search="pháp", nationality="FRA"),
+        Guest("DUPONT PAUL", "FR7654321", sex="M", nationality_search="fra", nationality="FRA"),
+    ]
+    declare(page, guests[0], another=True)
+    declare(page, guests[1])
+    records = page.locator("#record-list")
+    expect(records.locator(".receipt")).to_have_count(2, timeout=SYNC_DEADLINE_MS)
+
+    # The ward police return Marie's declaration; the receptionist corrects and resends.
+    run_async(
+        return_for_correction(live_server.database_url, "DUPONT MARIE", "Sai số phòng", "police.cn")
+    )
+    page.locator("#sync-now").click()
+    marie = records.locator("a", has_text="DUPONT MARIE")
+    expect(marie).to_contain_text("Trả lại để sửa", timeout=SYNC_DEADLINE_MS)
+    marie.click()
+    expect(page.locator("#police-reason")).to_contain_text("Sai số phòng")
+    page.locator("#correct").click()
+    page.locator("#f-room").fill("204")
+    page.locator("#save").click()
+    expect(marie).to_contain_text("Đã tiếp nhận", timeout=SYNC_DEADLINE_MS)
+    expect(marie).to_contain_text("Phòng 204")
+
+    # Paul checks out; Marie's declaration is cancelled (entered by mistake).
+    records.locator("a", has_text="DUPONT PAUL").click()
+    page.locator("#checkout").click()
+    page.locator("#dialog-yes").click()
+    expect(page.locator("#unsent-count")).to_have_text("Chưa gửi: 0", timeout=SYNC_DEADLINE_MS)
+    marie.click()
+    page.locator("#cancel").click()
+    page.locator("#reason").fill("Nhập nhầm")
+    page.locator("#dialog-yes").click()
+    expect(page.locator("#unsent-count")).to_have_text("Chưa gửi: 0", timeout=SYNC_DEADLINE_MS)
+    page.locator("#record-list").page.get_by_role("button", name="Xem tất cả").click()
+    expect(records.locator("a", has_text="DUPONT PAUL")).to_contain_text("Đã trả phòng")
+    expect(marie).to_contain_text("Đã huỷ")
     context.close()

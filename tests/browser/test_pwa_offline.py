@@ -11,17 +11,13 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Playwright, expect
-from tortoise import Tortoise
 
-from server import db, scope
-from server import settings as settings_module
-from server.declarations import review
-from server.models import Declaration, User
 from tests.browser.conftest import open_app
 from tests.browser.pwa_steps import (
     SWEDISH_MRZ,
     Guest,
     declare,
+    return_for_correction,
     screenshot,
     sign_in,
 )
@@ -32,23 +28,6 @@ pytestmark = pytest.mark.browser
 
 RECEIPT = re.compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{2}$")
 SYNC_DEADLINE_MS = 30_000  # the app retries at least every 10 s
-
-
-async def _return_for_correction(database_url: str, full_name: str, reason: str) -> None:
-    """What the ward officer does (the console's pages come with issue 5)."""
-    await db.connect(settings_module.load({"DATABASE_URL": database_url, "TESTING": "1"}))
-    try:
-        officer = await User.get(username="police.hk").select_related("police_unit")
-        record = await Declaration.get(full_name=full_name)
-        await review.decide(
-            str(record.id),
-            "return",
-            user=officer,
-            scope_filter=scope.declaration_filter(officer),
-            reason=reason,
-        )
-    finally:
-        await Tortoise.close_connections()
 
 
 def _server_copies(base_url: str) -> dict[str, int]:
@@ -137,7 +116,7 @@ def test_declarations_made_during_an_outage_reach_the_server_exactly_once(
     page.locator("form.declaration button.link").click()
 
     # 7. A police decision shows up in the app.
-    run_async(_return_for_correction(server.database_url, "ERIKSSON LARS", "Số thị thực mờ"))
+    run_async(return_for_correction(server.database_url, "ERIKSSON LARS", "Số thị thực mờ"))
     page.locator("#sync-now").click()
     lars = record_list.locator("a", has_text="ERIKSSON LARS")
     expect(lars).to_contain_text("Trả lại để sửa", timeout=SYNC_DEADLINE_MS)
