@@ -420,55 +420,44 @@ function toast(message) {
   setTimeout(() => el.remove(), 4000);
 }
 
-function confirmDialog(message) {
+/** A modal with `content` and Yes/No (or OK/Back); resolves with `answer()` or `refusal`. */
+function ask(content, { yes, no, answer, refusal }) {
   return new Promise((resolve) => {
     const dialog = h(
       "dialog.dialog",
       {},
-      h("p", {}, message),
+      content,
       h(
         "div.actions",
         {},
-        h("button.primary", { type: "button", id: "dialog-yes", onclick: () => close(true) }, _("Yes")),
-        h("button.secondary", { type: "button", id: "dialog-no", onclick: () => close(false) }, _("No")),
+        h("button.primary", { type: "button", id: "dialog-yes", onclick: () => close(answer()) }, yes),
+        h("button.secondary", { type: "button", id: "dialog-no", onclick: () => close(refusal) }, no),
       ),
     );
-    function close(answer) {
+    function close(value) {
       dialog.close();
       dialog.remove();
-      resolve(answer);
+      resolve(value);
     }
-    dialog.addEventListener("cancel", () => close(false));
+    dialog.addEventListener("cancel", () => close(refusal));
     document.body.append(dialog);
     dialog.showModal();
   });
 }
 
+const confirmDialog = (message) =>
+  ask(h("p", {}, message), { yes: _("Yes"), no: _("No"), answer: () => true, refusal: false });
+
 function reasonDialog(question) {
-  return new Promise((resolve) => {
-    const input = h("input", { id: "reason", type: "text", maxlength: 500 });
-    const dialog = h(
-      "dialog.dialog",
-      {},
-      h("label", { for: "reason" }, question),
-      input,
-      h(
-        "div.actions",
-        {},
-        h("button.primary", { type: "button", id: "dialog-yes", onclick: () => close(input.value.trim()) }, _("OK")),
-        h("button.secondary", { type: "button", id: "dialog-no", onclick: () => close(null) }, _("Back")),
-      ),
-    );
-    function close(answer) {
-      dialog.close();
-      dialog.remove();
-      resolve(answer);
-    }
-    dialog.addEventListener("cancel", () => close(null));
-    document.body.append(dialog);
-    dialog.showModal();
-    input.focus();
+  const input = h("input", { id: "reason", type: "text", maxlength: 500 });
+  const asked = ask([h("label", { for: "reason" }, question), input], {
+    yes: _("OK"),
+    no: _("Back"),
+    answer: () => input.value.trim(),
+    refusal: null,
   });
+  input.focus();
+  return asked;
 }
 
 function offerUpdate(apply) {

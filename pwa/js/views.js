@@ -2,7 +2,7 @@
 
 import { h, replace } from "./dom.js";
 import { _, formatDay, formatMoment, formatTime, issueMessage } from "./i18n.js";
-import { deadlineHours } from "./rules.js";
+import { deadlineHours, vietnamDay } from "./rules.js";
 
 const N_ = (s) => s;
 
@@ -102,10 +102,10 @@ export function renderList(root, { entries, records, rules, now, showAll, onTogg
       warn: e.op === "create" ? dueText(deadlineOf(e, rules), now) : null,
     });
   });
-  const today = new Date(now + 7 * 3600 * 1000).toISOString().slice(0, 10);
+  const today = vietnamDay(now);
   const shown = records
     .filter((r) => !(pendingIds.has(r.id) && r.state === undefined))
-    .filter((r) => showAll || r.stay_status === "in_house" || (r.arrived_at || "").slice(0, 10) >= today)
+    .filter((r) => showAll || r.stay_status === "in_house" || vietnamDay(Date.parse(r.arrived_at)) >= today)
     .sort((a, b) => Date.parse(b.arrived_at) - Date.parse(a.arrived_at));
   replace(
     root,

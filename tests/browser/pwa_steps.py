@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,8 @@ from tests.builders import DEMO_PASSWORD
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+RECEIPT = re.compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{2}$")
+SYNC_DEADLINE_MS = 30_000  # the app retries at least every 10 s while the server is away
 SWEDISH_MRZ = (
     "P<SWEERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36SWE7408122F3004157ZE184226B<<<<<16"
 )
@@ -47,6 +50,11 @@ def sign_in(page: Page, base_url: str, username: str) -> None:
     page.locator("#password").fill(DEMO_PASSWORD)
     page.locator("form button[type=submit]").click()
     expect(page.locator("#new-guest")).to_be_visible()
+
+
+def wait_for_offline_shell(page: Page) -> None:
+    """Until the service worker controls the page (its install precached the shell)."""
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
 
 
 def fill_guest(page: Page, guest: Guest, *, first_of_party: bool, mrz: str | None = None) -> None:

@@ -5,7 +5,6 @@ deadline raises a warning."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -15,20 +14,20 @@ from playwright.sync_api import Playwright, expect
 
 from tests.browser.conftest import open_app
 from tests.browser.pwa_steps import (
+    RECEIPT,
+    SYNC_DEADLINE_MS,
     VIETNAM,
     Guest,
     declare,
     fill_guest,
     return_for_correction,
     sign_in,
+    wait_for_offline_shell,
 )
 from tests.builders import DEMO_PASSWORD, run_async
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
-
-RECEIPT = re.compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{2}$")
-SYNC_DEADLINE_MS = 30_000
 
 
 def test_a_new_version_is_offered_not_forced(
@@ -38,7 +37,7 @@ def test_a_new_version_is_offered_not_forced(
     own_server.start(APP_BUILD="release-1")
     context, page = open_app(playwright_instance, tmp_path / "profile", own_server.url)
     sign_in(page, own_server.url, "staff.hk")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_for_offline_shell(page)
     first = page.evaluate("fetch('sw.js').then((r) => r.headers.get('x-app-version'))")
     page.locator("#new-guest").click()
     page.locator("#f-full_name").fill("HALF FILLED")
@@ -102,7 +101,7 @@ def test_signing_out_with_unsent_entries_warns_and_keeps_them(
 ) -> None:
     context, page = open_app(playwright_instance, tmp_path / "profile", own_server.url)
     sign_in(page, own_server.url, "staff.hk")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_for_offline_shell(page)
     own_server.stop()
 
     # Arrived eleven hours ago and still not sent: the legal deadline is near.

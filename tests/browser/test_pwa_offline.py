@@ -5,7 +5,6 @@ decision shows up in the app. Screenshots for the README, in both languages."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import httpx
@@ -14,20 +13,20 @@ from playwright.sync_api import Playwright, expect
 
 from tests.browser.conftest import open_app
 from tests.browser.pwa_steps import (
+    RECEIPT,
     SWEDISH_MRZ,
+    SYNC_DEADLINE_MS,
     Guest,
     declare,
     return_for_correction,
     screenshot,
     sign_in,
+    wait_for_offline_shell,
 )
 from tests.builders import DEMO_PASSWORD, run_async
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
-
-RECEIPT = re.compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{2}$")
-SYNC_DEADLINE_MS = 30_000  # the app retries at least every 10 s
 
 
 def _server_copies(base_url: str) -> dict[str, int]:
@@ -64,7 +63,7 @@ def test_declarations_made_during_an_outage_reach_the_server_exactly_once(
     context, page = open_app(playwright_instance, profile, server.url)
     sign_in(page, server.url, "staff.hk")
     expect(page.locator("#title")).to_have_text("Khách sạn Hồ Gươm (demo)")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_for_offline_shell(page)
     # A guest declared online, still in house: the server will refuse a second stay.
     declare(page, ALREADY_IN)
     expect(page.locator("#record-list")).to_contain_text(ALREADY_IN.full_name)
