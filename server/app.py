@@ -25,7 +25,9 @@ from .errors import EXCEPTION_HANDLERS
 from .health import healthz
 from .hotel import pages as hotel_pages
 from .hotel import upload as hotel_upload
+from .police import declaration as police_declaration
 from .police import pages as police_pages
+from .police import queue as police_queue
 from .settings import Settings
 from .web import auth as web_auth
 
@@ -128,6 +130,18 @@ routes = [
         "/police",
         routes=[
             Route("/", police_pages.home, name="home"),
+            Route("/declarations", police_queue.page, name="queue"),
+            Route(
+                "/declarations/{declaration_id}",
+                police_declaration.page,
+                name="declaration",
+            ),
+            Route(
+                "/declarations/{declaration_id}/decide",
+                police_declaration.decide,
+                methods=["POST"],
+                name="decide",
+            ),
             Route("/establishments", police_pages.establishments, name="establishments"),
             Route(
                 "/establishments/{establishment_id:int}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 
 from .i18n import N_, gettext
-from .models import EstablishmentKind, EstablishmentStatus, Role
+from .models import EstablishmentKind, EstablishmentStatus, ReviewState, Role
 
 ROLES = {
     Role.OWNER: N_("Establishment owner"),
@@ -32,6 +32,14 @@ ESTABLISHMENT_STATUSES = {
 }
 
 
+REVIEW_STATES = {
+    ReviewState.NEW: N_("Not reviewed"),
+    ReviewState.CONFIRMED: N_("Confirmed"),
+    ReviewState.RETURNED: N_("Returned for correction"),
+    ReviewState.ESCALATED: N_("Escalated to PA08"),
+}
+
+
 def _label(table: dict, value: Enum | str) -> str:
     for key, message in table.items():
         if key == value or key.value == value:
@@ -49,3 +57,7 @@ def establishment_kind_label(value: EstablishmentKind | str) -> str:
 
 def establishment_status_label(value: EstablishmentStatus | str) -> str:
     return _label(ESTABLISHMENT_STATUSES, value)
+
+
+def review_state_label(value: ReviewState | str) -> str:
+    return _label(REVIEW_STATES, value)

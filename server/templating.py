@@ -45,6 +45,7 @@ def _environment() -> jinja2.Environment:
     env.globals["role_label"] = labels.role_label
     env.globals["establishment_kind_label"] = labels.establishment_kind_label
     env.globals["establishment_status_label"] = labels.establishment_status_label
+    env.globals["review_state_label"] = labels.review_state_label
     return env
 
 

@@ -61,6 +61,8 @@ async def decide(
         before_review = d.review_state.value
         d.review_state = target
         d.review_reason = reason or None
+        d.reviewed_at = datetime.now(UTC)
+        d.reviewed_by_id = user.id
         d.version += 1
         d.change_seq = await take_change_numbers(conn, 1)
         await d.save(using_db=conn)

@@ -36,7 +36,7 @@ from ..models import (
     User,
 )
 from ..settings import Settings
-from . import rules
+from . import flags, rules
 from .rules import VIETNAM, Issue
 
 log = logging.getLogger("luutru")
@@ -288,6 +288,7 @@ def _declaration(
         received_at=now,
         clock_skew_seconds=int((now - v["declared_at"]).total_seconds()),
         warnings=[w.as_stored() for w in item.checked.warnings],
+        **flags.columns(w.as_stored() for w in item.checked.warnings),
         change_seq=seq,
         created_by_id=user.id,
     )
@@ -455,6 +456,7 @@ async def correct(
             setattr(d, name, getattr(fresh, name))
         d.content_hash = digest
         d.warnings = fresh.warnings
+        d.flags, d.queue_rank = fresh.flags, fresh.queue_rank
         d.revision += 1
         d.version += 1
         if d.review_state == ReviewState.RETURNED:

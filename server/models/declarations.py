@@ -73,6 +73,14 @@ class Declaration(Model):
     stay_status = fields.CharEnumField(StayStatus, max_length=16, default=StayStatus.IN_HOUSE)
     review_state = fields.CharEnumField(ReviewState, max_length=16, default=ReviewState.NEW)
     review_reason = fields.CharField(max_length=500, null=True)
+    # The automatic flags' codes, space-separated with a space at each end (" late "),
+    # and the queue's first sort key: 0 when flagged (shown first), 1 when clean.
+    flags = fields.CharField(max_length=300, default=" ")
+    queue_rank = fields.SmallIntField(default=1)
+    reviewed_at = fields.DatetimeField(null=True)
+    reviewed_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="reviews", null=True, on_delete=fields.SET_NULL
+    )
     departed_at = fields.DatetimeField(null=True)
     cancel_reason = fields.CharField(max_length=500, null=True)
     revision = fields.IntField(default=1)
@@ -85,14 +93,15 @@ class Declaration(Model):
 
     establishment_id: int
     created_by_id: int | None
+    reviewed_by_id: int | None
 
     class Meta:
         table = "declaration"
         indexes = (
             ("establishment_id", "change_seq"),
             ("document_number", "stay_status"),
-            ("police_unit_id", "review_state", "arrived_at"),
-            ("province_id", "review_state", "arrived_at"),
+            ("police_unit_id", "review_state", "queue_rank", "arrived_at", "id"),
+            ("province_id", "review_state", "queue_rank", "arrived_at", "id"),
             ("name_search",),
         )
 

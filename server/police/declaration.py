@@ -1,0 +1,177 @@
+"""One declaration for the reviewing officer: every field by name, flags explained,
+revisions with what changed, the history, the guest's other stays; and the decisions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from .. import auth, codes, i18n, scope
+from ..declarations import flags, review
+from ..declarations.rules import VIETNAM, Issue
+from ..errors import NotFound
+from ..i18n import N_, gettext
+from ..models import (
+    POLICE_ROLES,
+    Declaration,
+    DeclarationEvent,
+    DeclarationRevision,
+    User,
+)
+from ..templating import render_page
+
+RETURN_REASONS = {
+    "document": N_("The document number does not match the passport."),
+    "name": N_("The name does not match the passport."),
+    "visa": N_("The visa or residence card details are missing or wrong."),
+    "dates": N_("The dates of the stay are wrong."),
+    "other": N_("Other (explain below)."),
+}
+WINDOW_DAYS = 365
+
+
+def _record_id(request: Request) -> str:
+    try:
+        return str(uuid.UUID(request.path_params["declaration_id"]))
+    except ValueError:
+        raise NotFound() from None
+
+
+async def _visible(user: User, record_id: str) -> Declaration:
+    found = await scope.declarations(user).get_or_none(id=record_id).select_related("establishment")
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def _names(d: Declaration) -> dict[str, str]:
+    """Each coded field with its name in the active language."""
+    lang = i18n.get_locale()
+
+    def name(table: dict[str, Any], code: str | None) -> str:
+        entry = table.get(code or "")
+        return f"{entry.name(lang)} ({code})" if entry else (code or "")
+
+    return {
+        "nationality": name(codes.countries(), d.nationality),
+        "sex": name(codes.SEXES, d.sex),
+        "document_type": name(codes.DOCUMENT_TYPES, d.document_type),
+        "entry_kind": name(codes.ENTRY_KINDS, d.entry_kind),
+        "visa_category": name(codes.VISA_CATEGORIES, d.visa_category),
+        "entry_port": name(codes.ports(), d.entry_port),
+        "purpose": name(codes.PURPOSES, d.purpose),
+        "relationship": name(codes.RELATIONSHIPS, d.relationship),
+    }
+
+
+def _changes(revisions: list[DeclarationRevision]) -> list[dict[str, Any]]:
+    """Each revision with the fields that differ from the one before."""
+    out: list[dict[str, Any]] = []
+    previous: dict[str, Any] | None = None
+    for rev in revisions:
+        changed: list[tuple[str, Any, Any]] = []
+        if previous is not None:
+            for key in sorted(set(rev.data) | set(previous)):
+                if rev.data.get(key) != previous.get(key):
+                    changed.append((key, previous.get(key), rev.data.get(key)))
+        out.append({"revision": rev, "changed": changed})
+        previous = rev.data
+    return out
+
+
+def _nights_in_window(stays: list[Declaration], today: date) -> int:
+    """Nights stayed in the last 365 days, over every stay of this document we can see."""
+    start = today - timedelta(days=WINDOW_DAYS)
+    nights = set()
+    for d in stays:
+        first = d.arrived_at.astimezone(VIETNAM).date()
+        last = d.departed_at.astimezone(VIETNAM).date() if d.departed_at else d.expected_departure
+        day = max(first, start)
+        while day < min(last, today + timedelta(days=1)):
+            nights.add(day)
+            day += timedelta(days=1)
+    return len(nights)
+
+
+async def _context(user: User, d: Declaration) -> dict[str, Any]:
+    revisions = await DeclarationRevision.filter(declaration_id=d.id).order_by("number")
+    events = await DeclarationEvent.filter(declaration_id=d.id).select_related("user")
+    stays = await (
+        scope.declarations(user)
+        .filter(document_number=d.document_number, nationality=d.nationality)
+        .order_by("-arrived_at")
+        .limit(100)
+        .select_related("establishment")
+    )
+    today = datetime.now(VIETNAM).date()
+    return {
+        "d": d,
+        "names": _names(d),
+        "warnings": [Issue.from_stored(w) for w in d.warnings],
+        "flag_codes": flags.parse(d.flags),
+        "flag_labels": flags.FLAGS,
+        "revisions": _changes(revisions),
+        "events": events,
+        "other_stays": [s for s in stays if s.id != d.id],
+        "nights_365": _nights_in_window(stays, today),
+        "reasons": RETURN_REASONS,
+        "conflict": False,
+        "problem": None,
+    }
+
+
+async def page(request: Request) -> Response:
+    user = auth.require(request, POLICE_ROLES)
+    d = await _visible(user, _record_id(request))
+    return render_page(request, "police/declaration.html", await _context(user, d))
+
+
+async def decide(request: Request) -> Response:
+    """Confirm, return (with a reason) or escalate; the version the officer saw decides
+    who wins when two act at once."""
+    user = auth.require(request, POLICE_ROLES)
+    record_id = _record_id(request)
+    form = await auth.read_form(request)
+    decision = form.get("decision", "")
+    d = await _visible(user, record_id)
+    problem = None
+    if decision not in review.DECISIONS:
+        problem = N_("Choose a decision.")
+    reason = ""
+    if decision == "return":
+        code = form.get("reason_code", "")
+        text = form.get("reason", "").strip()[:400]
+        if code not in RETURN_REASONS or (code == "other" and not text):
+            problem = N_("Give the establishment a reason for the correction.")
+        else:
+            reason = gettext(RETURN_REASONS[code]) if code != "other" else ""
+            reason = f"{reason} {text}".strip()
+    version = form.get("version", "")
+    if not version.isdigit():
+        problem = problem or N_("Reload the page and decide again.")
+    if problem is None:
+        try:
+            await review.decide(
+                record_id,
+                decision,
+                user=user,
+                scope_filter=scope.declaration_filter(user),
+                reason=reason,
+                expected_version=int(version),
+                ip=auth.client_ip(request),
+            )
+        except LookupError:
+            raise NotFound() from None
+        except review.StaleVersion:
+            context = await _context(user, await _visible(user, record_id))
+            context["conflict"] = True
+            return render_page(request, "police/declaration.html", context, status_code=409)
+        url = request.url_for("police:declaration", declaration_id=record_id)
+        return RedirectResponse(f"{url.path}?decided={decision}", status_code=303)
+    context = await _context(user, d)
+    context["problem"] = problem
+    return render_page(request, "police/declaration.html", context, status_code=400)
