@@ -9,6 +9,8 @@ filtered here, never in a handler.
 
 from __future__ import annotations
 
+import uuid
+
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
@@ -93,6 +95,22 @@ def users(user: User) -> QuerySet[User]:
     by_establishment = establishment_filter(user, via="establishment__")
     by_unit = police_unit_filter(user, via="police_unit__")
     return User.filter(by_establishment | by_unit)
+
+
+def declaration_id(raw: str) -> str:
+    """A declaration id from a URL; anything that is not a UUID is simply not found."""
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        raise NotFound() from None
+
+
+async def declaration(user: User, raw_id: str, *related: str) -> Declaration:
+    """One declaration in ``user``'s scope (404 outside it), with ``related`` fetched."""
+    found = await declarations(user).get_or_none(id=declaration_id(raw_id)).select_related(*related)
+    if found is None:
+        raise NotFound()
+    return found
 
 
 async def establishment(user: User, establishment_id: int) -> Establishment:

@@ -6,7 +6,7 @@ import { $, h, replace } from "./dom.js";
 import { PARTY_FIELDS, renderForm, vietnamWallClock } from "./form.js";
 import * as i18n from "./i18n.js";
 import * as outbox from "./outbox.js";
-import { codeTables } from "./rules.js";
+import { codeTables, FIELDS } from "./rules.js";
 import * as bridge from "./sw-bridge.js";
 import * as sync from "./sync.js";
 import * as views from "./views.js";
@@ -41,9 +41,8 @@ function ruleContext() {
   return { ...state.session.rules, now: now() };
 }
 
-function uuid() {
-  return crypto.randomUUID ? crypto.randomUUID() : "10000000-1000-4000-8000-100000000000".replace(/[018]/g, (c) => (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16));
-}
+// Service workers need a secure context, and every secure context has randomUUID.
+const uuid = () => crypto.randomUUID();
 
 // --- start ---------------------------------------------------------------------------
 
@@ -53,8 +52,6 @@ async function start() {
   await setLanguage(stored || (preferred.toLowerCase().startsWith("en") ? "en" : "vi"), false);
   state.session = await db.getMeta("session");
   state.codes = await db.getMeta("codes");
-  state.skew = await db.getMeta("skew_ms", 0);
-  state.lastSync = await db.getMeta("last_sync");
   if (state.codes) state.tables = codeTables(state.codes);
   bridge.register({ onUpdate: offerUpdate, onMessage: (m) => m.type === "synced" && refresh() });
   window.addEventListener("hashchange", () => {
@@ -240,7 +237,7 @@ function showForm(item, { op = "create", title } = {}) {
     title: title || _("New guest"),
     onCancel: () => go("#/"),
     onSave: async (candidate, { another }) => {
-      const saved = { ...candidate, declared_at: new Date().toISOString() };
+      const saved = candidate;
       try {
         await outbox.save({ id: saved.id, op, establishmentId: state.session.establishment.id, item: saved });
       } catch (error) {
@@ -310,8 +307,9 @@ function showRecord(id) {
     onBack: () => go("#/"),
     onCorrect: () => {
       const item = {};
-      for (const [name, value] of Object.entries(record)) {
-        if (value !== null && value !== undefined && FIELD_SET.has(name)) item[name] = value;
+      for (const name of FIELDS) {
+        const value = record[name];
+        if (value !== null && value !== undefined && name !== "declared_at") item[name] = value;
       }
       showForm(item, { op: "correct", title: _("Correct the declaration") });
     },
@@ -327,13 +325,6 @@ function showRecord(id) {
   });
 }
 
-const FIELD_SET = new Set([
-  "id", "full_name", "sex", "date_of_birth", "nationality", "document_type", "document_number",
-  "document_expiry", "entry_kind", "visa_category", "entry_document_number", "entry_document_issued_on",
-  "stay_permitted_until", "entry_date", "entry_port", "purpose", "arrived_at", "expected_departure",
-  "room", "phone", "email", "party_id", "party_leader", "guardian_id", "relationship",
-]);
-
 async function queueChange(record, op, item) {
   await outbox.save({ id: record.id, op, establishmentId: state.session.establishment.id, item });
   toast(_("Saved on this phone."));
@@ -345,10 +336,9 @@ async function queueChange(record, op, item) {
 
 // --- sign-in and sign-out ----------------------------------------------------------------
 
-function showSignIn(error = null) {
+function showSignIn() {
   views.renderSignIn(view(), {
     username: state.session ? state.session.user.username : "",
-    error,
     onLanguage: toggleLanguage,
     onSubmit: async (username, password, message) => {
       message.textContent = "";
@@ -393,7 +383,7 @@ function showSignIn(error = null) {
 }
 
 async function signOut() {
-  const unsent = (await outbox.all()).filter((e) => e.establishment_id === state.session.establishment.id);
+  const unsent = await outbox.entries(state.session.establishment.id);
   if (unsent.length) {
     const ok = await confirmDialog(
       _("%(count)s declaration(s) have not been sent. They stay on this phone and are sent when someone of this establishment signs in again. Sign out anyway?", { count: unsent.length }),

@@ -3,11 +3,10 @@
 // to fill the form, and the server's checks run here before anything is saved.
 
 import { h, replace } from "./dom.js";
-import { _, codeName, current, issueMessage } from "./i18n.js";
+import { _, codeName, current, issueMessage, N_ } from "./i18n.js";
 import { MrzFormatError, parse as parseMrz } from "./mrz.js";
 import { check, normaliseNationality, vietnamDay } from "./rules.js";
 
-const N_ = (s) => s; // marks a string for the catalogs; translated where it is shown
 
 const LABELS = {
   mrz: N_("Machine-readable zone (the two or three lines at the bottom of the passport)"),
@@ -112,7 +111,7 @@ function options(rows, selected, { blank = true, label = (r) => r[current()] } =
  * Render the form into `root`. `item` is the declaration to edit (or the copied party
  * fields). `onSave(item, {another})` is called with a checked item.
  */
-export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCancel, lockedReason }) {
+export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCancel }) {
   const inputs = {};
   const messages = {};
   const field = (name, control, hint) => {
@@ -214,7 +213,6 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
     "form.declaration",
     { novalidate: true, onsubmit: (event) => event.preventDefault() },
     h("h2", {}, title),
-    lockedReason ? h("p.notice", {}, lockedReason) : null,
     general,
     SECTIONS.map(([legend, names]) => h("fieldset", {}, h("legend", {}, _(legend)), names.map((n) => controls[n]()))),
     h(
@@ -243,7 +241,6 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
   };
   inputs.entry_kind.addEventListener("change", showEntryFields);
   showEntryFields();
-  if (lockedReason) for (const el of form.querySelectorAll("input, select, textarea, button.primary, #save-another")) el.disabled = true;
 
   function readMrz() {
     const raw = inputs.mrz.value;

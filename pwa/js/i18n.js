@@ -19,6 +19,9 @@ export async function load(lang) {
 
 export const current = () => language;
 
+/** Marks a string for the catalogs where it is defined; _() translates it where shown. */
+export const N_ = (msgid) => msgid;
+
 export function interpolate(template, params = {}) {
   return template.replace(/%\((\w+)\)s/g, (whole, name) => (name in params ? String(params[name]) : whole));
 }

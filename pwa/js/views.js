@@ -1,10 +1,8 @@
 // The screens other than the form: sign-in, the guest list, one guest, the status bar.
 
 import { h, replace } from "./dom.js";
-import { _, formatDay, formatMoment, formatTime, issueMessage } from "./i18n.js";
+import { _, formatDay, formatMoment, formatTime, issueMessage, N_ } from "./i18n.js";
 import { deadlineHours, vietnamDay } from "./rules.js";
-
-const N_ = (s) => s;
 
 export const STATES = {
   saved: N_("Saved on this phone"),
@@ -32,10 +30,10 @@ export function deadlineOf(entry, rules) {
   return Number.isNaN(arrived) ? null : arrived + deadlineHours(rules) * 3600 * 1000;
 }
 
-export function renderSignIn(root, { username, offline, error, onSubmit, onLanguage }) {
+export function renderSignIn(root, { username, onSubmit, onLanguage }) {
   const user = h("input", { id: "username", name: "username", autocomplete: "username", autocapitalize: "none", value: username || "", required: true });
   const password = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: true });
-  const message = h("p.form-errors", { role: "alert" }, error || "");
+  const message = h("p.form-errors", { role: "alert" });
   const form = h(
     "form.card",
     {
@@ -46,7 +44,6 @@ export function renderSignIn(root, { username, offline, error, onSubmit, onLangu
     },
     h("h2", {}, _("Sign in")),
     h("p.hint", {}, _("Sign in once with the network; after that the app works without it.")),
-    offline ? h("p.notice", {}, offline) : null,
     message,
     h("div.field", {}, h("label", { for: "username" }, _("Username")), user),
     h("div.field", {}, h("label", { for: "password" }, _("Password")), password),
@@ -90,7 +87,6 @@ export function dueText(deadline, now) {
 }
 
 export function renderList(root, { entries, records, rules, now, showAll, onToggle, onNew }) {
-  const pendingIds = new Set(entries.map((e) => e.id));
   const unsent = entries.map((e) => {
     const state = e.state;
     const label = e.op === "create" ? null : _(OPS[e.op]);
@@ -104,7 +100,6 @@ export function renderList(root, { entries, records, rules, now, showAll, onTogg
   });
   const today = vietnamDay(now);
   const shown = records
-    .filter((r) => !(pendingIds.has(r.id) && r.state === undefined))
     .filter((r) => showAll || r.stay_status === "in_house" || vietnamDay(Date.parse(r.arrived_at)) >= today)
     .sort((a, b) => Date.parse(b.arrived_at) - Date.parse(a.arrived_at));
   replace(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -124,9 +123,7 @@ async def feed(request: Request) -> Response:
 
 async def detail(request: Request) -> Response:
     user = auth.require(request)
-    found = await scope.declarations(user).get_or_none(id=_record_id(request))
-    if found is None:
-        raise NotFound()
+    found = await scope.declaration(user, request.path_params["declaration_id"])
     return JSONResponse({"declaration": declaration_json(found)})
 
 
@@ -139,11 +136,7 @@ _NOT_EDITABLE = {
 
 
 def _record_id(request: Request) -> str:
-    """The declaration id from the path; anything that is not a UUID is simply not found."""
-    try:
-        return str(uuid.UUID(request.path_params["declaration_id"]))
-    except ValueError:
-        raise NotFound() from None
+    return scope.declaration_id(request.path_params["declaration_id"])
 
 
 async def _apply(change: Any) -> Declaration:

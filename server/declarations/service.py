@@ -251,6 +251,7 @@ def _declaration(
     item: Pending, *, user: User, establishment: Establishment, now: datetime, seq: int
 ) -> Declaration:
     v = item.checked.values
+    warnings = [w.as_stored() for w in item.checked.warnings]
     return Declaration(
         id=uuid.UUID(item.id),
         establishment_id=establishment.id,
@@ -287,8 +288,8 @@ def _declaration(
         declared_at=v["declared_at"],
         received_at=now,
         clock_skew_seconds=int((now - v["declared_at"]).total_seconds()),
-        warnings=[w.as_stored() for w in item.checked.warnings],
-        **flags.columns(w.as_stored() for w in item.checked.warnings),
+        warnings=warnings,
+        **flags.columns(warnings),
         change_seq=seq,
         created_by_id=user.id,
     )

@@ -3,7 +3,6 @@ revisions with what changed, the history, the guest's other stays; and the decis
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -35,17 +34,11 @@ WINDOW_DAYS = 365
 
 
 def _record_id(request: Request) -> str:
-    try:
-        return str(uuid.UUID(request.path_params["declaration_id"]))
-    except ValueError:
-        raise NotFound() from None
+    return scope.declaration_id(request.path_params["declaration_id"])
 
 
 async def _visible(user: User, record_id: str) -> Declaration:
-    found = await scope.declarations(user).get_or_none(id=record_id).select_related("establishment")
-    if found is None:
-        raise NotFound()
-    return found
+    return await scope.declaration(user, record_id, "establishment")
 
 
 def _names(d: Declaration) -> dict[str, str]:
@@ -137,7 +130,6 @@ async def decide(request: Request) -> Response:
     record_id = _record_id(request)
     form = await auth.read_form(request)
     decision = form.get("decision", "")
-    d = await _visible(user, record_id)
     problem = None
     if decision not in review.DECISIONS:
         problem = N_("Choose a decision.")
@@ -172,6 +164,6 @@ async def decide(request: Request) -> Response:
             return render_page(request, "police/declaration.html", context, status_code=409)
         url = request.url_for("police:declaration", declaration_id=record_id)
         return RedirectResponse(f"{url.path}?decided={decision}", status_code=303)
-    context = await _context(user, d)
+    context = await _context(user, await _visible(user, record_id))
     context["problem"] = problem
     return render_page(request, "police/declaration.html", context, status_code=400)

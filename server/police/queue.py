@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
@@ -40,8 +41,6 @@ class Filters:
     name: str = ""  # prefix, diacritics and case ignored
 
     def query_string(self, **extra: str) -> str:
-        from urllib.parse import urlencode
-
         values = {
             "state": self.state,
             "flag": self.flag,
@@ -56,8 +55,8 @@ class Filters:
         return urlencode({k: v for k, v in values.items() if v})
 
 
-def _bad(message: str) -> BadRequest:
-    return BadRequest(message, code="bad_filter")
+def _bad(message: str, **variables: Any) -> BadRequest:
+    return BadRequest(message, code="bad_filter", **variables)
 
 
 def _day(raw: str) -> date | None:
@@ -81,7 +80,7 @@ def parse_filters(params: QueryParams) -> Filters:
         raise _bad(N_("Unknown establishment."))
     nationality = params.get("nationality", "").strip().upper()
     if nationality and not re.fullmatch(r"[A-Z]{1,3}", nationality):
-        raise _bad(N_("Unknown code: %(value)s."))
+        raise _bad(N_("Unknown code: %(value)s."), value=nationality)
     return Filters(
         state=state,
         flag=flag,
@@ -123,7 +122,12 @@ def filtered(
         query = query.filter(document_number=f.document)
     if f.name:
         prefix = ascii_name(f.name).lower()
-        query = query.filter(name_search__startswith=prefix) if prefix else query.filter(id=None)
+        # A name with no Latin letters in it matches nobody.
+        query = (
+            query.filter(name_search__startswith=prefix)
+            if prefix
+            else query.filter(id__isnull=True)
+        )
     return query
 
 

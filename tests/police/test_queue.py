@@ -87,11 +87,14 @@ async def test_filters_and_counts(client: httpx.AsyncClient, app: object, hotel:
     assert _ids((await officer.get("/police/declarations?name=muller")).text) == [german["id"]]
     assert _ids((await officer.get("/police/declarations?name=Mül")).text) == [german["id"]]
     assert _ids((await officer.get("/police/declarations?nationality=deu")).text) == [german["id"]]
+    assert _ids((await officer.get("/police/declarations?name=123")).text) == []
     page = (await officer.get("/police/declarations")).text
     assert re.search(r'id="tab-new">[^<]*<span class="count">2</span>', page)
     for bad in ("state=nope", "flag=nope", "from=2026-13-01", "after=x", "establishment=a"):
         response = await officer.get(f"/police/declarations?{bad}")
         assert response.status_code == 400, bad
+    unknown = await officer.get("/police/declarations?nationality=1")
+    assert unknown.status_code == 400 and "Mã không hợp lệ: 1." in unknown.text
 
 
 async def _decide(officer: httpx.AsyncClient, record_id: object, **form: str) -> httpx.Response:
