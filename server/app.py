@@ -25,9 +25,15 @@ from .errors import EXCEPTION_HANDLERS
 from .health import healthz
 from .hotel import pages as hotel_pages
 from .hotel import upload as hotel_upload
+from .police import access as police_access
+from .police import bulk as police_bulk
+from .police import deadlines as police_deadlines
 from .police import declaration as police_declaration
+from .police import export as police_export
+from .police import live as police_live
 from .police import pages as police_pages
 from .police import queue as police_queue
+from .police import watch as police_watch
 from .settings import Settings
 from .web import auth as web_auth
 
@@ -131,6 +137,15 @@ routes = [
         routes=[
             Route("/", police_pages.home, name="home"),
             Route("/declarations", police_queue.page, name="queue"),
+            Route("/declarations/stream", police_live.stream, name="stream"),
+            Route("/declarations/export.csv", police_export.csv_file, name="export"),
+            Route("/declarations/bulk-confirm", police_bulk.preview, name="bulk_confirm"),
+            Route(
+                "/declarations/bulk-confirm",
+                police_bulk.confirm,
+                methods=["POST"],
+                name="bulk_confirm_submit",
+            ),
             Route(
                 "/declarations/{declaration_id}",
                 police_declaration.page,
@@ -142,12 +157,32 @@ routes = [
                 methods=["POST"],
                 name="decide",
             ),
+            Route(
+                "/declarations/{declaration_id}/note",
+                police_declaration.note,
+                methods=["POST"],
+                name="note",
+            ),
             Route("/establishments", police_pages.establishments, name="establishments"),
             Route(
                 "/establishments/{establishment_id:int}",
                 police_pages.establishment,
                 name="establishment",
             ),
+            Route(
+                "/establishments/{establishment_id:int}/status",
+                police_pages.set_status,
+                methods=["POST"],
+                name="establishment_status",
+            ),
+            Route("/watch", police_watch.page, name="watch"),
+            Route("/watch", police_watch.add, methods=["POST"], name="watch_add"),
+            Route(
+                "/watch/{entry_id:int}/end", police_watch.end, methods=["POST"], name="watch_end"
+            ),
+            Route("/deadlines", police_deadlines.page, name="deadlines"),
+            Route("/deadlines", police_deadlines.set_target, methods=["POST"], name="set_target"),
+            Route("/access-log", police_access.page, name="access_log"),
         ],
         name="police",
     ),

@@ -161,6 +161,12 @@ async def _user_from_session(key: str, settings: Settings) -> User | None:
     return session.user
 
 
+async def still_signed_in(conn: HTTPConnection, settings: Settings) -> bool:
+    """Whether the caller's session is still valid (for long-lived responses)."""
+    key = conn.cookies.get(SESSION_COOKIE)
+    return key is not None and await _user_from_session(key, settings) is not None
+
+
 def require(request: HTTPConnection, roles: Iterable[Role] | None = None) -> User:
     """The signed-in user, who must have one of ``roles`` (any role when None)."""
     user: User | None = request.scope.get("user")

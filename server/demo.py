@@ -30,6 +30,7 @@ ACCOUNTS = (
     DemoAccount("staff.hk", "Trần Thị Bình", Role.STAFF, "hk"),
     DemoAccount("owner.cn", "Lê Minh Châu", Role.OWNER, "cn"),
     DemoAccount("police.hk", "Phạm Quốc Dũng", Role.POLICE_OFFICER, ward_unit_code(HOAN_KIEM)),
+    DemoAccount("lead.hk", "Đỗ Thị Lan", Role.POLICE_SUPERVISOR, ward_unit_code(HOAN_KIEM)),
     DemoAccount("police.cn", "Hoàng Thu Hà", Role.POLICE_OFFICER, ward_unit_code(CUA_NAM)),
     DemoAccount("pa08.hn", "Vũ Đức Khánh", Role.IMMIGRATION_OFFICER, immigration_unit_code(HANOI)),
     DemoAccount("admin", "Quản trị hệ thống", Role.ADMIN, MINISTRY_CODE),

@@ -63,6 +63,14 @@ def declaration_filter(user: User) -> Q:
     return establishment_filter(user)
 
 
+def police_row_filter(user: User) -> Q:
+    """Rows that carry a ward ``police_unit_id`` and a ``province_id`` of their own (the
+    access log): the same jurisdiction as declarations, for police users only."""
+    if not user.role.is_police:
+        return _NOTHING
+    return _jurisdiction(user, province="province_id", unit="police_unit_id")
+
+
 def police_unit_filter(user: User, via: str = "") -> Q:
     """The police units at or below ``user``'s own (none for hotel accounts); with
     ``via="police_unit__"``, rows that belong to such a unit."""

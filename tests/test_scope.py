@@ -47,7 +47,7 @@ async def test_a_user_without_unit_or_establishment_sees_nothing(app: Starlette)
 
 async def test_ward_police_see_their_own_unit_accounts_not_the_neighbours(app: Starlette) -> None:
     visible = {u.username for u in await scope.users(await _user("police.hk"))}
-    assert visible == {"police.hk", "owner.hk", "staff.hk"}
+    assert visible == {"police.hk", "lead.hk", "owner.hk", "staff.hk"}
     province = {u.username for u in await scope.users(await _user("pa08.hn"))}
     assert {"police.hk", "police.cn", "owner.hk", "owner.cn", "pa08.hn"} <= province
     assert "admin" not in province

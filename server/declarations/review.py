@@ -13,6 +13,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from ..models import Declaration, DeclarationEvent, ReviewState, User
+from . import flags
 from .service import lock_record, take_change_numbers
 
 DECISIONS = {
@@ -78,3 +79,53 @@ async def decide(
             using_db=conn,
         )
         return d
+
+
+BULK_CHUNK = 100
+
+
+async def confirm_many(
+    candidates: list[Declaration], *, user: User, scope_filter: Any, ip: str = ""
+) -> int:
+    """Confirm declarations as they were seen in the preview, in chunks of one
+    transaction each. A declaration that changed since (another decision, a correction,
+    a new flag) is left alone for a person to read. Returns how many were confirmed."""
+    confirmed = 0
+    for start in range(0, len(candidates), BULK_CHUNK):
+        chunk = candidates[start : start + BULK_CHUNK]
+        async with in_transaction() as conn:
+            last = await take_change_numbers(conn, len(chunk))
+            now = datetime.now(UTC)
+            events = []
+            for offset, seen in enumerate(chunk):
+                updated = await (
+                    Declaration.filter(scope_filter)
+                    .filter(
+                        id=seen.id,
+                        version=seen.version,
+                        review_state=ReviewState.NEW,
+                        queue_rank=flags.CLEAN,
+                    )
+                    .using_db(conn)
+                    .update(
+                        review_state=ReviewState.CONFIRMED,
+                        review_reason=None,
+                        reviewed_at=now,
+                        reviewed_by_id=user.id,
+                        version=seen.version + 1,
+                        change_seq=last - len(chunk) + 1 + offset,
+                    )
+                )
+                if updated:
+                    before = seen.state
+                    seen.review_state = ReviewState.CONFIRMED
+                    events.append(
+                        DeclarationEvent(
+                            declaration_id=seen.id, at=now, user_id=user.id,
+                            action="review_confirm", from_state=before, to_state=seen.state,
+                            ip=ip, detail={"bulk": True, "review_from": "new"},
+                        )
+                    )  # fmt: skip
+            await DeclarationEvent.bulk_create(events, using_db=conn)
+            confirmed += len(events)
+    return confirmed

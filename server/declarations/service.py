@@ -26,6 +26,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from ..models import (
+    ChangeCounter,
     Declaration,
     DeclarationEvent,
     DeclarationRevision,
@@ -36,7 +37,7 @@ from ..models import (
     User,
 )
 from ..settings import Settings
-from . import flags, rules
+from . import flags, rules, screening
 from .rules import VIETNAM, Issue
 
 log = logging.getLogger("luutru")
@@ -83,6 +84,13 @@ async def take_change_numbers(conn: BaseDBAsyncClient, count: int) -> int:
         [count],
     )
     return int(rows[0]["value"])
+
+
+async def last_change_number() -> int:
+    """The last committed position of the change feed: a reader that starts after it
+    misses nothing, because positions become visible in order (see ``ChangeCounter``)."""
+    counter = await ChangeCounter.get_or_none(id=1)
+    return counter.value if counter else 0
 
 
 def _nights(arrived: datetime, departure: date) -> tuple[date, date]:
@@ -315,7 +323,9 @@ async def _insert(
         _declaration(item, user=user, establishment=establishment, now=now, seq=first_seq + k)
         for k, item in enumerate(items)
     ]
+    await screening.flag_watch_hits(declarations, conn)
     await Declaration.bulk_create(declarations, using_db=conn)
+    await screening.refresh_minors(establishment.id, declarations, conn)
     await DeclarationRevision.bulk_create(
         [
             DeclarationRevision(
@@ -458,6 +468,7 @@ async def correct(
         d.content_hash = digest
         d.warnings = fresh.warnings
         d.flags, d.queue_rank = fresh.flags, fresh.queue_rank
+        await screening.flag_watch_hits([d], conn)
         d.revision += 1
         d.version += 1
         if d.review_state == ReviewState.RETURNED:
@@ -470,6 +481,8 @@ async def correct(
             using_db=conn,
         )  # fmt: skip
         await _event(conn, d, user, "corrected", before, ip, revision=d.revision)
+        await screening.refresh_minors(establishment.id, [d], conn)
+        await d.refresh_from_db(fields=["flags", "queue_rank"], using_db=conn)
         return d
 
 

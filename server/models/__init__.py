@@ -1,6 +1,15 @@
 """The ORM models, one Tortoise app called ``models``."""
 
-from .accounts import HOTEL_ROLES, POLICE_ROLES, ApiToken, AuditEvent, Role, User, WebSession
+from .accounts import (
+    HOTEL_ROLES,
+    POLICE_ROLES,
+    SUPERVISOR_ROLES,
+    ApiToken,
+    AuditEvent,
+    Role,
+    User,
+    WebSession,
+)
 from .declarations import (
     ChangeCounter,
     Declaration,
@@ -11,10 +20,13 @@ from .declarations import (
 )
 from .establishments import Establishment, EstablishmentKind, EstablishmentStatus
 from .geo import PoliceUnit, Province, UnitKind, Ward
+from .police import AccessLog, WatchEntry
 
 __all__ = [
     "HOTEL_ROLES",
     "POLICE_ROLES",
+    "SUPERVISOR_ROLES",
+    "AccessLog",
     "ApiToken",
     "AuditEvent",
     "ChangeCounter",
@@ -32,5 +44,6 @@ __all__ = [
     "UnitKind",
     "User",
     "Ward",
+    "WatchEntry",
     "WebSession",
 ]

@@ -28,9 +28,17 @@ class Role(StrEnum):
     def is_police(self) -> bool:
         return self in (Role.POLICE_OFFICER, Role.POLICE_SUPERVISOR, Role.IMMIGRATION_OFFICER)
 
+    @property
+    def is_supervisor(self) -> bool:
+        """Manages the watch list and review targets, reads the access log."""
+        return self in (Role.POLICE_SUPERVISOR, Role.IMMIGRATION_OFFICER)
+
 
 HOTEL_ROLES = (Role.OWNER, Role.STAFF)
 POLICE_ROLES = (Role.POLICE_OFFICER, Role.POLICE_SUPERVISOR, Role.IMMIGRATION_OFFICER)
+# Who manages the watch list and review targets and reads the access log: a unit's
+# supervisors, and the province immigration division (PA08), which oversees every ward.
+SUPERVISOR_ROLES = tuple(role for role in Role if role.is_supervisor)
 
 
 class User(Model):

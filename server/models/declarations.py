@@ -99,6 +99,9 @@ class Declaration(Model):
         table = "declaration"
         indexes = (
             ("establishment_id", "change_seq"),
+            ("establishment_id", "received_at"),
+            ("establishment_id", "party_id"),
+            ("guardian_id",),
             ("document_number", "stay_status"),
             ("police_unit_id", "review_state", "queue_rank", "arrived_at", "id"),
             ("province_id", "review_state", "queue_rank", "arrived_at", "id"),

@@ -69,6 +69,8 @@ class PoliceUnit(Model):
         "models.Ward", related_name="police_units", null=True, on_delete=fields.RESTRICT
     )
     is_active = fields.BooleanField(default=True)
+    # How long a declaration may wait for this unit's decision before it is overdue.
+    review_target_hours = fields.IntField(default=24)
 
     parent_id: int | None
     province_id: int | None

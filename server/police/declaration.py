@@ -3,14 +3,14 @@ revisions with what changed, the history, the guest's other stays; and the decis
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from .. import auth, codes, i18n, scope
-from ..declarations import flags, review
+from ..declarations import flags, review, screening
 from ..declarations.rules import VIETNAM, Issue
 from ..errors import NotFound
 from ..i18n import N_, gettext
@@ -22,6 +22,7 @@ from ..models import (
     User,
 )
 from ..templating import render_page
+from . import access
 
 RETURN_REASONS = {
     "document": N_("The document number does not match the passport."),
@@ -101,7 +102,11 @@ async def _context(user: User, d: Declaration) -> dict[str, Any]:
         .select_related("establishment")
     )
     today = datetime.now(VIETNAM).date()
+    watch = await screening.watch_hits([d]) if "watch_list" in d.flags else {}
     return {
+        "watch_hits": screening.describe(watch.get(str(d.id), []), i18n.get_locale()),
+        "explanations": flags.EXPLANATIONS,
+        "police_flags": flags.police_only(d.flags),
         "d": d,
         "names": _names(d),
         "warnings": [Issue.from_stored(w) for w in d.warnings],
@@ -120,7 +125,30 @@ async def _context(user: User, d: Declaration) -> dict[str, Any]:
 async def page(request: Request) -> Response:
     user = auth.require(request, POLICE_ROLES)
     d = await _visible(user, _record_id(request))
+    await access.record(request, user, "view", d.receipt_number, declaration=str(d.id))
     return render_page(request, "police/declaration.html", await _context(user, d))
+
+
+NOTE_MAX = 2000
+
+
+async def note(request: Request) -> Response:
+    """An internal note: for the police only, kept in the history, never changes the
+    declaration (so it cannot clash with another officer's decision)."""
+    user = auth.require(request, POLICE_ROLES)
+    d = await _visible(user, _record_id(request))
+    form = await auth.read_form(request)
+    text = form.get("note", "").strip()
+    if not text or len(text) > NOTE_MAX:
+        context = await _context(user, d)
+        context["problem"] = N_("Write a note of at most 2,000 characters.")
+        return render_page(request, "police/declaration.html", context, status_code=400)
+    await DeclarationEvent.create(
+        declaration_id=d.id, at=datetime.now(UTC), user_id=user.id, action="note",
+        from_state=d.state, to_state=d.state, ip=auth.client_ip(request), detail={"note": text},
+    )  # fmt: skip
+    url = request.url_for("police:declaration", declaration_id=str(d.id))
+    return RedirectResponse(f"{url.path}#history", status_code=303)
 
 
 async def decide(request: Request) -> Response:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
+from tortoise.functions import Count
 
 from .. import auth, scope
 from ..errors import BadRequest
 from ..i18n import N_
-from ..models import POLICE_ROLES, EstablishmentStatus
+from ..models import POLICE_ROLES, AuditEvent, Establishment, EstablishmentStatus, User
 from ..templating import render_page
 
 PAGE_SIZE = 50
+FIGURES_DAYS = 30
 
 
 async def home(request: Request) -> Response:
@@ -40,11 +45,14 @@ async def establishments(request: Request) -> Response:
         query = query.filter(id__gt=int(after))
     rows = await query.order_by("id").limit(PAGE_SIZE + 1)
     next_after = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
+    rows = rows[:PAGE_SIZE]
     return render_page(
         request,
         "police/establishments.html",
         {
-            "rows": rows[:PAGE_SIZE],
+            "rows": rows,
+            "figures": await _figures(user, [e.id for e in rows]),
+            "days": FIGURES_DAYS,
             "status": status,
             "statuses": list(EstablishmentStatus),
             "next_after": next_after,
@@ -52,11 +60,82 @@ async def establishments(request: Request) -> Response:
     )
 
 
+async def _figures(user: User, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Declarations received in the last FIGURES_DAYS days per establishment, and the
+    share declared on time (without the "late" flag)."""
+    if not ids:
+        return {}
+    since = datetime.now(UTC) - timedelta(days=FIGURES_DAYS)
+    recent = scope.declarations(user).filter(establishment_id__in=ids, received_at__gte=since)
+
+    async def per_establishment(query: Any) -> dict[int, int]:
+        rows = await (
+            query.annotate(n=Count("id"))
+            .group_by("establishment_id")
+            .values_list("establishment_id", "n")
+        )
+        return {int(e): int(n) for e, n in rows}
+
+    totals = await per_establishment(recent)
+    late = await per_establishment(recent.filter(flags__contains=" late "))
+    return {
+        e: {"count": n, "on_time": (n - late.get(e, 0)) / n if n else None}
+        for e, n in totals.items()
+    }
+
+
 async def establishment(request: Request) -> Response:
     user = auth.require(request, POLICE_ROLES)
     est = await scope.establishment(user, request.path_params["establishment_id"])
+    return await _establishment_page(request, user, est)
+
+
+async def _establishment_page(
+    request: Request, user: User, est: Establishment, problem: str | None = None
+) -> Response:
     await est.fetch_related("ward", "province", "police_unit")
     accounts = await scope.users(user).filter(establishment_id=est.id).order_by("username")
-    return render_page(
-        request, "police/establishment.html", {"establishment": est, "accounts": accounts}
+    history = (
+        await AuditEvent.filter(
+            action__in=["establishment_suspend", "establishment_reactivate"], target=str(est.id)
+        )
+        .select_related("user")
+        .limit(20)
     )
+    return render_page(
+        request,
+        "police/establishment.html",
+        {
+            "establishment": est,
+            "accounts": accounts,
+            "figures": (await _figures(user, [est.id])).get(est.id),
+            "days": FIGURES_DAYS,
+            "status_history": history,
+            "problem": problem,
+        },
+        status_code=400 if problem else 200,
+    )
+
+
+async def set_status(request: Request) -> Response:
+    """Suspend (with a reason: the establishment can no longer declare) or reactivate."""
+    user = auth.require(request, POLICE_ROLES)
+    est = await scope.establishment(user, request.path_params["establishment_id"])
+    form = await auth.read_form(request)
+    action, reason = form.get("action", ""), form.get("reason", "").strip()[:500]
+    if action == "suspend" and est.status == EstablishmentStatus.ACTIVE:
+        if not reason:
+            return await _establishment_page(
+                request, user, est, N_("Give the reason for the suspension.")
+            )
+        est.status = EstablishmentStatus.SUSPENDED
+    elif action == "reactivate" and est.status == EstablishmentStatus.SUSPENDED:
+        est.status = EstablishmentStatus.ACTIVE
+    else:
+        return await _establishment_page(
+            request, user, est, N_("This establishment's status does not allow that.")
+        )
+    await est.save(update_fields=["status", "updated_at"])
+    await auth.audit(request, f"establishment_{action}", user, target=str(est.id), reason=reason)
+    url = request.url_for("police:establishment", establishment_id=est.id).path
+    return RedirectResponse(url, status_code=303)

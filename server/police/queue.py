@@ -4,26 +4,29 @@ arrival; filters; keyset pagination (never OFFSET); counts per review state."""
 from __future__ import annotations
 
 import re
+import urllib.parse
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from tortoise.expressions import Q
-from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
-from .. import auth, scope
-from ..declarations import flags
+from .. import auth, db, scope
+from ..declarations import flags, service
 from ..declarations.rules import VIETNAM, ascii_name
 from ..errors import BadRequest
 from ..i18n import N_
-from ..models import POLICE_ROLES, Declaration, ReviewState
+from ..models import POLICE_ROLES, Declaration, ReviewState, User
 from ..templating import render_page
+from . import access
+from .deadlines import COUNT_CAP, Deadlines
+from .deadlines import for_user as deadlines_for
 
 PAGE_SIZE = 50
 STATES = [s.value for s in ReviewState]
@@ -39,6 +42,15 @@ class Filters:
     arrived_to: date | None = None
     document: str = ""  # exact
     name: str = ""  # prefix, diacritics and case ignored
+    overdue: bool = False  # waiting past the unit's review target
+
+    @property
+    def is_search(self) -> bool:
+        """Looking for a person (recorded in the access log as a search)."""
+        return bool(self.document or self.name)
+
+    def as_log(self) -> dict[str, str]:
+        return dict(urllib.parse.parse_qsl(self.query_string()))
 
     def query_string(self, **extra: str) -> str:
         values = {
@@ -50,6 +62,7 @@ class Filters:
             "to": self.arrived_to.isoformat() if self.arrived_to else "",
             "doc": self.document,
             "name": self.name,
+            "overdue": "1" if self.overdue else "",
             **extra,
         }
         return urlencode({k: v for k, v in values.items() if v})
@@ -68,7 +81,7 @@ def _day(raw: str) -> date | None:
         raise _bad(N_("Not a valid date (use YYYY-MM-DD).")) from None
 
 
-def parse_filters(params: QueryParams) -> Filters:
+def parse_filters(params: Mapping[str, str]) -> Filters:
     state = params.get("state", "new") or "new"
     if state != "all" and state not in STATES:
         raise _bad(N_("Unknown status."))
@@ -90,6 +103,7 @@ def parse_filters(params: QueryParams) -> Filters:
         arrived_to=_day(params.get("to", "")),
         document=re.sub(r"\s+", "", params.get("doc", "")).upper()[:20],
         name=params.get("name", "").strip()[:100],
+        overdue=params.get("overdue", "") == "1",
     )
 
 
@@ -98,10 +112,16 @@ def _vietnam_midnight(day: date) -> datetime:
 
 
 def filtered(
-    base: QuerySet[Declaration], f: Filters, *, with_state: bool = True
+    base: QuerySet[Declaration],
+    f: Filters,
+    deadlines: Deadlines,
+    *,
+    with_state: bool = True,
 ) -> QuerySet[Declaration]:
     """Apply every filter (the review state only when ``with_state``)."""
     query = base
+    if f.overdue:
+        query = query.filter(deadlines.overdue())
     if with_state and f.state != "all":
         query = query.filter(review_state=f.state)
     if f.flag == "any":
@@ -150,26 +170,28 @@ def _after(raw: str) -> Q:
     )
 
 
-async def state_counts(base: QuerySet[Declaration], f: Filters) -> dict[str, int]:
-    rows: list[dict[str, Any]] = await (
-        filtered(base, f, with_state=False)
-        .annotate(n=Count("id"))
-        .group_by("review_state")
-        .values("review_state", "n")
-    )
-    counts = dict.fromkeys(STATES, 0)
-    for row in rows:
-        counts[str(row["review_state"])] = int(row["n"])
+async def state_counts(
+    base: QuerySet[Declaration], f: Filters, deadlines: Deadlines
+) -> dict[str, int]:
+    """Per review state, counted up to ``COUNT_CAP`` (shown as "10,000+"), so that the
+    tabs cost a bounded index walk even over a million declarations."""
+    query = filtered(base, f, deadlines, with_state=False)
+    counts = {s: await db.count_up_to(query.filter(review_state=s), COUNT_CAP) for s in STATES}
     counts["all"] = sum(counts.values())
+    counts["overdue"] = await db.count_up_to(query.filter(deadlines.overdue()), COUNT_CAP)
     return counts
 
 
-async def page(request: Request) -> Response:
-    user = auth.require(request, POLICE_ROLES)
-    f = parse_filters(request.query_params)
-    base = scope.declarations(user)
-    query = filtered(base, f)
-    after = request.query_params.get("after", "")
+def capped(counts: dict[str, int]) -> set[str]:
+    """The tabs whose count stopped at the cap (shown with a "+")."""
+    out = {name for name, n in counts.items() if n >= COUNT_CAP}
+    return out | {"all"} if out - {"overdue"} else out
+
+
+async def rows_page(
+    user: User, f: Filters, deadlines: Deadlines, after: str = ""
+) -> tuple[list[Declaration], str | None]:
+    query = filtered(scope.declarations(user), f, deadlines)
     if after:
         query = query.filter(_after(after))
     rows = await (
@@ -178,18 +200,37 @@ async def page(request: Request) -> Response:
         .select_related("establishment")
     )
     next_after = _cursor(rows[PAGE_SIZE - 1]) if len(rows) > PAGE_SIZE else None
+    return rows[:PAGE_SIZE], next_after
+
+
+def row_context(deadlines: Deadlines) -> dict[str, Any]:
+    """What the row partial needs besides the row (also used by the live stream)."""
+    return {"flag_labels": flags.FLAGS, "flag_codes": flags.parse, "deadlines": deadlines}
+
+
+async def page(request: Request) -> Response:
+    user = auth.require(request, POLICE_ROLES)
+    f = parse_filters(request.query_params)
+    deadlines = await deadlines_for(user)
+    rows, next_after = await rows_page(user, f, deadlines, request.query_params.get("after", ""))
+    await access.record(
+        request, user, "search" if f.is_search else "list", "queue", shown=len(rows), **f.as_log()
+    )
     establishments = await scope.establishments(user).order_by("name").limit(500)
+    counts = await state_counts(scope.declarations(user), f, deadlines)
     return render_page(
         request,
         "police/queue.html",
         {
-            "rows": rows[:PAGE_SIZE],
+            "rows": rows,
             "f": f,
-            "counts": await state_counts(base, f),
+            "counts": counts,
+            "capped": capped(counts),
             "states": STATES,
-            "flag_labels": flags.FLAGS,
             "establishments": establishments,
             "next_after": next_after,
-            "flag_codes": flags.parse,
+            "live_since": await service.last_change_number(),
+            "confirmed": request.query_params.get("confirmed"),
+            **row_context(deadlines),
         },
     )

@@ -1,0 +1,185 @@
+"""The police-only flags, which need the database: watch-list matches, and minors with no
+adult of their party at the establishment.
+
+Both are worked out when a declaration is stored or corrected (inside its transaction),
+and again when a watch-list entry is added or ended, or when another member of a party
+arrives. The establishment never sees them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
+
+from ..models import Declaration, PoliceUnit, StayStatus, UnitKind, User, WatchEntry
+from . import flags
+from .rules import VIETNAM, ascii_name
+
+
+def covers(unit: PoliceUnit, d: Declaration) -> bool:
+    """Whether ``d`` lies in ``unit``'s jurisdiction."""
+    if unit.kind == UnitKind.MINISTRY:
+        return True
+    if unit.kind in (UnitKind.PROVINCE, UnitKind.IMMIGRATION):
+        return unit.province_id == d.province_id
+    return unit.id == d.police_unit_id
+
+
+def _same_birth(a: str | None, b: str) -> bool:
+    """Birth dates agree where both are known (a year-only date matches any day of it)."""
+    if not a:
+        return False
+    return a.startswith(b) or b.startswith(a)
+
+
+def matches(entry: WatchEntry, d: Declaration) -> bool:
+    if entry.document_number and entry.document_number == d.document_number:
+        return entry.nationality in (None, "", d.nationality)
+    if entry.name_search and entry.name_search == d.name_search:
+        return _same_birth(entry.date_of_birth, d.date_of_birth)
+    return False
+
+
+async def _candidates(
+    declarations: Sequence[Declaration], conn: BaseDBAsyncClient | None = None
+) -> list[WatchEntry]:
+    numbers = {d.document_number for d in declarations}
+    names = {d.name_search for d in declarations}
+    query = WatchEntry.filter(removed_at__isnull=True).filter(
+        Q(document_number__in=list(numbers)) | Q(name_search__in=list(names))
+    )
+    if conn is not None:
+        query = query.using_db(conn)
+    return await query.select_related("police_unit")
+
+
+async def watch_hits(
+    declarations: Sequence[Declaration], conn: BaseDBAsyncClient | None = None
+) -> dict[str, list[WatchEntry]]:
+    """The active entries each declaration matches, by declaration id."""
+    if not declarations:
+        return {}
+    entries = await _candidates(declarations, conn)
+    hits: dict[str, list[WatchEntry]] = {}
+    for d in declarations:
+        found = [e for e in entries if matches(e, d) and covers(e.police_unit, d)]
+        if found:
+            hits[str(d.id)] = found
+    return hits
+
+
+async def flag_watch_hits(declarations: Sequence[Declaration], conn: BaseDBAsyncClient) -> None:
+    """Set ``watch_list`` on the (not yet saved) declarations that match an entry."""
+    hits = await watch_hits(declarations, conn)
+    for d in declarations:
+        _set(d, "watch_list", str(d.id) in hits)
+
+
+def _set(d: Declaration, code: str, on: bool) -> bool:
+    """Set or clear a flag on ``d``; whether it changed."""
+    columns = flags.toggled(d.flags, code, on)
+    if columns["flags"] == d.flags:
+        return False
+    d.flags, d.queue_rank = columns["flags"], columns["queue_rank"]
+    return True
+
+
+async def _save_flags(d: Declaration, conn: BaseDBAsyncClient | None) -> None:
+    query = Declaration.filter(id=d.id)
+    if conn is not None:
+        query = query.using_db(conn)
+    await query.update(flags=d.flags, queue_rank=d.queue_rank)
+
+
+def _minor(d: Declaration) -> bool:
+    return flags.is_minor(d.date_of_birth, d.arrived_at.astimezone(VIETNAM).date())
+
+
+async def refresh_minors(
+    establishment_id: int, touched: Iterable[Declaration], conn: BaseDBAsyncClient
+) -> None:
+    """Flag each minor in house at the establishment, among ``touched`` and the members of
+    their parties, who has no adult of the party (or their named guardian) declared there;
+    clear the flag once one is."""
+    touched = list(touched)
+    ids = [d.id for d in touched]
+    parties = {d.party_id for d in touched if d.party_id}
+    guardians = {d.guardian_id for d in touched if d.guardian_id}
+    related = Q(id__in=ids) | Q(guardian_id__in=ids)
+    if parties:
+        related |= Q(party_id__in=list(parties))
+    if guardians:
+        related |= Q(id__in=list(guardians))
+    rows = await (
+        Declaration.filter(establishment_id=establishment_id, stay_status=StayStatus.IN_HOUSE)
+        .filter(related)
+        .using_db(conn)
+        .only("id", "party_id", "guardian_id", "date_of_birth", "arrived_at", "flags",
+              "queue_rank")
+    )  # fmt: skip
+    adults = [d for d in rows if not _minor(d)]
+    for d in rows:
+        alone = _minor(d) and not any(
+            (d.party_id and a.party_id == d.party_id) or a.id == d.guardian_id for a in adults
+        )
+        if _set(d, "minor_alone", alone):
+            await _save_flags(d, conn)
+
+
+async def refresh_watch(unit: PoliceUnit, entry: WatchEntry) -> int:
+    """After an entry is added or ended: set or clear ``watch_list`` on the guests in house
+    it concerns. Returns how many declarations changed."""
+    concerned = Q(id__isnull=True)
+    if entry.document_number:
+        concerned |= Q(document_number=entry.document_number)
+    if entry.name_search:
+        concerned |= Q(name_search=entry.name_search)
+    query = Declaration.filter(concerned, stay_status=StayStatus.IN_HOUSE)
+    candidates = [d for d in await query.limit(10_000) if covers(unit, d)]
+    hits = await watch_hits(candidates)
+    changed = 0
+    for d in candidates:
+        if _set(d, "watch_list", str(d.id) in hits):
+            await _save_flags(d, None)
+            changed += 1
+    return changed
+
+
+async def add_entry(
+    user: User,
+    unit: PoliceUnit,
+    *,
+    document_number: str | None,
+    nationality: str | None,
+    full_name: str,
+    date_of_birth: str | None,
+    reason: str,
+) -> tuple[WatchEntry, int]:
+    entry = await WatchEntry.create(
+        police_unit_id=unit.id,
+        document_number=document_number or None,
+        nationality=nationality or None,
+        full_name=full_name,
+        name_search=ascii_name(full_name).lower() or None,
+        date_of_birth=date_of_birth or None,
+        reason=reason,
+        created_by_id=user.id,
+    )
+    return entry, await refresh_watch(unit, entry)
+
+
+async def end_entry(user: User, unit: PoliceUnit, entry: WatchEntry) -> int:
+    entry.removed_at = datetime.now(UTC)
+    entry.removed_by_id = user.id
+    await entry.save(update_fields=["removed_at", "removed_by_id"])
+    return await refresh_watch(unit, entry)
+
+
+def describe(hits: list[WatchEntry], lang: str) -> list[dict[str, Any]]:
+    return [
+        {"reason": e.reason, "unit": e.police_unit.name(lang), "since": e.created_at} for e in hits
+    ]

@@ -1,0 +1,59 @@
+"""The access log: every view of a guest's personal data, every search and every export
+by a police user, and the page where supervisors read it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .. import auth, scope
+from ..errors import BadRequest
+from ..i18n import N_
+from ..models import SUPERVISOR_ROLES, AccessLog, User
+from ..templating import render_page
+
+PAGE_SIZE = 100
+ACTIONS = ("view", "search", "export")
+
+
+async def record(
+    request: Request, user: User, action: str, target: str = "", **detail: Any
+) -> None:
+    unit = user.police_unit
+    await AccessLog.create(
+        user_id=user.id,
+        police_unit_id=unit.id if unit else None,
+        province_id=unit.province_id if unit else None,
+        action=action,
+        target=target[:200],
+        detail=detail,
+        ip=auth.client_ip(request),
+    )
+
+
+async def page(request: Request) -> Response:
+    user = auth.require(request, SUPERVISOR_ROLES)
+    query = AccessLog.filter(scope.police_row_filter(user))
+    action = request.query_params.get("action", "")
+    if action:
+        if action not in ACTIONS:
+            raise BadRequest(N_("Unknown action."), code="bad_filter")
+        query = query.filter(action=action)
+    who = request.query_params.get("user", "").strip()
+    if who:
+        query = query.filter(user__username=who)
+    before = request.query_params.get("before", "")
+    if before:
+        if not before.isdigit():
+            raise BadRequest(N_("Unknown page."), code="bad_cursor")
+        query = query.filter(id__lt=int(before))
+    rows = await query.order_by("-id").limit(PAGE_SIZE + 1).select_related("user")
+    next_before = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
+    return render_page(
+        request,
+        "police/access_log.html",
+        {"rows": rows[:PAGE_SIZE], "action": action, "who": who, "actions": ACTIONS,
+         "next_before": next_before},
+    )  # fmt: skip

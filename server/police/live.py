@@ -1,0 +1,92 @@
+"""The live queue: Server-Sent Events with each new or changed declaration of the
+officer's scope that matches the page's filters.
+
+It polls the change feed (``change_seq``) instead of keeping anything in process memory,
+so it works the same with one server process or many behind a load balancer, on SQLite
+or PostgreSQL: a declaration stored through any process reaches every open queue within
+``LIVE_POLL_SECONDS``. A stream ends after ``LIVE_STREAM_SECONDS`` (the browser
+reconnects from its last event id, and the session is checked again then and every
+half minute meanwhile)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from .. import auth, scope
+from ..models import POLICE_ROLES, User
+from ..templating import templates
+from .deadlines import Deadlines
+from .deadlines import for_user as deadlines_for
+from .queue import Filters, filtered, parse_filters, row_context
+
+BATCH = 100
+HEARTBEAT_SECONDS = 15
+SESSION_CHECK_SECONDS = 30
+
+
+def _start(request: Request) -> int:
+    raw = request.headers.get("last-event-id") or request.query_params.get("since", "")
+    return int(raw) if raw.isdigit() else 0
+
+
+async def _events(
+    request: Request, user: User, f: Filters, deadlines: Deadlines, last: int
+) -> AsyncIterator[str]:
+    settings = request.app.state.settings
+    row = templates.get_template("police/_queue_row.html")
+    yield "retry: 3000\n\n"
+    started = time.monotonic()
+    quiet_since = checked_at = started
+    while time.monotonic() - started < settings.live_stream_seconds:
+        if await request.is_disconnected():
+            return
+        if time.monotonic() - checked_at > SESSION_CHECK_SECONDS:
+            if not await auth.still_signed_in(request, settings):
+                yield "event: signed_out\ndata: {}\n\n"
+                return
+            checked_at = time.monotonic()
+        changed = await (
+            scope.declarations(user)
+            .filter(change_seq__gt=last)
+            .order_by("change_seq")
+            .limit(BATCH)
+            .select_related("establishment")
+        )
+        if changed:
+            ids = [d.id for d in changed]
+            matching = {
+                str(i)
+                for i in (
+                    await filtered(scope.declarations(user), f, deadlines)
+                    .filter(id__in=ids)
+                    .values_list("id", flat=True)
+                )
+            }
+            for d in changed:
+                html = row.render({"request": request, "d": d, **row_context(deadlines)})
+                data = json.dumps({"id": str(d.id), "matches": str(d.id) in matching, "html": html})
+                yield f"id: {d.change_seq}\nevent: declaration\ndata: {data}\n\n"
+                last = d.change_seq
+            quiet_since = time.monotonic()
+            continue
+        if time.monotonic() - quiet_since > HEARTBEAT_SECONDS:
+            yield ": still here\n\n"
+            quiet_since = time.monotonic()
+        await asyncio.sleep(settings.live_poll_seconds)
+
+
+async def stream(request: Request) -> Response:
+    user = auth.require(request, POLICE_ROLES)
+    f = parse_filters(request.query_params)
+    deadlines = await deadlines_for(user)
+    return StreamingResponse(
+        _events(request, user, f, deadlines, _start(request)),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
