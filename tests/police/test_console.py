@@ -164,9 +164,7 @@ async def test_overdue_declarations_are_counted_highlighted_and_reported_by_offi
     assert re.search(r'id="tab-overdue">[^<]*<span class="count">1</span>', page)
     assert re.search(rf'id="row-{old["id"]}"[^>]*class="[^"]*overdue', page)
     assert not re.search(rf'id="row-{fresh["id"]}"[^>]*class="[^"]*overdue', page)
-    assert _ids((await officer.get("/police/declarations?state=all&overdue=1")).text) == [
-        old["id"]
-    ]
+    assert _ids((await officer.get("/police/declarations?state=all&overdue=1")).text) == [old["id"]]
     token = await csrf(officer, f"/police/declarations/{old['id']}")
     await officer.post(
         f"/police/declarations/{old['id']}/decide",
@@ -183,11 +181,12 @@ async def test_overdue_declarations_are_counted_highlighted_and_reported_by_offi
                         hours="48")  # fmt: skip
     assert saved.status_code == 303
     report = (await lead.get("/police/deadlines")).text
-    assert re.search(r'police\.hk</small></td><td>1</td><td>0</td>', report)
+    assert re.search(r"police\.hk</small></td><td>1</td><td>0</td>", report)
     for bad in ({"unit": unit.group(1), "hours": "0"}, {"unit": "999999", "hours": "5"}):
-        assert (await _post(lead, "/police/deadlines", "/police/deadlines", **bad)).status_code == 400
-    cn_unit = await _officer(app, "pa08.hn")
-    assert (await cn_unit.get("/police/deadlines?days=30")).status_code == 200
+        refused = await _post(lead, "/police/deadlines", "/police/deadlines", **bad)
+        assert refused.status_code == 400
+    province = await _officer(app, "pa08.hn")
+    assert (await province.get("/police/deadlines?days=30")).status_code == 200
 
 
 async def test_establishments_show_figures_and_can_be_suspended_and_reactivated(
