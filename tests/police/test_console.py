@@ -62,7 +62,7 @@ async def test_bulk_confirm_previews_the_count_and_skips_flagged_and_later_arriv
         data={"csrf_token": token, "upto": upto.group(1), "state": "all"},  # new is forced
     )
     assert done.status_code == 303 and "confirmed=3" in done.headers["location"]
-    states = {
+    states: dict[object, ReviewState] = {
         str(d.id): d.review_state
         for d in await Declaration.filter(
             id__in=[i["id"] for i in [*clean, flagged, latecomer, elsewhere]]
