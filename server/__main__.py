@@ -72,6 +72,8 @@ def serve(settings: settings_module.Settings) -> None:
         port=settings.port,
         log_level=settings.log_level,
         proxy_headers=False,
+        # Open live-queue streams must not hold a stop or a restart for long.
+        timeout_graceful_shutdown=5,
     )
 
 

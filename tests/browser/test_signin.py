@@ -16,6 +16,7 @@ HOMES = {
     "owner.cn": ("/hotel/", "Nhà nghỉ Cửa Nam (demo)"),
     "police.hk": ("/police/", "Công an phường Hoàn Kiếm"),
     "police.cn": ("/police/", "Công an phường Cửa Nam"),
+    "lead.hk": ("/police/", "Công an phường Hoàn Kiếm"),
     "pa08.hn": ("/police/", "Phòng Quản lý xuất nhập cảnh (PA08) – Công an thành phố Hà Nội"),
     "admin": ("/admin/", "Quản trị"),
 }
