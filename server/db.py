@@ -39,6 +39,9 @@ def connection_config(database_url: str) -> dict[str, Any]:
                 "journal_mode": "WAL",
                 "foreign_keys": "ON",
                 "busy_timeout": SQLITE_BUSY_TIMEOUT_MS,
+                # LIKE 'prefix%' may then use an ordinary index (name_search is stored
+                # lower case, so nothing else changes).
+                "case_sensitive_like": "ON",
             },
         }
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}

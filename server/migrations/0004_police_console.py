@@ -6,6 +6,29 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
 
+async def name_prefix_index(apps, editor):
+    """PostgreSQL: an index that serves ``LIKE 'prefix%'`` whatever the database's
+    collation (SQLite uses the plain index, with ``case_sensitive_like`` on)."""
+    if editor.client.capabilities.dialect == "postgres":
+        await editor.client.execute_script(
+            "CREATE INDEX IF NOT EXISTS declaration_name_prefix "
+            "ON declaration (name_search varchar_pattern_ops);"
+            "CREATE INDEX IF NOT EXISTS declaration_unit_name_prefix "
+            "ON declaration (police_unit_id, name_search varchar_pattern_ops);"
+            "CREATE INDEX IF NOT EXISTS declaration_province_name_prefix "
+            "ON declaration (province_id, name_search varchar_pattern_ops)"
+        )
+
+
+async def drop_name_prefix_index(apps, editor):
+    if editor.client.capabilities.dialect == "postgres":
+        await editor.client.execute_script(
+            "DROP INDEX IF EXISTS declaration_name_prefix;"
+            "DROP INDEX IF EXISTS declaration_unit_name_prefix;"
+            "DROP INDEX IF EXISTS declaration_province_name_prefix"
+        )
+
+
 class Migration(migrations.Migration):
     dependencies = [('models', '0003_review_queue')]
 
@@ -59,6 +82,31 @@ class Migration(migrations.Migration):
             model_name='Declaration',
             index=Index(fields=['guardian_id']),
         ),
+        ops.AddIndex(
+            model_name='Declaration',
+            index=Index(fields=['police_unit_id', 'queue_rank', 'arrived_at', 'id']),
+        ),
+        ops.AddIndex(
+            model_name='Declaration',
+            index=Index(fields=['province_id', 'queue_rank', 'arrived_at', 'id']),
+        ),
+        ops.AddIndex(
+            model_name='Declaration',
+            index=Index(fields=['police_unit_id', 'review_state', 'received_at']),
+        ),
+        ops.AddIndex(
+            model_name='Declaration',
+            index=Index(fields=['province_id', 'review_state', 'received_at']),
+        ),
+        ops.AddIndex(
+            model_name='Declaration',
+            index=Index(fields=['police_unit_id', 'name_search']),
+        ),
+        ops.AddIndex(
+            model_name='Declaration',
+            index=Index(fields=['province_id', 'name_search']),
+        ),
+        ops.RunPython(name_prefix_index, drop_name_prefix_index),
         ops.AddField(
             model_name='PoliceUnit',
             name='review_target_hours',

@@ -105,7 +105,16 @@ class Declaration(Model):
             ("document_number", "stay_status"),
             ("police_unit_id", "review_state", "queue_rank", "arrived_at", "id"),
             ("province_id", "review_state", "queue_rank", "arrived_at", "id"),
+            # Overdue work: waiting states received before the unit's cutoff.
+            ("police_unit_id", "review_state", "received_at"),
+            ("province_id", "review_state", "received_at"),
+            # The "all states" view of the queue, in the same order.
+            ("police_unit_id", "queue_rank", "arrived_at", "id"),
+            ("province_id", "queue_rank", "arrived_at", "id"),
             ("name_search",),
+            # Name search within a jurisdiction: the prefix range, then the few matches.
+            ("police_unit_id", "name_search"),
+            ("province_id", "name_search"),
         )
 
     @property

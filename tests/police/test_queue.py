@@ -149,3 +149,16 @@ async def test_decisions_need_the_csrf_token_and_the_scope(
         f"/police/declarations/{item['id']}/decide", data={"decision": "confirm", "version": "1"}
     )
     assert no_token.status_code == 403
+
+
+async def test_name_prefix_search_at_the_edges_of_the_alphabet(
+    client: httpx.AsyncClient, app: object, hotel: str
+) -> None:
+    smitz = await _declare(client, hotel, full_name="SMITZ ANNA")
+    await _declare(client, hotel, full_name="SMIU BEN")
+    zz = await _declare(client, hotel, full_name="ZZYZX QUINN")
+    officer = await _officer(app, "police.hk")
+    for typed, expected in [("smitz", [smitz]), ("Smitz a", [smitz]), ("zz", [zz]),
+                            ("zzyzx q", [zz]), ("smitz b", [])]:  # fmt: skip
+        found = _ids((await officer.get(f"/police/declarations?name={typed}")).text)
+        assert found == [e["id"] for e in expected], typed
