@@ -44,16 +44,50 @@ from server.models import Establishment, PoliceUnit  # noqa: E402
 from tests import pg  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
-PASSWORD = "bench-password"
+PASSWORD = "bench-password"  # noqa: S105 — a throwaway database
 TARGET_MS = 50
 WARD_SHARE = 0.6  # of all rows: the measured ward (Phường Hoàn Kiếm)
 DAYS = 730
 NEW_DAYS = 3  # the last days' declarations are still waiting for review
 
-SURNAMES = ["SMITH", "MULLER", "NGUYEN", "KIM", "TANAKA", "GARCIA", "ROSSI", "DUBOIS",
-            "IVANOV", "JOHANSSON", "WANG", "SILVA", "KOWALSKI", "OBRIEN", "MARTIN", "LEE"]
-GIVEN = ["ANNA", "JOHN", "HANS", "MARIA", "YUKI", "LUCAS", "EMMA", "OLIVER", "SOFIA",
-         "NOAH", "MIA", "LIAM", "ELLA", "JAMES", "CHLOE", "DAVID", "SARA", "PAUL"]
+SURNAMES = [
+    "SMITH",
+    "MULLER",
+    "NGUYEN",
+    "KIM",
+    "TANAKA",
+    "GARCIA",
+    "ROSSI",
+    "DUBOIS",
+    "IVANOV",
+    "JOHANSSON",
+    "WANG",
+    "SILVA",
+    "KOWALSKI",
+    "OBRIEN",
+    "MARTIN",
+    "LEE",
+]
+GIVEN = [
+    "ANNA",
+    "JOHN",
+    "HANS",
+    "MARIA",
+    "YUKI",
+    "LUCAS",
+    "EMMA",
+    "OLIVER",
+    "SOFIA",
+    "NOAH",
+    "MIA",
+    "LIAM",
+    "ELLA",
+    "JAMES",
+    "CHLOE",
+    "DAVID",
+    "SARA",
+    "PAUL",
+]
 NATIONS = ["USA", "GBR", "DEU", "FRA", "KOR", "JPN", "CHN", "AUS", "SWE", "ITA", "RUS",
            "ESP", "CAN", "THA", "SGP", "NLD"]  # fmt: skip
 COLUMNS = (
@@ -71,7 +105,7 @@ def _rows(
     count: int, places: list[tuple[int, int, int]], ward: tuple[int, int, int], seed: int = 7
 ) -> Any:
     """``count`` declarations as tuples in COLUMNS order; the newest are waiting."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 — test data, not secrets
     now = datetime.now(UTC).replace(microsecond=0)
     alphabet = string.ascii_uppercase + string.digits
     for n in range(count):
@@ -81,9 +115,9 @@ def _rows(
         received = arrived + timedelta(minutes=rng.randint(5, 600))
         waiting = now - arrived < timedelta(days=NEW_DAYS)
         flagged = rng.random() < 0.06
-        state = "new" if waiting else rng.choices(
-            ["confirmed", "returned", "escalated"], [97, 2, 1]
-        )[0]
+        state = (
+            "new" if waiting else rng.choices(["confirmed", "returned", "escalated"], [97, 2, 1])[0]
+        )
         surname, given = rng.choice(SURNAMES), rng.choice(GIVEN)
         name = f"{surname} {given}"
         stay = rng.randint(1, 10)
@@ -298,7 +332,7 @@ def main() -> None:
         for engine in ("sqlite", "postgres"):
             argv = [sys.executable, __file__, "--db", engine, "--rows", str(args.rows),
                     "--repeat", str(args.repeat)]  # fmt: skip
-            subprocess.run(argv, check=True)
+            subprocess.run(argv, check=True)  # noqa: S603 — our own script
         return
     for engine in [args.db]:
         report = run(engine, args.rows, args.repeat)

@@ -14,9 +14,9 @@ async def name_prefix_index(apps, editor):
             "CREATE INDEX IF NOT EXISTS declaration_name_prefix "
             "ON declaration (name_search varchar_pattern_ops);"
             "CREATE INDEX IF NOT EXISTS declaration_unit_name_prefix "
-            "ON declaration (police_unit_id, name_search varchar_pattern_ops);"
+            "ON declaration (police_unit_id, name_search varchar_pattern_ops, review_state);"
             "CREATE INDEX IF NOT EXISTS declaration_province_name_prefix "
-            "ON declaration (province_id, name_search varchar_pattern_ops)"
+            "ON declaration (province_id, name_search varchar_pattern_ops, review_state)"
         )
 
 
@@ -100,11 +100,11 @@ class Migration(migrations.Migration):
         ),
         ops.AddIndex(
             model_name='Declaration',
-            index=Index(fields=['police_unit_id', 'name_search']),
+            index=Index(fields=['police_unit_id', 'name_search', 'review_state']),
         ),
         ops.AddIndex(
             model_name='Declaration',
-            index=Index(fields=['province_id', 'name_search']),
+            index=Index(fields=['province_id', 'name_search', 'review_state']),
         ),
         ops.RunPython(name_prefix_index, drop_name_prefix_index),
         ops.AddField(

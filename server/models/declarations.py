@@ -113,8 +113,8 @@ class Declaration(Model):
             ("province_id", "queue_rank", "arrived_at", "id"),
             ("name_search",),
             # Name search within a jurisdiction: the prefix range, then the few matches.
-            ("police_unit_id", "name_search"),
-            ("province_id", "name_search"),
+            ("police_unit_id", "name_search", "review_state"),
+            ("province_id", "name_search", "review_state"),
         )
 
     @property

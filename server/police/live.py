@@ -19,11 +19,12 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from .. import auth, scope
+from ..declarations import flags
 from ..models import POLICE_ROLES, User
 from ..templating import templates
 from .deadlines import Deadlines
 from .deadlines import for_user as deadlines_for
-from .queue import Filters, filtered, parse_filters, row_context
+from .queue import Filters, filtered, parse_filters
 
 BATCH = 100
 HEARTBEAT_SECONDS = 15
@@ -39,7 +40,8 @@ async def _events(
     request: Request, user: User, f: Filters, deadlines: Deadlines, last: int
 ) -> AsyncIterator[str]:
     settings = request.app.state.settings
-    row = templates.get_template("police/_queue_row.html")
+    partial = templates.get_template("police/_queue_row.html")
+    row = getattr(partial.make_module({"request": request}), "queue_row")  # noqa: B009
     yield "retry: 3000\n\n"
     started = time.monotonic()
     quiet_since = checked_at = started
@@ -69,7 +71,7 @@ async def _events(
                 )
             }
             for d in changed:
-                html = row.render({"request": request, "d": d, **row_context(deadlines)})
+                html = str(row(d, d.establishment.name, deadlines, flags.FLAGS))
                 data = json.dumps({"id": str(d.id), "matches": str(d.id) in matching, "html": html})
                 yield f"id: {d.change_seq}\nevent: declaration\ndata: {data}\n\n"
                 last = d.change_seq

@@ -22,7 +22,7 @@ from ..declarations import flags, service
 from ..declarations.rules import VIETNAM, ascii_name
 from ..errors import BadRequest
 from ..i18n import N_
-from ..models import POLICE_ROLES, Declaration, ReviewState, User
+from ..models import POLICE_ROLES, Declaration, Establishment, ReviewState, User
 from ..templating import render_page
 from . import access
 from .deadlines import COUNT_CAP, Deadlines
@@ -203,17 +203,28 @@ async def rows_page(
     if after:
         query = query.filter(_after(after))
     rows = await (
-        query.order_by("queue_rank", "arrived_at", "id")
-        .limit(PAGE_SIZE + 1)
-        .select_related("establishment")
+        query.order_by("queue_rank", "arrived_at", "id").limit(PAGE_SIZE + 1).only(*ROW_FIELDS)
     )
     next_after = _cursor(rows[PAGE_SIZE - 1]) if len(rows) > PAGE_SIZE else None
     return rows[:PAGE_SIZE], next_after
 
 
+# What a queue row shows: loading only these keeps a page of 50 cheap.
+ROW_FIELDS = (
+    "id", "full_name", "document_number", "nationality", "establishment_id", "arrived_at",
+    "received_at", "flags", "queue_rank", "review_state", "police_unit_id",
+)  # fmt: skip
+
+
+async def establishment_names(rows: list[Declaration]) -> dict[int, str]:
+    ids = {d.establishment_id for d in rows}
+    found = await Establishment.filter(id__in=list(ids)).values_list("id", "name")
+    return {int(i): str(n) for i, n in found}
+
+
 def row_context(deadlines: Deadlines) -> dict[str, Any]:
     """What the row partial needs besides the row (also used by the live stream)."""
-    return {"flag_labels": flags.FLAGS, "flag_codes": flags.parse, "deadlines": deadlines}
+    return {"flag_labels": flags.FLAGS, "deadlines": deadlines}
 
 
 async def page(request: Request) -> Response:
@@ -224,13 +235,16 @@ async def page(request: Request) -> Response:
     await access.record(
         request, user, "search" if f.is_search else "list", "queue", shown=len(rows), **f.as_log()
     )
-    establishments = await scope.establishments(user).order_by("name").limit(500)
+    establishments = (
+        await scope.establishments(user).order_by("name").limit(500).values("id", "name")
+    )
     counts = await state_counts(scope.declarations(user), f, deadlines)
     return render_page(
         request,
         "police/queue.html",
         {
             "rows": rows,
+            "names": await establishment_names(rows),
             "f": f,
             "counts": counts,
             "capped": capped(counts),
