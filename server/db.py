@@ -56,6 +56,11 @@ def connection_config(database_url: str) -> dict[str, Any]:
             "minsize": int(query.get("minsize", 1)),
             "maxsize": int(query.get("maxsize", 10)),
             "timeout": 5,
+            # Plan each statement for its values: a ward holds most of a city's rows and
+            # a review state most of a ward's, so one generic plan for every ward and
+            # state (what PostgreSQL adopts after five runs of a prepared statement)
+            # can be a sequential scan of a million rows.
+            "server_settings": {"plan_cache_mode": "force_custom_plan"},
         },
     }
 
