@@ -337,6 +337,9 @@ async function queueChange(record, op, item) {
 // --- sign-in and sign-out ----------------------------------------------------------------
 
 function showSignIn() {
+  // Signing in again over a live session: a sync finishing meanwhile must not redraw
+  // the list over the password being typed (route() clears this on the way out).
+  state.formOpen = Boolean(state.session);
   views.renderSignIn(view(), {
     username: state.session ? state.session.user.username : "",
     onLanguage: toggleLanguage,
