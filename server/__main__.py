@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from types import FrameType
 
 from . import settings as settings_module
 
@@ -65,16 +66,26 @@ def serve(settings: settings_module.Settings) -> None:
 
     from .app import create_app
 
-    print(f"Serving on http://{settings.host}:{settings.port}  (Ctrl-C to stop)", flush=True)
-    uvicorn.run(
-        create_app(settings),
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
         proxy_headers=False,
-        # Open live-queue streams must not hold a stop or a restart for long.
+        # A last resort: the live-queue streams end by themselves (below).
         timeout_graceful_shutdown=5,
     )
+    server = uvicorn.Server(config)
+    stop = server.handle_exit
+
+    def handle_exit(sig: int, frame: FrameType | None) -> None:
+        app.state.stopping = True  # open live-queue streams end within a poll
+        stop(sig, frame)
+
+    server.handle_exit = handle_exit  # type: ignore[method-assign]
+    print(f"Serving on http://{settings.host}:{settings.port}  (Ctrl-C to stop)", flush=True)
+    server.run()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -215,4 +215,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.stopping = False  # set when the server is asked to stop (see __main__)
     return app

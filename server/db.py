@@ -108,7 +108,7 @@ async def ping() -> None:
 
 async def count_up_to(query: QuerySet[Any], cap: int) -> int:
     """``min(query.count(), cap)`` without counting past ``cap`` rows: a tab that says
-    "10,000+" costs a bounded index walk, where an exact count of a million rows does not."""
+    "2,000+" costs a bounded index walk, where an exact count of a million rows does not."""
     limited = query.limit(cap).values_list("id", flat=True)
     limited._choose_db_if_not_chosen()
     limited._make_query()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
+import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests import pg
@@ -58,3 +61,33 @@ def test_demo_data_is_never_loaded_without_demo(empty_database_url: str, tmp_pat
     server.start("run", SECRET_KEY="s" * 40, COOKIE_SECURE="0")
     assert server.stop() == 0
     assert "Demo data" not in server.log()
+
+
+def test_ctrl_c_ends_open_live_queue_streams_instead_of_waiting_for_them(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    server = LiveServer(empty_database_url, tmp_path / "server.log")
+    server.start("run", DEMO="1")
+    opened = threading.Event()
+
+    def listen() -> None:
+        with httpx.Client(base_url=server.url, timeout=30) as browser:
+            login = browser.get("/login").text
+            token = re.search(r'name="csrf_token" value="([^"]+)"', login)
+            assert token is not None
+            browser.post(
+                "/login",
+                data={"csrf_token": token.group(1), "username": "police.hk",
+                      "password": "demo-password"},
+            )  # fmt: skip
+            with browser.stream("GET", "/police/declarations/stream") as stream:
+                for _chunk in stream.iter_text():
+                    opened.set()
+
+    reader = threading.Thread(target=listen, daemon=True)
+    reader.start()
+    assert opened.wait(10), "the stream did not open"
+    assert server.stop() == 0
+    reader.join(10)
+    assert not reader.is_alive(), "the stream was not closed by the server"
+    assert "graceful shutdown exceeded" not in server.log()

@@ -104,9 +104,10 @@ async def refresh_minors(
 ) -> None:
     """Flag each minor in house at the establishment, among ``touched`` and the members of
     their parties, who has no adult of the party (or their named guardian) declared there;
-    clear the flag once one is."""
-    touched = list(touched)
-    ids = [d.id for d in touched]
+    clear the flag once one is. ``touched`` objects get the stored columns too."""
+    by_id = {d.id: d for d in touched}
+    touched = list(by_id.values())
+    ids = list(by_id)
     parties = {d.party_id for d in touched if d.party_id}
     guardians = {d.guardian_id for d in touched if d.guardian_id}
     related = Q(id__in=ids) | Q(guardian_id__in=ids)
@@ -128,6 +129,8 @@ async def refresh_minors(
         )
         if _set(d, "minor_alone", alone):
             await _save_flags(d, conn)
+            if d.id in by_id:
+                by_id[d.id].flags, by_id[d.id].queue_rank = d.flags, d.queue_rank
 
 
 async def refresh_watch(unit: PoliceUnit, entry: WatchEntry) -> int:

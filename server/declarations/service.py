@@ -482,7 +482,6 @@ async def correct(
         )  # fmt: skip
         await _event(conn, d, user, "corrected", before, ip, revision=d.revision)
         await screening.refresh_minors(establishment.id, [d], conn)
-        await d.refresh_from_db(fields=["flags", "queue_rank"], using_db=conn)
         return d
 
 

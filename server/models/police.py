@@ -15,8 +15,8 @@ class WatchEntry(Model):
     """A person the police want to be told about when they check in.
 
     Matched in the owning unit's jurisdiction by document number, or by name with date
-    of birth. Entries are
-    never deleted, only ended (``removed_at``), so a past match can still be explained."""
+    of birth. Entries are never deleted, only ended (``removed_at``), so a past match can
+    still be explained."""
 
     id = fields.IntField(primary_key=True)
     police_unit: fields.ForeignKeyRelation[PoliceUnit] = fields.ForeignKeyField(
@@ -58,7 +58,7 @@ class AccessLog(Model):
     # The user's unit at the time, so supervisors read their unit's log without a join.
     police_unit_id = fields.IntField(null=True)
     province_id = fields.IntField(null=True)
-    action = fields.CharField(max_length=16)  # view, search, export
+    action = fields.CharField(max_length=16)  # view, list, search, export
     target = fields.CharField(max_length=200, default="")
     detail: dict[str, Any] = fields.JSONField(default=dict)
     ip = fields.CharField(max_length=64, default="")

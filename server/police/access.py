@@ -15,7 +15,7 @@ from ..models import SUPERVISOR_ROLES, AccessLog, User
 from ..templating import render_page
 
 PAGE_SIZE = 100
-ACTIONS = ("view", "search", "export")
+ACTIONS = ("view", "list", "search", "export")
 
 
 async def record(

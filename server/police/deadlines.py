@@ -29,6 +29,7 @@ from ..templating import render_page
 WAITING = (ReviewState.NEW, ReviewState.ESCALATED)
 DECISION_ACTIONS = ("review_confirm", "review_return", "review_escalate")
 TARGET_RANGE = (1, 720)
+DEFAULT_TARGET_HOURS = 24  # the model's default, for a unit missing from the map
 PERIODS = (1, 7, 30)
 COUNT_CAP = 2_000  # tabs show "2,000+" past it: a bounded walk of an index
 
@@ -40,14 +41,16 @@ class Deadlines:
     now: datetime
     hours: dict[int, int] = field(default_factory=dict)
 
-    def cutoff(self, unit_id: int) -> datetime:
-        return self.now - timedelta(hours=self.hours.get(unit_id, 24))
+    def target(self, unit_id: int) -> timedelta:
+        return timedelta(hours=self.hours.get(unit_id, DEFAULT_TARGET_HOURS))
 
     def is_overdue(self, d: Declaration) -> bool:
-        return d.review_state in WAITING and d.received_at < self.cutoff(d.police_unit_id)
+        return d.review_state in WAITING and d.received_at < self.now - self.target(
+            d.police_unit_id
+        )
 
     def on_time(self, unit_id: int, received: datetime, decided: datetime) -> bool:
-        return decided - received <= timedelta(hours=self.hours.get(unit_id, 24))
+        return decided - received <= self.target(unit_id)
 
     def overdue(self) -> Q:
         """Declarations waiting past their unit's target (to combine with the scope)."""
@@ -56,7 +59,7 @@ class Deadlines:
             by_hours[hours].append(unit_id)
         waiting = Q(review_state__in=list(WAITING))
         if len(by_hours) <= 1:  # one target for the whole scope: no unit list needed
-            hours = next(iter(by_hours), 24)
+            hours = next(iter(by_hours), DEFAULT_TARGET_HOURS)
             return waiting & Q(received_at__lt=self.now - timedelta(hours=hours))
         late = Q(id__isnull=True)
         for hours, units in by_hours.items():

@@ -6,7 +6,7 @@ so it works the same with one server process or many behind a load balancer, on 
 or PostgreSQL: a declaration stored through any process reaches every open queue within
 ``LIVE_POLL_SECONDS``. A stream ends after ``LIVE_STREAM_SECONDS`` (the browser
 reconnects from its last event id, and the session is checked again then and every
-half minute meanwhile)."""
+half minute meanwhile), and when the server is asked to stop."""
 
 from __future__ import annotations
 
@@ -46,6 +46,8 @@ async def _events(
     started = time.monotonic()
     quiet_since = checked_at = started
     while time.monotonic() - started < settings.live_stream_seconds:
+        if request.app.state.stopping:
+            return  # the browser reconnects, to this process's successor or another
         if await request.is_disconnected():
             return
         if time.monotonic() - checked_at > SESSION_CHECK_SECONDS:

@@ -222,11 +222,6 @@ async def establishment_names(rows: list[Declaration]) -> dict[int, str]:
     return {int(i): str(n) for i, n in found}
 
 
-def row_context(deadlines: Deadlines) -> dict[str, Any]:
-    """What the row partial needs besides the row (also used by the live stream)."""
-    return {"flag_labels": flags.FLAGS, "deadlines": deadlines}
-
-
 async def page(request: Request) -> Response:
     user = auth.require(request, POLICE_ROLES)
     f = parse_filters(request.query_params)
@@ -253,6 +248,7 @@ async def page(request: Request) -> Response:
             "next_after": next_after,
             "live_since": await service.last_change_number(),
             "confirmed": request.query_params.get("confirmed"),
-            **row_context(deadlines),
+            "flag_labels": flags.FLAGS,
+            "deadlines": deadlines,
         },
     )

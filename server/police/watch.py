@@ -11,7 +11,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from .. import auth, codes, scope
-from ..declarations import screening
+from ..declarations import flags, screening
+from ..declarations.rules import ascii_name
 from ..errors import NotFound
 from ..i18n import N_
 from ..models import SUPERVISOR_ROLES, User, WatchEntry
@@ -38,39 +39,47 @@ async def page(request: Request) -> Response:
     return await _render(request, user, added=int(added) if added.isdigit() else None)
 
 
-def _problem(form: dict[str, str]) -> str | None:
-    number = re.sub(r"\s+", "", form.get("document_number", "")).upper()
-    name = form.get("full_name", "").strip()
-    born = form.get("date_of_birth", "").strip()
-    nationality = form.get("nationality", "").strip().upper()
-    if not form.get("reason", "").strip():
+def _cleaned(form: dict[str, str]) -> dict[str, str]:
+    """The form's values as they are stored (spaces out of numbers, codes in capitals)."""
+    return {
+        "document_number": re.sub(r"\s+", "", form.get("document_number", "")).upper(),
+        "nationality": form.get("nationality", "").strip().upper(),
+        "full_name": form.get("full_name", "").strip()[:100],
+        "date_of_birth": form.get("date_of_birth", "").strip(),
+        "reason": form.get("reason", "").strip()[:500],
+    }
+
+
+def _problem(v: dict[str, str]) -> str | None:
+    number, born = v["document_number"], v["date_of_birth"]
+    if not v["reason"]:
         return N_("Give the reason for watching this person.")
     if number and not re.fullmatch(r"[A-Z0-9]{1,20}", number):
         return N_("A document number has 1 to 20 letters and digits.")
-    if not number and not (name and born):
+    if not number and not (ascii_name(v["full_name"]) and born):
         return N_("Give a document number, or a name with a date of birth.")
-    if born and not BIRTH.fullmatch(born):
+    if born and not (BIRTH.fullmatch(born) and flags.earliest_birth(born)):
         return N_("Write the date of birth as YYYY, YYYY-MM or YYYY-MM-DD.")
-    if nationality and nationality not in codes.countries():
+    if v["nationality"] and v["nationality"] not in codes.countries():
         return N_("Unknown nationality code.")
     return None
 
 
 async def add(request: Request) -> Response:
     user = auth.require(request, SUPERVISOR_ROLES)
-    form = await auth.read_form(request)
-    problem = _problem(form)
+    values = _cleaned(await auth.read_form(request))
+    problem = _problem(values)
     if problem:
-        return await _render(request, user, problem=problem, form=form, status_code=400)
+        return await _render(request, user, problem=problem, form=values, status_code=400)
     assert user.police_unit is not None  # police accounts always have a unit
     entry, flagged = await screening.add_entry(
         user,
         user.police_unit,
-        document_number=re.sub(r"\s+", "", form.get("document_number", "")).upper() or None,
-        nationality=form.get("nationality", "").strip().upper() or None,
-        full_name=form.get("full_name", "").strip()[:100],
-        date_of_birth=form.get("date_of_birth", "").strip() or None,
-        reason=form["reason"].strip()[:500],
+        document_number=values["document_number"] or None,
+        nationality=values["nationality"] or None,
+        full_name=values["full_name"],
+        date_of_birth=values["date_of_birth"] or None,
+        reason=values["reason"],
     )
     await auth.audit(request, "watch_add", user, target=str(entry.id))
     url = request.url_for("police:watch")

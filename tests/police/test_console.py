@@ -11,28 +11,14 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
 from starlette.applications import Starlette
 
 from server.declarations.rules import VIETNAM
 from server.models import AccessLog, Declaration, DeclarationEvent, ReviewState
-from tests.builders import api_token, bearer, csrf, declaration, send_batch
-from tests.police.test_queue import _ids, _officer
+from tests.builders import api_token, bearer, declaration, send_batch
+from tests.police import steps
 
-
-@pytest.fixture
-async def hotel(client: httpx.AsyncClient) -> str:
-    return await api_token(client, "staff.hk")
-
-
-async def _send(client: httpx.AsyncClient, token: str, *items: dict[str, object]) -> None:
-    answers = (await send_batch(client, token, list(items))).json()["results"]
-    assert all(a["result"] == "created" for a in answers), answers
-
-
-async def _post(user: httpx.AsyncClient, path: str, form_page: str, **form: str) -> httpx.Response:
-    token = await csrf(user, form_page)
-    return await user.post(path, data={"csrf_token": token, **form})
+BULK = "/police/declarations/bulk-confirm"
 
 
 def _late() -> dict[str, object]:
@@ -45,9 +31,9 @@ async def test_bulk_confirm_previews_the_count_and_skips_flagged_and_later_arriv
     clean = [declaration() for _ in range(3)]
     flagged = _late()
     elsewhere = declaration()
-    await _send(client, hotel, *clean, flagged)
-    await _send(client, await api_token(client, "owner.cn"), elsewhere)
-    officer = await _officer(app, "police.hk")
+    await steps.send(client, hotel, *clean, flagged)
+    await steps.send(client, await api_token(client, "owner.cn"), elsewhere)
+    officer = await steps.officer(app, "police.hk")
     preview = await officer.get("/police/declarations/bulk-confirm")
     assert preview.status_code == 200
     assert re.search(r'id="bulk-count">3 ', preview.text)
@@ -55,12 +41,10 @@ async def test_bulk_confirm_previews_the_count_and_skips_flagged_and_later_arriv
     upto = re.search(r'name="upto" value="(\d+)"', preview.text)
     assert upto is not None
     latecomer = declaration()  # arrives after the preview: not confirmed with the rest
-    await _send(client, hotel, latecomer)
-    token = await csrf(officer, "/police/declarations")
-    done = await officer.post(
-        "/police/declarations/bulk-confirm",
-        data={"csrf_token": token, "upto": upto.group(1), "state": "all"},  # new is forced
-    )
+    await steps.send(client, hotel, latecomer)
+    done = await steps.post_form(
+        officer, BULK, "/police/declarations", upto=upto.group(1), state="all"
+    )  # "new" is forced
     assert done.status_code == 303 and "confirmed=3" in done.headers["location"]
     states: dict[object, ReviewState] = {
         str(d.id): d.review_state
@@ -76,32 +60,34 @@ async def test_bulk_confirm_previews_the_count_and_skips_flagged_and_later_arriv
     assert len(events) == 1 and events[0].detail["bulk"] is True
     feed = (await client.get("/api/v1/declarations", headers=bearer(hotel))).json()
     assert {r["id"]: r["state"] for r in feed["declarations"]}[clean[0]["id"]] == "confirmed"
-    token = await csrf(officer, "/police/declarations")
-    stale = await officer.post("/police/declarations/bulk-confirm", data={"csrf_token": token})
+    stale = await steps.post_form(officer, BULK, "/police/declarations")
     assert stale.status_code == 400
+    hotel_user = await steps.officer(app, "owner.hk")
+    assert (await hotel_user.get(BULK)).status_code == 403
+    refused = await steps.post_form(hotel_user, BULK, "/hotel/", upto=upto.group(1))
+    assert refused.status_code == 403
 
 
 async def test_an_internal_note_is_kept_in_the_history_and_not_shown_to_the_hotel(
     client: httpx.AsyncClient, app: Starlette, hotel: str
 ) -> None:
     item = declaration()
-    await _send(client, hotel, item)
-    officer = await _officer(app, "police.hk")
+    await steps.send(client, hotel, item)
+    officer = await steps.officer(app, "police.hk")
     page = f"/police/declarations/{item['id']}"
-    noted = await _post(officer, f"{page}/note", page, note="Called the hotel <b>ok</b>")
+    noted = await steps.post_form(officer, f"{page}/note", page, note="Called the hotel <b>ok</b>")
     assert noted.status_code == 303
     html = (await officer.get(page)).text
     assert "Called the hotel &lt;b&gt;ok&lt;/b&gt;" in html
-    empty = await _post(officer, f"{page}/note", page, note="  ")
+    empty = await steps.post_form(officer, f"{page}/note", page, note="  ")
     assert empty.status_code == 400 and 'id="problem"' in empty.text
-    other = await _officer(app, "police.cn")
-    assert (await _post(other, f"{page}/note", "/police/", note="x")).status_code == 404
+    other = await steps.officer(app, "police.cn")
+    assert (await steps.post_form(other, f"{page}/note", "/police/", note="x")).status_code == 404
     single = await client.get(f"/api/v1/declarations/{item['id']}", headers=bearer(hotel))
     assert "Called the hotel" not in single.text
     # A note changes nothing the decision checks: version 1 still confirms.
-    token = await csrf(officer, page)
-    decided = await officer.post(
-        f"{page}/decide", data={"csrf_token": token, "decision": "confirm", "version": "1"}
+    decided = await steps.post_form(
+        officer, f"{page}/decide", page, decision="confirm", version="1"
     )
     assert decided.status_code == 303
 
@@ -111,9 +97,9 @@ async def test_export_is_scoped_filtered_and_logged(
 ) -> None:
     mine, flagged = declaration(full_name="NGUYEN=CMD"[:6] + " A"), _late()
     other = declaration()
-    await _send(client, hotel, mine, flagged)
-    await _send(client, await api_token(client, "owner.cn"), other)
-    officer = await _officer(app, "police.hk")
+    await steps.send(client, hotel, mine, flagged)
+    await steps.send(client, await api_token(client, "owner.cn"), other)
+    officer = await steps.officer(app, "police.hk")
     response = await officer.get("/police/declarations/export.csv?state=all")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
@@ -125,7 +111,7 @@ async def test_export_is_scoped_filtered_and_logged(
     assert [r["flags"] for r in late_rows] == ["late"]
     log = await AccessLog.filter(action="export").order_by("id")
     assert [entry.detail.get("flag") for entry in log] == [None, "late"]
-    hotel_user = await _officer(app, "owner.hk")
+    hotel_user = await steps.officer(app, "owner.hk")
     assert (await hotel_user.get("/police/declarations/export.csv")).status_code == 403
 
 
@@ -133,19 +119,22 @@ async def test_views_and_searches_are_logged_and_supervisors_read_their_units_lo
     client: httpx.AsyncClient, app: Starlette, hotel: str
 ) -> None:
     item = declaration()
-    await _send(client, hotel, item)
-    officer = await _officer(app, "police.hk")
+    await steps.send(client, hotel, item)
+    officer = await steps.officer(app, "police.hk")
     await officer.get(f"/police/declarations/{item['id']}")
+    await officer.get("/police/declarations")
     await officer.get(f"/police/declarations?doc={item['document_number']}")
-    cn = await _officer(app, "police.cn")
+    cn = await steps.officer(app, "police.cn")
     await cn.get("/police/declarations?name=smith")
-    lead = await _officer(app, "lead.hk")
+    lead = await steps.officer(app, "lead.hk")
     log = (await lead.get("/police/access-log")).text
     assert "police.hk" in log and "police.cn" not in log
     assert "<code>view</code>" in log and "<code>search</code>" in log
     searches = (await lead.get("/police/access-log?action=search")).text
     assert item["document_number"] in searches and "<code>view</code>" not in searches
-    pa08 = await _officer(app, "pa08.hn")
+    listed = (await lead.get("/police/access-log?action=list")).text
+    assert "<code>list</code>" in listed and "<code>search</code>" not in listed
+    pa08 = await steps.officer(app, "pa08.hn")
     assert "police.cn" in (await pa08.get("/police/access-log")).text
     assert (await officer.get("/police/access-log")).status_code == 403
     assert (await lead.get("/police/access-log?action=delete")).status_code == 400
@@ -155,63 +144,67 @@ async def test_overdue_declarations_are_counted_highlighted_and_reported_by_offi
     client: httpx.AsyncClient, app: Starlette, hotel: str
 ) -> None:
     old, fresh = declaration(), declaration()
-    await _send(client, hotel, old, fresh)
+    await steps.send(client, hotel, old, fresh)
     await Declaration.filter(id=old["id"]).update(
         received_at=datetime.now(UTC) - timedelta(hours=30)
     )
-    officer = await _officer(app, "police.hk")
+    officer = await steps.officer(app, "police.hk")
     page = (await officer.get("/police/declarations")).text
     assert re.search(r'id="tab-overdue">[^<]*<span class="count">1</span>', page)
     assert re.search(rf'id="row-{old["id"]}"[^>]*class="[^"]*overdue', page)
     assert not re.search(rf'id="row-{fresh["id"]}"[^>]*class="[^"]*overdue', page)
-    assert _ids((await officer.get("/police/declarations?state=all&overdue=1")).text) == [old["id"]]
-    token = await csrf(officer, f"/police/declarations/{old['id']}")
-    await officer.post(
-        f"/police/declarations/{old['id']}/decide",
-        data={"csrf_token": token, "decision": "confirm", "version": "1"},
+    assert steps.ids((await officer.get("/police/declarations?state=all&overdue=1")).text) == [
+        old["id"]
+    ]
+    page_path = f"/police/declarations/{old['id']}"
+    await steps.post_form(
+        officer, f"{page_path}/decide", page_path, decision="confirm", version="1"
     )
-    lead = await _officer(app, "lead.hk")
+    lead = await steps.officer(app, "lead.hk")
     report = (await lead.get("/police/deadlines")).text
     assert re.search(r"police\.hk</small></td><td>1</td><td>1</td>", report)
     assert (await officer.get("/police/deadlines")).status_code == 403
     # The supervisor raises the target to 48 hours: nothing is overdue any more.
     unit = re.search(r'name="unit" value="(\d+)"', report)
     assert unit is not None
-    saved = await _post(lead, "/police/deadlines", "/police/deadlines", unit=unit.group(1),
-                        hours="48")  # fmt: skip
+    saved = await steps.post_form(
+        lead, "/police/deadlines", "/police/deadlines", unit=unit.group(1), hours="48"
+    )
     assert saved.status_code == 303
     report = (await lead.get("/police/deadlines")).text
     assert re.search(r"police\.hk</small></td><td>1</td><td>0</td>", report)
     for bad in ({"unit": unit.group(1), "hours": "0"}, {"unit": "999999", "hours": "5"}):
-        refused = await _post(lead, "/police/deadlines", "/police/deadlines", **bad)
+        refused = await steps.post_form(lead, "/police/deadlines", "/police/deadlines", **bad)
         assert refused.status_code == 400
-    province = await _officer(app, "pa08.hn")
+    province = await steps.officer(app, "pa08.hn")
     assert (await province.get("/police/deadlines?days=30")).status_code == 200
 
 
 async def test_establishments_show_figures_and_can_be_suspended_and_reactivated(
     client: httpx.AsyncClient, app: Starlette, hotel: str
 ) -> None:
-    await _send(client, hotel, declaration(), _late())
-    officer = await _officer(app, "police.hk")
+    await steps.send(client, hotel, declaration(), _late())
+    officer = await steps.officer(app, "police.hk")
     listing = (await officer.get("/police/establishments")).text
     assert re.search(r'<td class="count">2</td>\s*<td class="rate">50\s?%</td>', listing)
     est_id = re.search(r'href="/police/establishments/(\d+)"', listing)
     assert est_id is not None
     path = f"/police/establishments/{est_id.group(1)}"
-    other = await _officer(app, "police.cn")
-    assert (await _post(other, f"{path}/status", "/police/", action="suspend",
+    other = await steps.officer(app, "police.cn")
+    assert (await steps.post_form(other, f"{path}/status", "/police/", action="suspend",
                         reason="x")).status_code == 404  # fmt: skip
-    no_reason = await _post(officer, f"{path}/status", path, action="suspend")
+    no_reason = await steps.post_form(officer, f"{path}/status", path, action="suspend")
     assert no_reason.status_code == 400
-    suspended = await _post(officer, f"{path}/status", path, action="suspend", reason="Fire check")
+    suspended = await steps.post_form(
+        officer, f"{path}/status", path, action="suspend", reason="Fire check"
+    )
     assert suspended.status_code == 303
     refused = await send_batch(client, hotel, [declaration()])
     assert refused.status_code == 403
     assert "Fire check" in (await officer.get(path)).text
-    again = await _post(officer, f"{path}/status", path, action="reactivate")
+    again = await steps.post_form(officer, f"{path}/status", path, action="reactivate")
     assert again.status_code == 303
-    await _send(client, hotel, declaration())
+    await steps.send(client, hotel, declaration())
 
 
 async def test_the_live_stream_sends_only_the_officers_jurisdiction(
@@ -220,13 +213,13 @@ async def test_the_live_stream_sends_only_the_officers_jurisdiction(
     app.state.settings = dataclasses.replace(
         app.state.settings, live_stream_seconds=1, live_poll_seconds=0.05
     )
-    officer = await _officer(app, "police.hk")
+    officer = await steps.officer(app, "police.hk")
     page = (await officer.get("/police/declarations")).text
     since = re.search(r'data-since="(\d+)"', page)
     assert since is not None
     mine, other = declaration(full_name="LIVE GUEST"), declaration()
-    await _send(client, hotel, mine)
-    await _send(client, await api_token(client, "owner.cn"), other)
+    await steps.send(client, hotel, mine)
+    await steps.send(client, await api_token(client, "owner.cn"), other)
     stream = await officer.get(f"/police/declarations/stream?since={since.group(1)}")
     assert stream.headers["content-type"].startswith("text/event-stream")
     events = [
@@ -236,7 +229,7 @@ async def test_the_live_stream_sends_only_the_officers_jurisdiction(
     ]
     assert [e["id"] for e in events] == [mine["id"]]
     assert events[0]["matches"] and "LIVE GUEST" in events[0]["html"]
-    hotel_user = await _officer(app, "owner.hk")
+    hotel_user = await steps.officer(app, "owner.hk")
     assert (await hotel_user.get("/police/declarations/stream")).status_code == 403
     # Resuming from the last event id sends nothing twice.
     last_id = re.findall(r"^id: (\d+)$", stream.text, re.MULTILINE)[-1]

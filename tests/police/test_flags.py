@@ -12,25 +12,14 @@ import pytest
 from server.declarations import flags
 from server.declarations.rules import VIETNAM
 from server.models import Declaration
-from tests.builders import api_token, bearer, csrf, declaration, new_id, send_batch
-from tests.police.test_queue import _ids, _officer
+from tests.builders import api_token, bearer, declaration, new_id
+from tests.police import steps
 
 TODAY = datetime.now(VIETNAM).date()
 
 
-@pytest.fixture
-async def hotel(client: httpx.AsyncClient) -> str:
-    return await api_token(client, "staff.hk")
-
-
 async def _stored_flags(record_id: object) -> list[str]:
     return flags.parse((await Declaration.get(id=record_id)).flags)
-
-
-async def _send(client: httpx.AsyncClient, token: str, *items: dict[str, object]) -> list[dict]:
-    answers = (await send_batch(client, token, list(items))).json()["results"]
-    assert all(a["result"] == "created" for a in answers), answers
-    return answers
 
 
 @pytest.mark.parametrize(
@@ -49,37 +38,38 @@ async def test_a_warning_becomes_a_flag_that_sorts_and_filters_the_queue(
     client: httpx.AsyncClient, app: object, hotel: str, code: str, overrides: dict[str, str]
 ) -> None:
     clean, flagged = declaration(), declaration(**overrides)
-    await _send(client, hotel, clean, flagged)
+    await steps.send(client, hotel, clean, flagged)
     assert await _stored_flags(flagged["id"]) == [code]
     assert await _stored_flags(clean["id"]) == []
-    officer = await _officer(app, "police.hk")
-    first_page = _ids((await officer.get("/police/declarations")).text)
+    officer = await steps.officer(app, "police.hk")
+    first_page = steps.ids((await officer.get("/police/declarations")).text)
     assert first_page[:2] == [flagged["id"], clean["id"]]
-    assert _ids((await officer.get(f"/police/declarations?flag={code}")).text) == [flagged["id"]]
-    assert _ids((await officer.get("/police/declarations?flag=none")).text) == [clean["id"]]
+    assert steps.ids((await officer.get(f"/police/declarations?flag={code}")).text) == [
+        flagged["id"]
+    ]
+    assert steps.ids((await officer.get("/police/declarations?flag=none")).text) == [clean["id"]]
 
 
 async def test_an_overlapping_stay_elsewhere_is_flagged(
     client: httpx.AsyncClient, hotel: str
 ) -> None:
     elsewhere = declaration()
-    await _send(client, await api_token(client, "owner.cn"), elsewhere)
+    await steps.send(client, await api_token(client, "owner.cn"), elsewhere)
     here = declaration(document_number=elsewhere["document_number"])
-    await _send(client, hotel, here)
+    await steps.send(client, hotel, here)
     assert await _stored_flags(here["id"]) == ["overlapping_stay"]
 
 
 async def _watch(supervisor: httpx.AsyncClient, **form: str) -> httpx.Response:
-    token = await csrf(supervisor, "/police/watch")
-    return await supervisor.post("/police/watch", data={"csrf_token": token, **form})
+    return await steps.post_form(supervisor, "/police/watch", "/police/watch", **form)
 
 
 async def test_watch_list_by_document_flags_guests_in_house_and_new_arrivals(
     client: httpx.AsyncClient, app: object, hotel: str
 ) -> None:
     in_house = declaration()
-    await _send(client, hotel, in_house)
-    lead = await _officer(app, "lead.hk")
+    await steps.send(client, hotel, in_house)
+    lead = await steps.officer(app, "lead.hk")
     added = await _watch(
         lead, document_number=in_house["document_number"].lower(), reason="Interpol notice 7"
     )
@@ -94,23 +84,22 @@ async def test_watch_list_by_document_flags_guests_in_house_and_new_arrivals(
         headers=bearer(hotel),
     )
     assert checkout.status_code == 200
-    [answer] = await _send(client, hotel, again)
+    [answer] = await steps.send(client, hotel, again)
     assert "watch" not in str(answer)
     feed = await client.get("/api/v1/declarations", headers=bearer(hotel))
     assert "watch" not in feed.text and "Interpol" not in feed.text
     assert await _stored_flags(again["id"]) == ["watch_list"]
 
-    officer = await _officer(app, "police.hk")
+    officer = await steps.officer(app, "police.hk")
     page = (await officer.get(f"/police/declarations/{again['id']}")).text
     assert 'id="watch-hits"' in page and "Interpol notice 7" in page
-    watched = _ids((await officer.get("/police/declarations?flag=watch_list")).text)
+    watched = steps.ids((await officer.get("/police/declarations?flag=watch_list")).text)
     assert sorted(watched) == sorted([in_house["id"], again["id"]])
 
     # Ending the entry clears the flag of the guest in house (a past stay keeps its flag).
     entries = (await lead.get("/police/watch")).text
     entry_id = entries.split("/police/watch/")[1].split("/end")[0]
-    token = await csrf(lead, "/police/watch")
-    ended = await lead.post(f"/police/watch/{entry_id}/end", data={"csrf_token": token})
+    ended = await steps.post_form(lead, f"/police/watch/{entry_id}/end", "/police/watch")
     assert ended.status_code == 303
     assert await _stored_flags(again["id"]) == []
     assert await _stored_flags(in_house["id"]) == ["watch_list"]
@@ -119,43 +108,44 @@ async def test_watch_list_by_document_flags_guests_in_house_and_new_arrivals(
 async def test_watch_list_by_name_and_birth_and_only_in_the_units_jurisdiction(
     client: httpx.AsyncClient, app: object, hotel: str
 ) -> None:
-    lead = await _officer(app, "lead.hk")
+    lead = await steps.officer(app, "lead.hk")
     response = await _watch(lead, full_name="Müller Hans", date_of_birth="1980", reason="R")
     assert response.status_code == 303
     match = declaration(full_name="MULLER HANS", date_of_birth="1980-05-01")
     other_birth = declaration(full_name="MULLER HANS", date_of_birth="1981-05-01")
-    await _send(client, hotel, match, other_birth)
+    await steps.send(client, hotel, match, other_birth)
     assert await _stored_flags(match["id"]) == ["watch_list"]
     assert await _stored_flags(other_birth["id"]) == []
     # The Hoàn Kiếm supervisor's entry does not reach a guest in Cửa Nam.
     elsewhere = declaration(full_name="MULLER HANS", date_of_birth="1980-05-01")
-    await _send(client, await api_token(client, "owner.cn"), elsewhere)
+    await steps.send(client, await api_token(client, "owner.cn"), elsewhere)
     assert await _stored_flags(elsewhere["id"]) == []
 
 
 async def test_watch_list_is_for_supervisors_and_refuses_incomplete_entries(
     client: httpx.AsyncClient, app: object
 ) -> None:
-    officer = await _officer(app, "police.hk")
+    officer = await steps.officer(app, "police.hk")
     assert (await officer.get("/police/watch")).status_code == 403
-    hotel_user = await _officer(app, "owner.hk")
+    hotel_user = await steps.officer(app, "owner.hk")
     assert (await hotel_user.get("/police/watch")).status_code == 403
-    lead = await _officer(app, "lead.hk")
+    lead = await steps.officer(app, "lead.hk")
     for form, message in [
         ({"document_number": "X1"}, "lý do"),
         ({"full_name": "A B", "reason": "R"}, "ngày sinh"),
         ({"document_number": "X1", "nationality": "ZZZ", "reason": "R"}, "quốc tịch"),
         ({"full_name": "A B", "date_of_birth": "80", "reason": "R"}, "YYYY"),
+        ({"full_name": "A B", "date_of_birth": "1980-13-45", "reason": "R"}, "YYYY"),
+        ({"full_name": "李明", "date_of_birth": "1980", "reason": "R"}, "ngày sinh"),
     ]:
         response = await _watch(lead, **form)
         assert response.status_code == 400 and message in response.text, form
     # Another ward's supervisor cannot end this ward's entries.
     await _watch(lead, document_number="X12345", reason="R")
     entry_id = (await lead.get("/police/watch")).text.split("/police/watch/")[1].split("/end")[0]
-    pa08 = await _officer(app, "pa08.hn")
+    pa08 = await steps.officer(app, "pa08.hn")
     assert "X12345" in (await pa08.get("/police/watch")).text  # the province sees it
-    token = await csrf(officer, "/police/declarations")
-    refused = await officer.post(f"/police/watch/{entry_id}/end", data={"csrf_token": token})
+    refused = await steps.post_form(officer, f"/police/watch/{entry_id}/end", "/police/")
     assert refused.status_code == 403
 
 
@@ -169,27 +159,27 @@ async def test_a_minor_without_an_adult_of_the_party_is_flagged(
 ) -> None:
     alone = _child()
     year_only = _child(date_of_birth=str(TODAY.year - 10))
-    await _send(client, hotel, alone, year_only)
+    await steps.send(client, hotel, alone, year_only)
     assert await _stored_flags(alone["id"]) == ["minor_alone"]
     assert await _stored_flags(year_only["id"]) == ["minor_alone"]
 
     # Declared with a parent in the same party and batch: not flagged.
     parent = declaration(party_id="P1", party_leader=True)
     child = _child(party_id="P1", guardian_id=parent["id"], relationship="parent")
-    await _send(client, hotel, parent, child)
+    await steps.send(client, hotel, parent, child)
     assert await _stored_flags(child["id"]) == []
 
     # The child first, the adult of the party in a later batch: the flag is cleared.
     early = _child(party_id="P2")
-    await _send(client, hotel, early)
+    await steps.send(client, hotel, early)
     assert await _stored_flags(early["id"]) == ["minor_alone"]
-    await _send(client, hotel, declaration(party_id="P2"))
+    await steps.send(client, hotel, declaration(party_id="P2"))
     assert await _stored_flags(early["id"]) == []
 
     # An adult of 18 is not a minor; two minors together are still alone.
     adult = declaration(date_of_birth=TODAY.replace(year=TODAY.year - 18).isoformat())
     teens = [_child(party_id="P3"), _child(party_id="P3")]
-    await _send(client, hotel, adult, *teens)
+    await steps.send(client, hotel, adult, *teens)
     assert await _stored_flags(adult["id"]) == []
     assert [await _stored_flags(t["id"]) for t in teens] == [["minor_alone"], ["minor_alone"]]
 

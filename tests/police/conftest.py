@@ -1,0 +1,14 @@
+"""Fixtures of the police console tests."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.builders import api_token
+
+
+@pytest.fixture
+async def hotel(client: httpx.AsyncClient) -> str:
+    """A bearer token of the Hoàn Kiếm hotel's staff (ward unit of `police.hk`)."""
+    return await api_token(client, "staff.hk")
