@@ -53,8 +53,12 @@ def sign_in(page: Page, base_url: str, username: str) -> None:
 
 
 def wait_for_offline_shell(page: Page) -> None:
-    """Until the service worker controls the page (its install precached the shell)."""
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    """Until the service worker controls the page (its install precached the shell).
+
+    A function, not an expression: Playwright re-polls an expression with `eval`,
+    which the app's Content-Security-Policy refuses once the first poll misses.
+    """
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
 def fill_guest(page: Page, guest: Guest, *, first_of_party: bool, mrz: str | None = None) -> None:
