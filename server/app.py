@@ -24,6 +24,7 @@ from .auth import RequestContext
 from .errors import EXCEPTION_HANDLERS
 from .health import healthz
 from .hotel import pages as hotel_pages
+from .hotel import staff as hotel_staff
 from .hotel import upload as hotel_upload
 from .police import access as police_access
 from .police import bulk as police_bulk
@@ -35,7 +36,9 @@ from .police import pages as police_pages
 from .police import queue as police_queue
 from .police import watch as police_watch
 from .settings import Settings
+from .web import account as web_account
 from .web import auth as web_auth
+from .web import signup as web_signup
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -109,12 +112,54 @@ routes = [
     Route("/login", web_auth.login, methods=["POST"], name="login_submit"),
     Route("/logout", web_auth.logout, methods=["POST"], name="logout"),
     Route("/language", web_auth.set_language, methods=["POST"], name="language"),
+    Route("/login/code", web_account.code_page, methods=["GET"], name="login_code"),
+    Route("/login/code", web_account.code_submit, methods=["POST"], name="login_code_submit"),
+    Route("/signup", web_signup.page, methods=["GET"], name="signup"),
+    Route("/signup", web_signup.submit, methods=["POST"], name="signup_submit"),
+    Route("/signup/wards", web_signup.wards, methods=["GET"], name="signup_wards"),
+    Route("/account/password", web_account.password_page, methods=["GET"], name="password"),
+    Route(
+        "/account/password",
+        web_account.password_submit,
+        methods=["POST"],
+        name="password_submit",
+    ),
+    Route("/account/two-factor", web_account.two_factor, methods=["GET"], name="two_factor"),
+    Route(
+        "/account/two-factor/start",
+        web_account.two_factor_start,
+        methods=["POST"],
+        name="two_factor_start",
+    ),
+    Route(
+        "/account/two-factor/confirm",
+        web_account.two_factor_confirm,
+        methods=["POST"],
+        name="two_factor_confirm",
+    ),
+    Route(
+        "/account/two-factor/disable",
+        web_account.two_factor_disable,
+        methods=["POST"],
+        name="two_factor_disable",
+    ),
+    Route(
+        "/account/two-factor/recovery-codes",
+        web_account.recovery_codes,
+        methods=["POST"],
+        name="recovery_codes",
+    ),
     Mount(
         "/hotel",
         routes=[
             Route("/", hotel_pages.home, name="home"),
             Route("/tokens", hotel_pages.tokens, methods=["GET"], name="tokens"),
             Route("/tokens", hotel_pages.create_token, methods=["POST"], name="create_token"),
+            Route("/staff", hotel_staff.page, methods=["GET"], name="staff"),
+            Route("/staff", hotel_staff.add, methods=["POST"], name="staff_add"),
+            Route(
+                "/staff/{user_id:int}", hotel_staff.act, methods=["POST"], name="staff_action"
+            ),
             Route("/upload", hotel_upload.page, methods=["GET"], name="upload"),
             Route("/upload", hotel_upload.upload, methods=["POST"], name="upload_submit"),
             Route(
@@ -186,7 +231,24 @@ routes = [
         ],
         name="police",
     ),
-    Mount("/admin", routes=[Route("/", admin_pages.home, name="home")], name="admin"),
+    Mount(
+        "/admin",
+        routes=[
+            Route("/", admin_pages.home, name="home"),
+            Route("/accounts", admin_pages.accounts_list, methods=["GET"], name="accounts"),
+            Route(
+                "/accounts", admin_pages.create_account, methods=["POST"], name="account_create"
+            ),
+            Route(
+                "/accounts/{user_id:int}",
+                admin_pages.account_action,
+                methods=["POST"],
+                name="account_action",
+            ),
+            Route("/audit", admin_pages.audit_log, name="audit"),
+        ],
+        name="admin",
+    ),
     Mount("/api/v1", routes=api_routes, name="api"),
     Mount("/static", StaticFiles(directory=ROOT / "server" / "static"), name="static"),
     Route("/app/sw.js", pwa.service_worker, name="service_worker"),

@@ -13,6 +13,7 @@ from typing import Any
 
 from starlette.datastructures import FormData, MutableHeaders
 from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import i18n, security
@@ -78,6 +79,10 @@ async def authenticate(username: str, password: str) -> User:
     assert user is not None
     if not user.is_active:
         raise InvalidCredentials(N_("This account is disabled."), code="account_disabled")
+    if user.locked_at is not None:
+        raise InvalidCredentials(
+            N_("This account is locked. Contact an administrator."), code="account_locked"
+        )
     if security.needs_rehash(user.password_hash):
         user.password_hash = security.hash_password(password)
         await user.save(update_fields=["password_hash"])
@@ -109,19 +114,82 @@ async def revoke_token(conn: HTTPConnection, user: User, token_id: int, via: str
     return token
 
 
-async def start_session(request: Request, user: User, settings: Settings) -> str:
+# How long a half-finished sign-in (waiting for a code, a new password or enrolment) lasts.
+PENDING_MAX_AGE = 10 * 60
+# Wrong second-factor codes before a half-finished sign-in is thrown away.
+PENDING_MAX_ATTEMPTS = 5
+
+
+def second_factor_required(user: User, settings: Settings) -> bool:
+    """Police and administrators must use two-factor sign-in (TWO_FACTOR_REQUIRED, on
+    except on a demo or test system)."""
+    return settings.two_factor_required and (user.role.is_police or user.role == Role.ADMIN)
+
+
+def next_step(user: User, settings: Settings, *, code_done: bool = False) -> str:
+    """What a signing-in user must still do before the session is full: "code" (the
+    second factor), "password" (choose a new one after a reset), "enrol" (set up the
+    second factor), or "" (nothing)."""
+    if user.totp_enabled_at is not None and not code_done:
+        return "code"
+    if user.must_change_password:
+        return "password"
+    if user.totp_enabled_at is None and second_factor_required(user, settings):
+        return "enrol"
+    return ""
+
+
+async def start_session(request: Request, user: User, settings: Settings, pending: str = "") -> str:
+    """A new session for ``user``; with ``pending``, a short one that signs nobody in
+    until the step is done (``finish_step``)."""
     key = security.new_secret()
+    max_age = PENDING_MAX_AGE if pending else settings.session_max_age
     await WebSession.create(
         key_hash=security.digest(key),
         user=user,
         last_seen_at=now(),
-        expires_at=now() + timedelta(seconds=settings.session_max_age),
+        expires_at=now() + timedelta(seconds=max_age),
         ip=client_ip(request),
         user_agent=request.headers.get("user-agent", "")[:300],
+        pending=pending,
     )
-    user.last_login_at = now()
-    await user.save(update_fields=["last_login_at"])
+    if not pending:
+        user.last_login_at = now()
+        await user.save(update_fields=["last_login_at"])
     return key
+
+
+async def finish_step(session: WebSession, user: User, settings: Settings) -> str:
+    """Record that the session's pending step is done; return the next one ("" when the
+    session is now a full one)."""
+    # The code always comes first, so after any step it is done.
+    following = next_step(user, settings, code_done=True)
+    session.pending = following
+    session.attempts = 0
+    if not following:
+        session.expires_at = now() + timedelta(seconds=settings.session_max_age)
+        user.last_login_at = now()
+        await user.save(update_fields=["last_login_at"])
+    session.last_seen_at = now()
+    await session.save(update_fields=["pending", "attempts", "expires_at", "last_seen_at"])
+    return following
+
+
+def set_session_cookie(response: Response, key: str, settings: Settings) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        key,
+        max_age=settings.session_max_age,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+    )
+
+
+def pending_session(conn: HTTPConnection) -> WebSession | None:
+    """The caller's half-finished sign-in, if that is what the cookie points to."""
+    session: WebSession | None = conn.scope.get("pending_session")
+    return session
 
 
 async def end_session(request: Request) -> None:
@@ -136,14 +204,15 @@ async def _user_from_token(secret: str) -> tuple[User | None, ApiToken | None]:
     )
     if token is None or token.revoked_at is not None or token.expires_at <= now():
         return None, None
-    if not token.user.is_active:
+    if not token.user.is_active or token.user.locked_at is not None:
         return None, None
     if token.last_used_at is None or now() - token.last_used_at > _TOUCH_EVERY:
         await ApiToken.filter(id=token.id).update(last_used_at=now())
     return token.user, token
 
 
-async def _user_from_session(key: str, settings: Settings) -> User | None:
+async def _session(key: str, settings: Settings) -> WebSession | None:
+    """The live session behind a cookie (full or pending), or None."""
     session = await WebSession.get_or_none(key_hash=security.digest(key)).select_related(
         "user", "user__police_unit", "user__establishment"
     )
@@ -154,11 +223,16 @@ async def _user_from_session(key: str, settings: Settings) -> User | None:
     if session.expires_at <= moment or moment - session.last_seen_at > idle:
         await session.delete()
         return None
-    if not session.user.is_active:
+    if not session.user.is_active or session.user.locked_at is not None:
         return None
     if moment - session.last_seen_at > _TOUCH_EVERY:
         await WebSession.filter(id=session.id).update(last_seen_at=moment)
-    return session.user
+    return session
+
+
+async def _user_from_session(key: str, settings: Settings) -> User | None:
+    session = await _session(key, settings)
+    return session.user if session is not None and not session.pending else None
 
 
 async def still_signed_in(conn: HTTPConnection, settings: Settings) -> bool:
@@ -233,8 +307,12 @@ class RequestContext:
                 scope["api_token"] = token
                 scope["auth_error"] = user is None
             elif SESSION_COOKIE in conn.cookies:
-                user = await _user_from_session(conn.cookies[SESSION_COOKIE], self.settings)
-                scope["auth_error"] = user is None
+                session = await _session(conn.cookies[SESSION_COOKIE], self.settings)
+                if session is not None and session.pending:
+                    scope["pending_session"] = session  # half signed in: see pending_session
+                elif session is not None:
+                    user = session.user
+                scope["auth_error"] = session is None
         scope["user"] = user
 
         csrf = conn.cookies.get(CSRF_COOKIE, "")

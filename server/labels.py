@@ -29,6 +29,7 @@ ESTABLISHMENT_STATUSES = {
     EstablishmentStatus.PENDING: N_("Pending approval"),
     EstablishmentStatus.ACTIVE: N_("Active"),
     EstablishmentStatus.SUSPENDED: N_("Suspended"),
+    EstablishmentStatus.REJECTED: N_("Registration rejected"),
 }
 
 

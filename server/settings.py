@@ -46,6 +46,7 @@ class Settings:
     remote_grace_hours: int
     batch_max: int
     app_build: str
+    two_factor_required: bool = True
     live_poll_seconds: float = 1.0
     live_stream_seconds: int = 300
     locales_dir: Path = field(default=ROOT / "locales")
@@ -107,6 +108,9 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         remote_grace_hours=config("REMOTE_GRACE_HOURS", cast=int, default=24),
         batch_max=config("BATCH_MAX", cast=int, default=200),
         app_build=config("APP_BUILD", default=""),
+        two_factor_required=config(
+            "TWO_FACTOR_REQUIRED", cast=bool, default=not (demo or testing)
+        ),
         live_poll_seconds=config("LIVE_POLL_SECONDS", cast=float, default=1.0),
         live_stream_seconds=config("LIVE_STREAM_SECONDS", cast=int, default=300),
     )

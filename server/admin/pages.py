@@ -1,13 +1,20 @@
-"""The administrator's home: accounts and the audit trail at a glance."""
+"""Administrators: police units' accounts, locking and unlocking any account, and the
+audit log. Administrators never see guests' personal data (see scope.py)."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
-from .. import auth
-from ..models import AuditEvent, Establishment, PoliceUnit, Role, User
+from .. import accounts, auth, registration
+from ..errors import BadRequest, NotFound
+from ..i18n import N_, gettext
+from ..models import POLICE_ROLES, AuditEvent, Establishment, PoliceUnit, Role, User
 from ..templating import render_page
+
+PAGE_SIZE = 50
+# Who an administrator may create: police accounts of a unit, and other administrators.
+CREATABLE = (*POLICE_ROLES, Role.ADMIN)
 
 
 async def home(request: Request) -> Response:
@@ -16,6 +23,152 @@ async def home(request: Request) -> Response:
         "user_count": await User.all().count(),
         "establishment_count": await Establishment.all().count(),
         "unit_count": await PoliceUnit.all().count(),
-        "events": await AuditEvent.all().select_related("user").order_by("-id").limit(50),
+        "locked_count": await User.filter(locked_at__isnull=False).count(),
+        "events": await AuditEvent.all().select_related("user").order_by("-id").limit(20),
     }
     return render_page(request, "admin/home.html", context)
+
+
+def _after(request: Request, name: str = "after") -> int | None:
+    raw = request.query_params.get(name, "")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise BadRequest(N_("Unknown page."), code="bad_cursor")
+    return int(raw)
+
+
+async def accounts_page(
+    request: Request,
+    *,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    shown_password: tuple[str, str] | None = None,
+) -> Response:
+    """Accounts, police first; find by username prefix, role or locked state."""
+    auth.require(request, [Role.ADMIN])
+    query = User.all().select_related("police_unit", "establishment")
+    q = request.query_params.get("q", "").strip().lower()
+    if q:
+        query = query.filter(username__gte=q, username__lt=q + "\uffff")
+    role = request.query_params.get("role", "")
+    if role:
+        if role not in {r.value for r in Role}:
+            raise BadRequest(N_("Unknown role."), code="bad_filter")
+        query = query.filter(role=role)
+    if request.query_params.get("locked") == "1":
+        query = query.filter(locked_at__isnull=False)
+    after = _after(request)
+    if after is not None:
+        query = query.filter(id__gt=after)
+    rows = await query.order_by("id").limit(PAGE_SIZE + 1)
+    return render_page(
+        request,
+        "admin/accounts.html",
+        {
+            "rows": rows[:PAGE_SIZE],
+            "next_after": rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None,
+            "q": q,
+            "role": role,
+            "roles": list(Role),
+            "creatable": CREATABLE,
+            "errors": errors or {},
+            "form": form or {},
+            "shown_password": shown_password,
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+async def accounts_list(request: Request) -> Response:
+    return await accounts_page(request)
+
+
+async def create_account(request: Request) -> Response:
+    admin = auth.require(request, [Role.ADMIN])
+    form = await auth.read_form(request)
+    errors: dict[str, str] = {}
+    username = form.get("username", "").strip().lower()
+    problem = registration.check_username(username)
+    if problem is None and await User.exists(username=username):
+        problem = N_("This username is taken. Choose another.")
+    if problem:
+        errors["username"] = gettext(problem)
+    full_name = " ".join(form.get("full_name", "").split())[:200]
+    if not full_name:
+        errors["full_name"] = gettext(N_("Required."))
+    role = form.get("role", "")
+    if role not in {r.value for r in CREATABLE}:
+        errors["role"] = gettext(N_("Choose a role."))
+    unit = await PoliceUnit.get_or_none(code=form.get("unit", "").strip().upper())
+    if role != Role.ADMIN and unit is None:
+        errors["unit"] = gettext(N_("No police unit has this code."))
+    if errors:
+        return await accounts_page(request, errors=errors, form=form)
+    user, password = await accounts.create(
+        username=username,
+        full_name=full_name,
+        role=Role(role),
+        police_unit_id=unit.id if unit and role != Role.ADMIN else None,
+    )
+    await auth.audit(request, "account_created", admin, target=user.username, role=role)
+    return await accounts_page(request, shown_password=(user.username, password))
+
+
+async def account_action(request: Request) -> Response:
+    """Lock (with a reason) or unlock, disable or enable, or reset the password."""
+    admin = auth.require(request, [Role.ADMIN])
+    form = await auth.read_form(request)
+    target = await User.get_or_none(id=request.path_params["user_id"])
+    if target is None:
+        raise NotFound()
+    action = form.get("action", "")
+    reason = " ".join(form.get("reason", "").split())[:300]
+    if target.id == admin.id and action in ("lock", "disable"):
+        raise BadRequest(N_("You cannot lock yourself out."), code="self_lock")
+    if action == "lock":
+        if not reason:
+            raise BadRequest(N_("Give the reason."), code="reason_required")
+        await accounts.lock(target, reason)
+    elif action == "unlock":
+        await accounts.unlock(target)
+    elif action in ("disable", "enable"):
+        await accounts.set_active(target, action == "enable")
+    elif action == "reset":
+        password = await accounts.reset_password(target)
+        await auth.audit(request, "password_reset", admin, target=target.username)
+        return await accounts_page(request, shown_password=(target.username, password))
+    else:
+        raise BadRequest(N_("Unknown action."), code="bad_action")
+    await auth.audit(request, f"account_{action}", admin, target=target.username, reason=reason)
+    return RedirectResponse(request.app.url_path_for("admin:accounts"), status_code=303)
+
+
+async def audit_log(request: Request) -> Response:
+    """The audit trail, newest first, by action and by user; read-only (the table
+    refuses changes in the database itself)."""
+    auth.require(request, [Role.ADMIN])
+    query = AuditEvent.all().select_related("user")
+    action = request.query_params.get("action", "").strip()
+    if action:
+        query = query.filter(action=action)
+    who = request.query_params.get("user", "").strip().lower()
+    if who:
+        found = await User.get_or_none(username=who)
+        query = query.filter(user_id=found.id if found else -1)
+    before = _after(request, "before")
+    if before is not None:
+        query = query.filter(id__lt=before)
+    rows = await query.order_by("-id").limit(PAGE_SIZE + 1)
+    actions = await AuditEvent.all().distinct().order_by("action").values_list("action", flat=True)
+    return render_page(
+        request,
+        "admin/audit.html",
+        {
+            "rows": rows[:PAGE_SIZE],
+            "next_before": rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None,
+            "action": action,
+            "who": who,
+            "actions": actions,
+        },
+    )

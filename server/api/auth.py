@@ -10,14 +10,17 @@ from starlette.responses import JSONResponse, Response
 
 from .. import auth
 from ..declarations.service import context_for
-from ..errors import AppError, BadRequest
+from ..errors import AppError, BadRequest, NotAuthenticated, PermissionDenied
 from ..i18n import N_
-from ..models import ApiToken, Establishment
+from ..models import ApiToken, Establishment, User
+from ..settings import Settings
+from ..web import account
 from .common import establishment_json, read_body, read_json, token_json, unit_json, user_json
 
 
-async def _credentials(request: Request) -> tuple[str, str, str]:
-    """Username, password and token name from JSON or an OAuth2 password-grant form."""
+async def _credentials(request: Request) -> tuple[str, str, str, str]:
+    """Username, password, token name and second-factor code (may be empty) from JSON or
+    an OAuth2 password-grant form."""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("application/x-www-form-urlencoded"):
         from urllib.parse import parse_qs
@@ -36,17 +39,19 @@ async def _credentials(request: Request) -> tuple[str, str, str]:
     name = data.get("token_name") or data.get("client_name") or "api"
     if not isinstance(username, str) or not isinstance(password, str) or not username:
         raise BadRequest(N_("Send a username and a password."), code="missing_credentials")
-    return username, password, str(name)[:100]
+    code = data.get("code") or data.get("otp") or ""
+    return username, password, str(name)[:100], str(code)[:40]
 
 
 async def create_token(request: Request) -> Response:
-    username, password, name = await _credentials(request)
+    username, password, name, code = await _credentials(request)
     try:
         user = await auth.authenticate(username, password)
     except AppError:
         await auth.audit(request, "login_failed", None, target=username[:64], via="api")
         raise
     settings = request.app.state.settings
+    await _check_steps(request, user, settings, code)
     secret, token = await auth.issue_token(user, name, settings.token_max_age)
     await auth.audit(request, "token_created", user, target=token.id, via="password")
     return JSONResponse(
@@ -59,6 +64,35 @@ async def create_token(request: Request) -> Response:
         },
         headers={"Cache-Control": "no-store"},
     )
+
+
+async def _check_steps(request: Request, user: User, settings: Settings, code: str) -> None:
+    """The API has no pages for the sign-in steps: it asks for the code in the same
+    request and sends anything else (a new password, enrolment) to the website."""
+    step = auth.next_step(user, settings)
+    if step == "code":
+        if not code:
+            raise NotAuthenticated(
+                N_("Type the 6-digit code from your authenticator app."),
+                code="second_factor_required",
+            )
+        if not await account.check_second_factor(user, code):
+            await auth.audit(request, "login_code_failed", user, via="api")
+            raise NotAuthenticated(
+                N_("This code is not right. Type the 6 digits the app shows now."),
+                code="invalid_code",
+            )
+        step = auth.next_step(user, settings, code_done=True)
+    if step == "password":
+        raise PermissionDenied(
+            N_("Your password was reset. Sign in on the website to choose a new one."),
+            code="password_change_required",
+        )
+    if step == "enrol":
+        raise PermissionDenied(
+            N_("Set up two-factor sign-in on the website first."),
+            code="second_factor_enrolment_required",
+        )
 
 
 async def list_tokens(request: Request) -> Response:

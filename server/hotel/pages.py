@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -11,13 +13,22 @@ from ..models import HOTEL_ROLES, ApiToken, Role, User
 from ..templating import render_page
 
 
+# How long the owner's home page announces that the registration was approved.
+APPROVAL_NOTICE = timedelta(days=14)
+
+
 async def home(request: Request) -> Response:
     user = auth.require(request, HOTEL_ROLES)
     assert user.establishment_id is not None
     est = await scope.establishment(user, user.establishment_id)
     await est.fetch_related("ward", "province", "police_unit")
     accounts = await scope.users(user).order_by("username")
-    return render_page(request, "hotel/home.html", {"establishment": est, "accounts": accounts})
+    recently = est.decided_at is not None and auth.now() - est.decided_at < APPROVAL_NOTICE
+    return render_page(
+        request,
+        "hotel/home.html",
+        {"establishment": est, "accounts": accounts, "recently_decided": recently},
+    )
 
 
 async def tokens(request: Request) -> Response:

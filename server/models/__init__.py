@@ -6,6 +6,7 @@ from .accounts import (
     SUPERVISOR_ROLES,
     ApiToken,
     AuditEvent,
+    RecoveryCode,
     Role,
     User,
     WebSession,
@@ -20,7 +21,7 @@ from .declarations import (
 )
 from .establishments import Establishment, EstablishmentKind, EstablishmentStatus
 from .geo import PoliceUnit, Province, UnitKind, Ward
-from .police import AccessLog, WatchEntry
+from .police import AccessLog, Feedback, WatchEntry
 
 __all__ = [
     "HOTEL_ROLES",
@@ -36,8 +37,10 @@ __all__ = [
     "Establishment",
     "EstablishmentKind",
     "EstablishmentStatus",
+    "Feedback",
     "PoliceUnit",
     "Province",
+    "RecoveryCode",
     "ReviewState",
     "Role",
     "StayStatus",

@@ -58,9 +58,19 @@ class User(Model):
     email = fields.CharField(max_length=254, default="")
     phone = fields.CharField(max_length=30, default="")
     language = fields.CharField(max_length=8, null=True)
-    is_active = fields.BooleanField(default=True)
+    is_active = fields.BooleanField(default=True)  # the owner (or an admin) disabled it
     created_at = fields.DatetimeField(auto_now_add=True)
     last_login_at = fields.DatetimeField(null=True)
+    # Locked by an administrator: no sign-in until an administrator unlocks it.
+    locked_at = fields.DatetimeField(null=True)
+    lock_reason = fields.CharField(max_length=300, default="")
+    # Set by a password reset: the next sign-in must choose a new password first.
+    must_change_password = fields.BooleanField(default=False)
+    # Two-factor sign-in (RFC 6238 TOTP). The secret must be readable to check codes;
+    # the last accepted time step stops a code being used twice.
+    totp_secret = fields.CharField(max_length=64, null=True)
+    totp_enabled_at = fields.DatetimeField(null=True)
+    totp_last_step = fields.BigIntField(null=True)
 
     establishment_id: int | None
     police_unit_id: int | None
@@ -105,11 +115,31 @@ class WebSession(Model):
     expires_at = fields.DatetimeField()
     ip = fields.CharField(max_length=64, default="")
     user_agent = fields.CharField(max_length=300, default="")
+    # "" a full session; "code" waits for the second factor; "enrol" must set it up first.
+    # A session with a pending step signs nobody in (see auth._user_from_session).
+    pending = fields.CharField(max_length=8, default="")
+    attempts = fields.SmallIntField(default=0)
 
     user_id: int
 
     class Meta:
         table = "web_session"
+
+
+class RecoveryCode(Model):
+    """A one-use code that stands in for the authenticator app. Stored as SHA-256."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="recovery_codes", on_delete=fields.CASCADE
+    )
+    code_hash = fields.CharField(max_length=64)
+    used_at = fields.DatetimeField(null=True)
+
+    user_id: int
+
+    class Meta:
+        table = "recovery_code"
 
 
 class AuditEvent(Model):

@@ -82,6 +82,9 @@ class Declaration(Model):
         "models.User", related_name="reviews", null=True, on_delete=fields.SET_NULL
     )
     departed_at = fields.DatetimeField(null=True)
+    # When the personal fields were removed after the retention period (see purge.py):
+    # the row keeps only what the reports count.
+    purged_at = fields.DatetimeField(null=True)
     cancel_reason = fields.CharField(max_length=500, null=True)
     revision = fields.IntField(default=1)
     version = fields.IntField(default=1)  # optimistic concurrency for decisions
@@ -115,6 +118,12 @@ class Declaration(Model):
             # Name search within a jurisdiction: the prefix range, then the few matches.
             ("police_unit_id", "name_search", "review_state"),
             ("province_id", "name_search", "review_state"),
+            # Reports: a jurisdiction's declarations received in a date range.
+            ("police_unit_id", "received_at"),
+            ("province_id", "received_at"),
+            # The purge: stays that ended before the retention cutoff.
+            ("stay_status", "departed_at"),
+            ("stay_status", "updated_at"),
         )
 
     @property

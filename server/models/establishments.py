@@ -20,9 +20,10 @@ class EstablishmentKind(StrEnum):
 
 
 class EstablishmentStatus(StrEnum):
-    PENDING = "pending"
+    PENDING = "pending"  # signed up, waiting for the ward police
     ACTIVE = "active"
     SUSPENDED = "suspended"
+    REJECTED = "rejected"  # the ward police refused the registration (with a reason)
 
 
 class Establishment(Model):
@@ -47,6 +48,16 @@ class Establishment(Model):
     status = fields.CharEnumField(
         EstablishmentStatus, max_length=16, default=EstablishmentStatus.PENDING
     )
+    # The legal representative, as given at sign-up.
+    representative_name = fields.CharField(max_length=200, default="")
+    representative_birth_date = fields.DateField(null=True)
+    representative_phone = fields.CharField(max_length=30, default="")
+    representative_document = fields.CharField(max_length=30, default="")
+    privacy_accepted_at = fields.DatetimeField(null=True)
+    # The police decision on the registration (approve / reject) or the last status change.
+    decided_at = fields.DatetimeField(null=True)
+    decided_by_id = fields.IntField(null=True)
+    status_reason = fields.CharField(max_length=500, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

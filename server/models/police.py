@@ -69,3 +69,28 @@ class AccessLog(Model):
         table = "access_log"
         ordering = ["-id"]
         indexes = (("police_unit_id", "id"), ("province_id", "id"))
+
+
+class Feedback(Model):
+    """An establishment's rating of the police service after a decision (1–5, a comment)."""
+
+    id = fields.IntField(primary_key=True)
+    declaration_id = fields.UUIDField()
+    decision_event_id = fields.BigIntField(unique=True)  # one rating per decision
+    establishment_id = fields.IntField()
+    police_unit_id = fields.IntField()
+    province_id = fields.IntField()
+    decision = fields.CharField(max_length=16)  # the review state the decision set
+    rating = fields.SmallIntField()
+    comment = fields.CharField(max_length=1000, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="feedback", null=True, on_delete=fields.SET_NULL
+    )
+
+    user_id: int | None
+
+    class Meta:
+        table = "feedback"
+        ordering = ["-id"]
+        indexes = (("police_unit_id", "created_at"), ("establishment_id", "created_at"))

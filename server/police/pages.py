@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from tortoise.functions import Count
 
-from .. import auth, scope
+from .. import auth, registration, scope
 from ..errors import BadRequest
 from ..i18n import N_
 from ..models import POLICE_ROLES, AuditEvent, Establishment, EstablishmentStatus, User
@@ -97,7 +97,8 @@ async def _establishment_page(
     accounts = await scope.users(user).filter(establishment_id=est.id).order_by("username")
     history = (
         await AuditEvent.filter(
-            action__in=["establishment_suspend", "establishment_reactivate"], target=str(est.id)
+            action__in=[f"establishment_{a}" for a in registration.TRANSITIONS],
+            target=str(est.id),
         )
         .select_related("user")
         .limit(20)
@@ -118,24 +119,18 @@ async def _establishment_page(
 
 
 async def set_status(request: Request) -> Response:
-    """Suspend (with a reason: the establishment can no longer declare) or reactivate."""
+    """Approve or reject a registration; suspend (the establishment can no longer
+    declare) or reactivate. Rejecting and suspending need a reason, which the owner sees."""
     user = auth.require(request, POLICE_ROLES)
     est = await scope.establishment(user, request.path_params["establishment_id"])
     form = await auth.read_form(request)
-    action, reason = form.get("action", ""), form.get("reason", "").strip()[:500]
-    if action == "suspend" and est.status == EstablishmentStatus.ACTIVE:
-        if not reason:
-            return await _establishment_page(
-                request, user, est, N_("Give the reason for the suspension.")
-            )
-        est.status = EstablishmentStatus.SUSPENDED
-    elif action == "reactivate" and est.status == EstablishmentStatus.SUSPENDED:
-        est.status = EstablishmentStatus.ACTIVE
-    else:
-        return await _establishment_page(
-            request, user, est, N_("This establishment's status does not allow that.")
-        )
-    await est.save(update_fields=["status", "updated_at"])
+    action, reason = form.get("action", ""), " ".join(form.get("reason", "").split())[:500]
+    problem = registration.transition(est, action, reason, user)
+    if problem:
+        return await _establishment_page(request, user, est, problem)
+    await est.save(
+        update_fields=["status", "status_reason", "decided_at", "decided_by_id", "updated_at"]
+    )
     await auth.audit(request, f"establishment_{action}", user, target=str(est.id), reason=reason)
     url = request.url_for("police:establishment", establishment_id=est.id).path
     return RedirectResponse(url, status_code=303)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -20,7 +22,7 @@ def home_path(request: Request, user: User) -> str:
     return request.app.url_path_for("police:home")
 
 
-def _safe_next(value: str | None) -> str | None:
+def safe_next(value: str | None) -> str | None:
     """Only a path on this site: never another host (open redirect)."""
     if value and value.startswith("/") and not value.startswith(("//", "/\\")):
         return value
@@ -58,19 +60,27 @@ async def login(request: Request) -> Response:
             {"error": error.translated(), "next": form.get("next", ""), "username": username},
             status_code=error.status,
         )
-    key = await auth.start_session(request, user, settings)
-    await auth.audit(request, "login", user, via="web")
-    target = _safe_next(form.get("next")) or home_path(request, user)
+    step = auth.next_step(user, settings)
+    await auth.end_session(request)  # whatever this browser had before
+    key = await auth.start_session(request, user, settings, pending=step)
+    target = safe_next(form.get("next")) or home_path(request, user)
+    if step:
+        await auth.audit(request, "login_password_ok", user, via="web", next_step=step)
+        target = step_path(request, step, target)
+    else:
+        await auth.audit(request, "login", user, via="web")
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        auth.SESSION_COOKIE,
-        key,
-        max_age=settings.session_max_age,
-        httponly=True,
-        samesite="lax",
-        secure=settings.cookie_secure,
-    )
+    auth.set_session_cookie(response, key, settings)
     return response
+
+
+STEP_ROUTES = {"code": "login_code", "password": "password", "enrol": "two_factor"}
+
+
+def step_path(request: Request, step: str, after: str) -> str:
+    """The page of a sign-in step, carrying where to go once signed in."""
+    path = request.app.url_path_for(STEP_ROUTES[step])
+    return f"{path}?{urlencode({'next': after})}"
 
 
 async def logout(request: Request) -> Response:
@@ -95,7 +105,7 @@ async def set_language(request: Request) -> Response:
     if user is not None:
         user.language = lang
         await User.filter(id=user.id).update(language=lang)
-    target = _safe_next(form.get("next")) or request.app.url_path_for("root")
+    target = safe_next(form.get("next")) or request.app.url_path_for("root")
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         auth.LANG_COOKIE,

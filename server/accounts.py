@@ -1,0 +1,86 @@
+"""Managing other people's accounts: create with a temporary password, reset, disable,
+lock. Used by owners (their staff) and administrators (police accounts, any lock).
+
+A temporary password is shown once to whoever created or reset it; the account must
+choose its own at the next sign-in (``User.must_change_password``).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from tortoise.transactions import in_transaction
+
+from . import security
+from .auth import now
+from .models import ApiToken, Role, User, WebSession
+
+_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def temporary_password() -> str:
+    """Like ``Xk7p-2mQt-9bFa``: easy to read out over the phone, 71 bits."""
+    return "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(3))
+
+
+async def sign_out_everywhere(user: User) -> None:
+    """End every web session and revoke every API token of ``user``."""
+    await WebSession.filter(user_id=user.id).delete()
+    await ApiToken.filter(user_id=user.id, revoked_at__isnull=True).update(revoked_at=now())
+
+
+async def create(
+    *,
+    username: str,
+    full_name: str,
+    role: Role,
+    establishment_id: int | None = None,
+    police_unit_id: int | None = None,
+    phone: str = "",
+    email: str = "",
+) -> tuple[User, str]:
+    password = temporary_password()
+    user = await User.create(
+        username=username,
+        full_name=full_name,
+        password_hash=security.hash_password(password),
+        role=role,
+        establishment_id=establishment_id,
+        police_unit_id=police_unit_id,
+        phone=phone,
+        email=email,
+        must_change_password=True,
+    )
+    return user, password
+
+
+async def reset_password(user: User) -> str:
+    password = temporary_password()
+    async with in_transaction():
+        user.password_hash = security.hash_password(password)
+        user.must_change_password = True
+        await user.save(update_fields=["password_hash", "must_change_password"])
+        await sign_out_everywhere(user)
+    return password
+
+
+async def set_active(user: User, active: bool) -> None:
+    async with in_transaction():
+        user.is_active = active
+        await user.save(update_fields=["is_active"])
+        if not active:
+            await sign_out_everywhere(user)
+
+
+async def lock(user: User, reason: str) -> None:
+    async with in_transaction():
+        user.locked_at = now()
+        user.lock_reason = reason
+        await user.save(update_fields=["locked_at", "lock_reason"])
+        await sign_out_everywhere(user)
+
+
+async def unlock(user: User) -> None:
+    user.locked_at = None
+    user.lock_reason = ""
+    await user.save(update_fields=["locked_at", "lock_reason"])
