@@ -1,0 +1,159 @@
+"""Owners manage their staff; administrators manage police accounts and locks; the
+audit log cannot be changed."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from tortoise import connections
+
+from server.models import AccessLog, AuditEvent, Role, User
+from tests.builders import api_token, bearer, csrf, web_login
+from tests.police import steps
+
+
+def temporary_password(html: str) -> str:
+    found = re.search(r'id="temporary-password">.*?<code>([^<]+)</code>', html, re.S)
+    assert found, "the page should show the temporary password once"
+    return found.group(1)
+
+
+async def test_an_owner_adds_disables_and_resets_a_staff_account(
+    client: httpx.AsyncClient, app: Starlette
+) -> None:
+    owner = await steps.officer(app, "owner.hk")
+    added = await steps.post_form(
+        owner, "/hotel/staff", "/hotel/staff", username="new.staff", full_name="Lê Thị Hoa"
+    )
+    assert added.status_code == 200
+    password = temporary_password(added.text)
+    staff = await User.get(username="new.staff")
+    assert staff.role == Role.STAFF and staff.must_change_password
+
+    # The new person signs in with it and must choose their own password first.
+    first = await web_login(client, "new.staff", password)
+    assert first.headers["location"].startswith("/account/password")
+    assert (await client.get("/hotel/")).status_code == 401  # not signed in yet
+    token = await csrf(client, first.headers["location"])
+    chosen = await client.post(
+        first.headers["location"],
+        data={"csrf_token": token, "password": "my-own-password", "password_confirm": "my-own-password"},
+    )  # fmt: skip
+    assert chosen.status_code == 303 and chosen.headers["location"] == "/hotel/"
+    assert (await client.get("/hotel/")).status_code == 200
+    api = await api_token(client, "new.staff", "my-own-password")
+
+    # Disabled: the session and the API token stop working at once.
+    disabled = await steps.post_form(
+        owner, f"/hotel/staff/{staff.id}", "/hotel/staff", action="disable"
+    )
+    assert disabled.status_code == 303
+    assert (await client.get("/hotel/")).status_code == 401
+    assert (await client.get("/api/v1/me", headers=bearer(api))).status_code == 401
+    await steps.post_form(owner, f"/hotel/staff/{staff.id}", "/hotel/staff", action="enable")
+
+    reset = await steps.post_form(owner, f"/hotel/staff/{staff.id}", "/hotel/staff", action="reset")
+    again = temporary_password(reset.text)
+    refused = await client.post(
+        "/api/v1/auth/token", json={"username": "new.staff", "password": again}
+    )
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "password_change_required"
+    actions = set(await AuditEvent.all().values_list("action", flat=True))
+    assert {"account_created", "account_disable", "account_enable", "password_reset"} <= actions
+
+
+async def test_staff_cannot_manage_accounts_and_owners_only_their_own_staff(
+    app: Starlette,
+) -> None:
+    staff = await steps.officer(app, "staff.hk")
+    assert (await staff.get("/hotel/staff")).status_code == 403
+    target = await User.get(username="staff.hk")
+    refused = await steps.post_form(staff, f"/hotel/staff/{target.id}", "/hotel/", action="reset")
+    assert refused.status_code == 403
+    other_owner = await steps.officer(app, "owner.cn")
+    refused = await steps.post_form(
+        other_owner, f"/hotel/staff/{target.id}", "/hotel/", action="disable"
+    )
+    assert refused.status_code == 404
+    owner = await steps.officer(app, "owner.hk")
+    itself = await User.get(username="owner.hk")
+    refused = await steps.post_form(owner, f"/hotel/staff/{itself.id}", "/hotel/", action="disable")
+    assert refused.status_code == 404  # owners are not staff
+    police = await steps.officer(app, "police.hk")
+    assert (await police.get("/hotel/staff")).status_code == 403
+    await target.refresh_from_db()
+    assert target.is_active
+
+
+async def test_an_administrator_creates_a_police_account_and_locks_one(
+    client: httpx.AsyncClient, app: Starlette
+) -> None:
+    admin = await steps.officer(app, "admin")
+    created = await steps.post_form(
+        admin, "/admin/accounts", "/admin/accounts",
+        username="officer.new", full_name="Trần Văn Bình", role="police_officer", unit="W00070",
+    )  # fmt: skip
+    assert created.status_code == 200
+    user = await User.get(username="officer.new").select_related("police_unit")
+    assert user.police_unit is not None and user.police_unit.code == "W00070"
+    bad = await steps.post_form(
+        admin, "/admin/accounts", "/admin/accounts",
+        username="officer.x", full_name="X", role="police_officer", unit="NOPE",
+    )  # fmt: skip
+    assert bad.status_code == 422 and not await User.exists(username="officer.x")
+
+    police = await User.get(username="police.hk")
+    await web_login(client, "police.hk")
+    locked = await steps.post_form(
+        admin, f"/admin/accounts/{police.id}", "/admin/accounts", action="lock", reason="Lost laptop"
+    )
+    assert locked.status_code == 303
+    assert (await client.get("/police/")).status_code == 401  # signed out at once
+    again = await web_login(client, "police.hk")
+    assert again.status_code == 401 and "bị khóa" in again.text
+    listing = (await admin.get("/admin/accounts?locked=1")).text
+    assert "police.hk" in listing and "Lost laptop" in listing
+    await steps.post_form(admin, f"/admin/accounts/{police.id}", "/admin/accounts", action="unlock")
+    assert (await web_login(client, "police.hk")).status_code == 303
+
+    audit = (await admin.get("/admin/audit?action=account_lock")).text
+    assert "police.hk" in audit
+    me = await User.get(username="admin")
+    refused = await steps.post_form(
+        admin, f"/admin/accounts/{me.id}", "/admin/accounts", action="lock", reason="x"
+    )
+    assert refused.status_code == 400
+
+
+@pytest.mark.parametrize("username", ["police.hk", "lead.hk", "pa08.hn", "owner.hk", "staff.hk"])
+async def test_only_administrators_reach_the_administration(app: Starlette, username: str) -> None:
+    user = await steps.officer(app, username)
+    for path in ("/admin/", "/admin/accounts", "/admin/audit"):
+        assert (await user.get(path)).status_code == 403, path
+    target = await User.get(username="staff.hk")
+    refused = await steps.post_form(
+        user, f"/admin/accounts/{target.id}", "/login", action="lock", reason="x"
+    )
+    assert refused.status_code == 403
+    await target.refresh_from_db()
+    assert target.locked_at is None
+
+
+async def test_the_audit_and_access_logs_refuse_changes_in_the_database(app: Starlette) -> None:
+    await AuditEvent.create(action="probe", target="t")
+    await AccessLog.create(action="view", target="probe")
+    connection = connections.get("default")
+    for sql in (
+        "UPDATE audit_event SET action = 'changed'",
+        "DELETE FROM audit_event",
+        "UPDATE access_log SET action = 'x'",
+        "DELETE FROM access_log",
+    ):
+        with pytest.raises(Exception, match="append-only"):
+            await connection.execute_script(sql)
+    assert await AuditEvent.filter(action="probe").count() == 1
+    assert await AccessLog.filter(target="probe").count() == 1

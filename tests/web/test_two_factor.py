@@ -1,0 +1,146 @@
+"""Two-factor sign-in (TOTP): enrolment with a QR code, sign-in with a code, recovery
+codes, and the requirement for police and administrators."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+
+import httpx
+from starlette.applications import Starlette
+
+from server import totp
+from server.models import RecoveryCode, User
+from tests.builders import DEMO_PASSWORD, csrf, web_login
+
+
+async def submit(client: httpx.AsyncClient, path: str, page: str, **form: str) -> httpx.Response:
+    token = await csrf(client, page)
+    return await client.post(path, data={"csrf_token": token, **form})
+
+
+async def enrol(client: httpx.AsyncClient, page: str = "/account/two-factor") -> list[str]:
+    """Set up two-factor sign-in from ``page``; the recovery codes shown."""
+    started = await submit(client, "/account/two-factor/start", page)
+    assert started.status_code == 200 and "<svg" in started.text  # the QR code, drawn inline
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', started.text)
+    assert secret
+    stored = await User.get(totp_secret=secret.group(1))
+    assert stored.totp_enabled_at is None  # not on until a code proves the app has it
+    wrong = await submit(client, "/account/two-factor/confirm", page, code="000000")
+    assert wrong.status_code == 422
+    done = await submit(
+        client, "/account/two-factor/confirm", page, code=totp.now_code(secret.group(1))
+    )
+    assert done.status_code == 200
+    codes = re.findall(r"<li><code>([a-z0-9-]{14})</code></li>", done.text)
+    assert len(codes) == 10
+    return codes
+
+
+async def test_an_owner_turns_it_on_and_then_needs_a_code(client: httpx.AsyncClient) -> None:
+    await web_login(client, "owner.hk")
+    codes = await enrol(client)
+    user = await User.get(username="owner.hk")
+    assert user.totp_enabled_at is not None and user.totp_secret
+    # Recovery codes are stored hashed, never in clear.
+    hashes = await RecoveryCode.filter(user_id=user.id).values_list("code_hash", flat=True)
+    assert len(hashes) == 10 and codes[0] not in hashes
+
+    client.cookies.clear()
+    first = await web_login(client, "owner.hk")
+    assert first.headers["location"].startswith("/login/code")
+    assert (await client.get("/hotel/")).status_code == 401  # half signed in is not signed in
+    # A code of the next step (the clock may be ahead on the phone) is accepted...
+    code = totp.now_code(user.totp_secret, time.time() + 30)
+    ok = await submit(client, first.headers["location"], "/login/code", code=code)
+    assert ok.status_code == 303 and ok.headers["location"] == "/hotel/"
+    assert (await client.get("/hotel/")).status_code == 200
+
+    # ...but never twice.
+    client.cookies.clear()
+    second = await web_login(client, "owner.hk")
+    again = await submit(client, second.headers["location"], "/login/code", code=code)
+    assert again.status_code == 401
+    # A recovery code works once.
+    rescue = await submit(client, second.headers["location"], "/login/code", code=codes[0].upper())
+    assert rescue.status_code == 303
+    client.cookies.clear()
+    third = await web_login(client, "owner.hk")
+    reused = await submit(client, third.headers["location"], "/login/code", code=codes[0])
+    assert reused.status_code == 401
+
+
+async def test_five_wrong_codes_end_the_half_finished_sign_in(client: httpx.AsyncClient) -> None:
+    await web_login(client, "owner.hk")
+    await enrol(client)
+    client.cookies.clear()
+    first = await web_login(client, "owner.hk")
+    for _ in range(4):
+        wrong = await submit(client, "/login/code", "/login/code", code="123456")
+        assert wrong.status_code == 401
+    last = await submit(client, "/login/code", "/login/code", code="123456")
+    assert last.status_code == 303 and last.headers["location"] == "/login"
+    assert first.status_code == 303
+    assert (await client.get("/login/code")).status_code == 401
+
+
+async def test_the_api_asks_for_the_code_in_the_same_request(client: httpx.AsyncClient) -> None:
+    await web_login(client, "owner.hk")
+    await enrol(client)
+    user = await User.get(username="owner.hk")
+    assert user.totp_secret
+    body = {"username": "owner.hk", "password": DEMO_PASSWORD}
+    missing = await client.post("/api/v1/auth/token", json=body)
+    assert missing.status_code == 401
+    assert missing.json()["error"]["code"] == "second_factor_required"
+    wrong = await client.post("/api/v1/auth/token", json=body | {"code": "000000"})
+    assert wrong.json()["error"]["code"] == "invalid_code"
+    # The enrolment used the current step's code: the next step's one is still new.
+    code = totp.now_code(user.totp_secret, time.time() + 30)
+    ok = await client.post("/api/v1/auth/token", json=body | {"code": code})
+    assert ok.status_code == 200 and ok.json()["access_token"]
+
+
+async def test_police_must_enrol_at_their_first_sign_in_when_required(
+    client: httpx.AsyncClient, app: Starlette
+) -> None:
+    app.state.settings = dataclasses.replace(app.state.settings, two_factor_required=True)
+    first = await web_login(client, "police.hk")
+    assert first.headers["location"].startswith("/account/two-factor")
+    assert (await client.get("/police/")).status_code == 401
+    page = await client.get(first.headers["location"])
+    assert "bắt buộc" in page.text  # "your account must use two-factor sign-in"
+    await enrol(client, first.headers["location"])
+    assert (await client.get("/police/")).status_code == 200
+    # It cannot be turned off while required.
+    refused = await submit(
+        client, "/account/two-factor/disable", "/account/two-factor", current_password=DEMO_PASSWORD
+    )
+    assert refused.status_code == 403
+    # The API refuses a police account that has not enrolled.
+    answer = await client.post(
+        "/api/v1/auth/token", json={"username": "pa08.hn", "password": DEMO_PASSWORD}
+    )
+    assert answer.status_code == 403
+    assert answer.json()["error"]["code"] == "second_factor_enrolment_required"
+    # Hotel accounts stay optional.
+    client.cookies.clear()
+    owner = await web_login(client, "owner.hk")
+    assert owner.headers["location"] == "/hotel/"
+
+
+async def test_an_owner_can_turn_it_off_with_the_password(client: httpx.AsyncClient) -> None:
+    await web_login(client, "owner.hk")
+    await enrol(client)
+    wrong = await submit(
+        client, "/account/two-factor/disable", "/account/two-factor", current_password="nope"
+    )
+    assert wrong.status_code == 403
+    off = await submit(
+        client, "/account/two-factor/disable", "/account/two-factor", current_password=DEMO_PASSWORD
+    )
+    assert off.status_code == 303
+    user = await User.get(username="owner.hk")
+    assert user.totp_secret is None and not await RecoveryCode.exists(user_id=user.id)
