@@ -55,9 +55,9 @@ export async function request(path, { method = "GET", token = null, body, langua
   return data;
 }
 
-export const signIn = (username, password, language) =>
+export const signIn = (username, password, language, code = "") =>
   request("/auth/token", {
     method: "POST",
-    body: { username, password, token_name: "PWA" },
+    body: { username, password, token_name: "PWA", ...(code ? { code } : {}) },
     language,
   });

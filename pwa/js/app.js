@@ -343,19 +343,20 @@ function showSignIn() {
   views.renderSignIn(view(), {
     username: state.session ? state.session.user.username : "",
     onLanguage: toggleLanguage,
-    onSubmit: async (username, password, message) => {
+    onSubmit: async (username, password, message, second) => {
       message.textContent = "";
       let answer;
       let me;
       let codes;
       try {
-        answer = await api.signIn(username, password, i18n.current());
+        answer = await api.signIn(username, password, i18n.current(), second.code);
         const token = answer.access_token;
         me = await api.request("/me", { token, language: i18n.current() });
         codes = await api.request("/codes", {});
       } catch (failure) {
         if (failure instanceof api.NetworkError) message.textContent = _("No connection to the server. Signing in needs the network once.");
         else message.textContent = failure.message;
+        if (failure.code === "second_factor_required" || failure.code === "invalid_code") second.askCode();
         return;
       }
       if (!me.establishment) {

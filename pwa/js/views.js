@@ -34,12 +34,20 @@ export function renderSignIn(root, { username, onSubmit, onLanguage }) {
   const user = h("input", { id: "username", name: "username", autocomplete: "username", autocapitalize: "none", value: username || "", required: true });
   const password = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: true });
   const message = h("p.form-errors", { role: "alert" });
+  // The second factor, shown only when the server asks for it (two-factor sign-in on).
+  const code = h("input", { id: "otp", name: "otp", inputmode: "numeric", autocomplete: "one-time-code", maxlength: "20" });
+  const codeField = h("div.field", { hidden: true }, h("label", { for: "otp" }, _("Code from your authenticator app")), code);
+  const askCode = () => {
+    codeField.hidden = false;
+    code.required = true;
+    code.focus();
+  };
   const form = h(
     "form.card",
     {
       onsubmit: (event) => {
         event.preventDefault();
-        onSubmit(user.value.trim(), password.value, message);
+        onSubmit(user.value.trim(), password.value, message, { code: code.value.trim(), askCode });
       },
     },
     h("h2", {}, _("Sign in")),
@@ -47,6 +55,7 @@ export function renderSignIn(root, { username, onSubmit, onLanguage }) {
     message,
     h("div.field", {}, h("label", { for: "username" }, _("Username")), user),
     h("div.field", {}, h("label", { for: "password" }, _("Password")), password),
+    codeField,
     h("div.actions", {}, h("button.primary", { type: "submit" }, _("Sign in"))),
     h("p", {}, h("button.link", { type: "button", onclick: onLanguage }, _("Tiếng Việt · English"))),
   );
