@@ -35,6 +35,7 @@ from .police import live as police_live
 from .police import pages as police_pages
 from .police import queue as police_queue
 from .police import watch as police_watch
+from .reports import pages as report_pages
 from .settings import Settings
 from .web import account as web_account
 from .web import auth as web_auth
@@ -249,6 +250,9 @@ routes = [
         ],
         name="admin",
     ),
+    Route("/reports", report_pages.page, name="reports"),
+    Route("/reports/export.csv", report_pages.export_csv, name="report_csv"),
+    Route("/reports/export.xlsx", report_pages.export_xlsx, name="report_xlsx"),
     Mount("/api/v1", routes=api_routes, name="api"),
     Mount("/static", StaticFiles(directory=ROOT / "server" / "static"), name="static"),
     Route("/app/sw.js", pwa.service_worker, name="service_worker"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 
 from .i18n import N_, gettext
-from .models import EstablishmentKind, EstablishmentStatus, ReviewState, Role
+from .models import EstablishmentKind, EstablishmentStatus, ReviewState, Role, StayStatus
 
 ROLES = {
     Role.OWNER: N_("Establishment owner"),
@@ -41,6 +41,13 @@ REVIEW_STATES = {
 }
 
 
+STAY_STATUSES = {
+    StayStatus.IN_HOUSE: N_("In house"),
+    StayStatus.CHECKED_OUT: N_("Checked out"),
+    StayStatus.CANCELLED: N_("Cancelled"),
+}
+
+
 def _label(table: dict, value: Enum | str) -> str:
     for key, message in table.items():
         if key == value or key.value == value:
@@ -62,3 +69,7 @@ def establishment_status_label(value: EstablishmentStatus | str) -> str:
 
 def review_state_label(value: ReviewState | str) -> str:
     return _label(REVIEW_STATES, value)
+
+
+def stay_status_label(value: StayStatus | str) -> str:
+    return _label(STAY_STATUSES, value)
