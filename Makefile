@@ -11,7 +11,7 @@ APT_UPDATED := /tmp/.luutru-apt-updated
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test test-sqlite test-postgres bench lint fmt i18n i18n-extract translations \
-        migrate demo install test-deps apt-install clean
+        migrate demo purge install test-deps apt-install clean
 
 # --- installation ---------------------------------------------------------------------
 
@@ -60,6 +60,10 @@ migrate: $(STAMP)
 
 demo: $(STAMP)
 	DEMO=1 $(PY) -m server demo
+
+# Reduce guests' personal data to statistics after RETENTION_DAYS (schedule it daily).
+purge: $(STAMP)
+	$(PY) -m server purge
 
 bench: install translations test-deps
 	$(PY) bench/run.py

@@ -4,6 +4,9 @@ migrate  apply the committed migrations and load the provinces, wards and police
 demo     load the demo data into an empty database (needs DEMO=1)
 serve    serve with uvicorn on HOST:PORT
 run      migrate, demo (when DEMO is on), print the demo accounts, serve
+purge    reduce guests' personal data to statistics after RETENTION_DAYS (--dry-run counts)
+verify-receipt CODE
+         check a receipt's verification code (from its QR code) against the receipt key
 """
 
 from __future__ import annotations
@@ -61,6 +64,36 @@ def demo(settings: settings_module.Settings) -> None:
         print(f"  {account.username:<10} {account.role.value}")
 
 
+async def _purge(settings: settings_module.Settings, dry_run: bool) -> str:
+    from tortoise import Tortoise
+
+    from . import db
+    from .purge import purge as run_purge
+
+    await db.connect(settings)
+    try:
+        result = await run_purge(settings.retention_days, dry_run=dry_run)
+    finally:
+        await Tortoise.close_connections()
+    verb = "Would purge" if dry_run else "Purged"
+    return f"{verb} {result.declarations} declarations whose stay ended before {result.cutoff:%Y-%m-%d %H:%M} UTC."
+
+
+def verify_receipt(settings: settings_module.Settings, code: str) -> int:
+    """Exit status 0 when the code is genuine, 1 when it is not."""
+    from .receipts.documents import signer
+    from .receipts.signing import verify
+
+    claim = verify(code, signer(settings.receipt_key_file).public_pem())
+    if claim is None:
+        print("NOT GENUINE: the signature does not match this system's receipt key.")
+        return 1
+    print("GENUINE")
+    for name, value in vars(claim).items():
+        print(f"  {name}: {value}")
+    return 0
+
+
 def serve(settings: settings_module.Settings) -> None:
     import uvicorn
 
@@ -94,12 +127,23 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("command", choices=["migrate", "demo", "serve", "run"])
+    parser.add_argument(
+        "command", choices=["migrate", "demo", "serve", "run", "purge", "verify-receipt"]
+    )
+    parser.add_argument("code", nargs="?", help="verify-receipt: the code to check")
+    parser.add_argument("--dry-run", action="store_true", help="purge: only count")
     args = parser.parse_args(argv)
     try:
         settings = settings_module.load()
     except settings_module.SettingsError as exc:
         sys.exit(f"Configuration error: {exc}")
+    if args.command == "purge":
+        print(asyncio.run(_purge(settings, args.dry_run)))
+        return
+    if args.command == "verify-receipt":
+        if not args.code:
+            sys.exit("verify-receipt needs the code printed under the receipt's QR code")
+        sys.exit(verify_receipt(settings, args.code))
     if args.command in ("migrate", "run"):
         migrate(settings)
     if args.command == "demo" or (args.command == "run" and settings.demo):

@@ -24,6 +24,7 @@ from .auth import RequestContext
 from .errors import EXCEPTION_HANDLERS
 from .health import healthz
 from .hotel import pages as hotel_pages
+from .hotel import feedback as hotel_feedback
 from .hotel import staff as hotel_staff
 from .hotel import upload as hotel_upload
 from .police import access as police_access
@@ -35,6 +36,7 @@ from .police import live as police_live
 from .police import pages as police_pages
 from .police import queue as police_queue
 from .police import watch as police_watch
+from .receipts import pages as receipt_pages
 from .reports import pages as report_pages
 from .settings import Settings
 from .web import account as web_account
@@ -156,6 +158,10 @@ routes = [
             Route("/", hotel_pages.home, name="home"),
             Route("/tokens", hotel_pages.tokens, methods=["GET"], name="tokens"),
             Route("/tokens", hotel_pages.create_token, methods=["POST"], name="create_token"),
+            Route("/feedback", hotel_feedback.page, methods=["GET"], name="feedback"),
+            Route(
+                "/feedback/{event_id:int}", hotel_feedback.rate, methods=["POST"], name="rate"
+            ),
             Route("/staff", hotel_staff.page, methods=["GET"], name="staff"),
             Route("/staff", hotel_staff.add, methods=["POST"], name="staff_add"),
             Route(
@@ -251,6 +257,18 @@ routes = [
         name="admin",
     ),
     Route("/reports", report_pages.page, name="reports"),
+    Route(
+        "/receipts/declarations/{declaration_id}", receipt_pages.declaration_html, name="receipt"
+    ),
+    Route(
+        "/receipts/declarations/{declaration_id}/pdf",
+        receipt_pages.declaration_pdf,
+        name="receipt_pdf",
+    ),
+    Route("/receipts/day", receipt_pages.day_html, name="day_receipt"),
+    Route("/receipts/day/pdf", receipt_pages.day_pdf, name="day_receipt_pdf"),
+    Route("/receipts/check", receipt_pages.check, name="receipt_check"),
+    Route("/receipts/public-key.pem", receipt_pages.public_key, name="receipt_public_key"),
     Route("/reports/export.csv", report_pages.export_csv, name="report_csv"),
     Route("/reports/export.xlsx", report_pages.export_xlsx, name="report_xlsx"),
     Mount("/api/v1", routes=api_routes, name="api"),

@@ -47,6 +47,9 @@ class Settings:
     batch_max: int
     app_build: str
     two_factor_required: bool = True
+    receipt_key_file: Path = field(default=ROOT / "data" / "receipt-key.pem")
+    public_url: str = ""
+    retention_days: int = 365
     live_poll_seconds: float = 1.0
     live_stream_seconds: int = 300
     locales_dir: Path = field(default=ROOT / "locales")
@@ -111,6 +114,11 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         two_factor_required=config(
             "TWO_FACTOR_REQUIRED", cast=bool, default=not (demo or testing)
         ),
+        receipt_key_file=Path(
+            config("RECEIPT_KEY_FILE", default=str(ROOT / "data" / "receipt-key.pem"))
+        ),
+        public_url=config("PUBLIC_URL", default="").rstrip("/"),
+        retention_days=config("RETENTION_DAYS", cast=int, default=365),
         live_poll_seconds=config("LIVE_POLL_SECONDS", cast=float, default=1.0),
         live_stream_seconds=config("LIVE_STREAM_SECONDS", cast=int, default=300),
     )

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from .. import auth, scope
+from ..reports.figures import VIETNAM
 from ..i18n import gettext
 from ..models import HOTEL_ROLES, ApiToken, Role, User
 from ..templating import render_page
@@ -27,7 +28,12 @@ async def home(request: Request) -> Response:
     return render_page(
         request,
         "hotel/home.html",
-        {"establishment": est, "accounts": accounts, "recently_decided": recently},
+        {
+            "establishment": est,
+            "accounts": accounts,
+            "recently_decided": recently,
+            "today": auth.now().astimezone(VIETNAM).date(),
+        },
     )
 
 

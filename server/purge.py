@@ -1,0 +1,82 @@
+"""Data protection: guests' personal data is kept only as long as the purpose needs.
+
+``purge`` reduces every declaration whose stay ended (checked out, or cancelled) more
+than ``RETENTION_DAYS`` ago to what the reports count: dates, nationality, states,
+flags, the establishment and police unit. Names, birth dates (the year stays, for age
+statistics), documents, contact details, rooms and the MRZ are blanked; revisions (full
+copies) are deleted; history entries keep who did what and when, not the values. The
+run is written to the audit log. Run it daily: ``make purge`` or ``luutru purge``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from tortoise.transactions import in_transaction
+
+from .models import AuditEvent, Declaration, DeclarationEvent, DeclarationRevision, StayStatus
+
+BATCH = 500
+# A date that stands for "removed" in the non-null date columns.
+REMOVED_DATE = date(1900, 1, 1)
+CLEARED = {
+    "full_name": "",
+    "name_search": "",
+    "document_number": "",
+    "document_expiry": REMOVED_DATE,
+    "entry_document_number": None,
+    "entry_document_issued_on": None,
+    "room": None,
+    "phone": None,
+    "email": None,
+    "mrz": None,
+    "review_reason": None,
+    "cancel_reason": None,
+}
+
+
+@dataclass
+class PurgeResult:
+    cutoff: datetime
+    declarations: int
+    dry_run: bool
+
+
+def _due(cutoff: datetime):  # type: ignore[no-untyped-def]
+    from tortoise.expressions import Q
+
+    return Declaration.filter(purged_at__isnull=True).filter(
+        Q(stay_status=StayStatus.CHECKED_OUT, departed_at__lt=cutoff)
+        | Q(stay_status=StayStatus.CANCELLED, updated_at__lt=cutoff)
+    )
+
+
+async def purge(retention_days: int, *, now: datetime | None = None, dry_run: bool = False) -> PurgeResult:
+    """Purge what is due; with ``dry_run``, only count it."""
+    if retention_days < 1:
+        raise ValueError("RETENTION_DAYS must be at least 1")
+    moment = now or datetime.now(UTC)
+    cutoff = moment - timedelta(days=retention_days)
+    if dry_run:
+        return PurgeResult(cutoff, await _due(cutoff).count(), True)
+    total = 0
+    while True:
+        rows = await _due(cutoff).limit(BATCH).values_list("id", "date_of_birth")
+        if not rows:
+            break
+        async with in_transaction():
+            for record_id, born in rows:
+                await Declaration.filter(id=record_id, purged_at__isnull=True).update(
+                    **CLEARED, date_of_birth=str(born)[:4], purged_at=moment
+                )
+            ids = [r[0] for r in rows]
+            await DeclarationRevision.filter(declaration_id__in=ids).delete()
+            await DeclarationEvent.filter(declaration_id__in=ids).update(detail={"purged": True})
+        total += len(rows)
+    await AuditEvent.create(
+        action="purge",
+        target=f"{total} declarations",
+        detail={"cutoff": cutoff.isoformat(), "retention_days": retention_days, "count": total},
+    )
+    return PurgeResult(cutoff, total, False)

@@ -1,0 +1,133 @@
+"""Receipt pages: print views and PDFs of one declaration or of an establishment's day,
+the public check page the QR code leads to, and the public key."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from .. import auth, scope
+from ..errors import BadRequest
+from ..i18n import N_
+from ..models import HOTEL_ROLES, POLICE_ROLES, Establishment, User
+from ..police import access
+from ..templating import render_page
+from . import documents, pdf
+from .documents import Receipt
+from .signing import verify
+
+RECEIPT_ROLES = (*HOTEL_ROLES, *POLICE_ROLES)
+
+
+def _base_url(request: Request) -> str:
+    return request.app.state.settings.public_url or str(request.base_url).rstrip("/")
+
+
+async def _declaration_receipt(request: Request) -> tuple[User, Receipt]:
+    user = auth.require(request, RECEIPT_ROLES)
+    d = await scope.declaration(user, request.path_params["declaration_id"])
+    if user.role.is_police:
+        await access.record(request, user, "view", str(d.id), via="receipt")
+    settings = request.app.state.settings
+    receipt = await documents.for_declaration(
+        d, settings.receipt_key_file, _base_url(request), auth.now()
+    )
+    return user, receipt
+
+
+async def _day_receipt(request: Request) -> tuple[User, Receipt]:
+    user = auth.require(request, RECEIPT_ROLES)
+    try:
+        day = date.fromisoformat(request.query_params.get("day", ""))
+    except ValueError:
+        raise BadRequest(N_("Choose a day."), code="bad_date") from None
+    if user.role.is_hotel:
+        assert user.establishment_id is not None
+        est = await scope.establishment(user, user.establishment_id)
+    else:
+        raw = request.query_params.get("establishment", "")
+        if not raw.isdigit():
+            raise BadRequest(N_("Unknown establishment."), code="bad_filter")
+        est = await scope.establishment(user, int(raw))
+        await access.record(request, user, "view", f"day:{est.id}:{day.isoformat()}")
+    settings = request.app.state.settings
+    receipt = await documents.for_day(
+        est.id, day, settings.receipt_key_file, _base_url(request), auth.now()
+    )
+    return user, receipt
+
+
+def _html(request: Request, receipt: Receipt) -> Response:
+    from .. import totp  # the same inline-SVG QR drawing as enrolment
+
+    return render_page(
+        request, "receipts/receipt.html", {"receipt": receipt, "qr": totp.qr_svg(receipt.check_url)}
+    )
+
+
+def _pdf(receipt: Receipt) -> Response:
+    return Response(
+        pdf.render(receipt),
+        media_type="application/pdf",
+        headers={"content-disposition": f'inline; filename="receipt-{receipt.number}.pdf"'},
+    )
+
+
+async def declaration_html(request: Request) -> Response:
+    _, receipt = await _declaration_receipt(request)
+    return _html(request, receipt)
+
+
+async def declaration_pdf(request: Request) -> Response:
+    _, receipt = await _declaration_receipt(request)
+    return _pdf(receipt)
+
+
+async def day_html(request: Request) -> Response:
+    _, receipt = await _day_receipt(request)
+    return _html(request, receipt)
+
+
+async def day_pdf(request: Request) -> Response:
+    _, receipt = await _day_receipt(request)
+    return _pdf(receipt)
+
+
+async def check(request: Request) -> Response:
+    """Public: is this code (from a receipt's QR code, or typed) signed by us? What it
+    claims, and for a signed-in user allowed to see it, a link to the record."""
+    code = request.query_params.get("c", "").strip()[:1000]
+    settings = request.app.state.settings
+    public = documents.signer(settings.receipt_key_file).public_pem()
+    claim = verify(code, public) if code else None
+    establishment = None
+    record_link = None
+    if claim is not None:
+        establishment = await Establishment.get_or_none(id=claim.establishment_id)
+        user: User | None = request.scope.get("user")
+        if user is not None and claim.kind == "R":
+            if user.role.is_police:
+                visible = await scope.declarations(user).filter(id=claim.record).exists()
+                if visible:
+                    record_link = request.app.url_path_for(
+                        "police:declaration", declaration_id=claim.record
+                    )
+    return render_page(
+        request,
+        "receipts/check.html",
+        {
+            "code": code,
+            "claim": claim,
+            "establishment": establishment,
+            "record_link": record_link,
+        },
+        status_code=200 if claim is not None or not code else 422,
+    )
+
+
+async def public_key(request: Request) -> Response:
+    """The key that checks receipts, for verifiers that work with no network."""
+    settings = request.app.state.settings
+    return PlainTextResponse(documents.signer(settings.receipt_key_file).public_pem())

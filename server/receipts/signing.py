@@ -1,0 +1,122 @@
+"""Signed receipts: an Ed25519 signature over a receipt's key fields, carried in its QR
+code, so a printed receipt can be checked with the public key alone — by the verify
+page, by ``luutru verify-receipt``, or by any device that holds the key, with no network.
+
+The signed text is short (a QR code must stay scannable on cheap paper):
+``LT1|<kind>|<receipt number>|<record>|<establishment>|<unit code>|<time>|<count>|<doc>``
+then ``.`` and the signature in base64url. ``kind`` is ``R`` (one declaration) or ``D``
+(an establishment's day); ``doc`` is the last four characters of the document number.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+VERSION = "LT1"
+
+
+@dataclass(frozen=True)
+class Claim:
+    kind: str  # "R" one declaration, "D" an establishment's day
+    receipt_number: str
+    record: str  # the declaration id, or the day (YYYY-MM-DD)
+    establishment_id: int
+    unit_code: str
+    at: str  # received (R) or the day's last receipt (D), ISO 8601 UTC, seconds
+    count: int  # 1 for a declaration; the day's declarations for D
+    document_tail: str  # last 4 characters of the document number ("" for D)
+
+    def text(self) -> str:
+        fields = (
+            VERSION, self.kind, self.receipt_number, self.record, str(self.establishment_id),
+            self.unit_code, self.at, str(self.count), self.document_tail,
+        )  # fmt: skip
+        return "|".join(fields)
+
+    @classmethod
+    def parse(cls, text: str) -> Claim | None:
+        parts = text.split("|")
+        if len(parts) != 9 or parts[0] != VERSION or parts[1] not in ("R", "D"):
+            return None
+        if not parts[4].isdigit() or not parts[7].isdigit():
+            return None
+        return cls(parts[1], parts[2], parts[3], int(parts[4]), parts[5], parts[6],
+                   int(parts[7]), parts[8])  # fmt: skip
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class Signer:
+    """The server's receipt key, read from a PEM file, created there on first use."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._key = self._load_or_create(path)
+        raw = self._key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+        self.key_id = hashlib.sha256(raw).hexdigest()[:8]
+
+    @staticmethod
+    def _load_or_create(path: Path) -> Ed25519PrivateKey:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pem = Ed25519PrivateKey.generate().private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+            try:  # several processes may start at once: the first one's key wins
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "wb") as out:
+                    out.write(pem)
+            except FileExistsError:
+                pass
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError(f"{path} is not an Ed25519 private key")
+        return key
+
+    def public_pem(self) -> str:
+        return (
+            self._key.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
+
+    def sign(self, claim: Claim) -> str:
+        """The code a QR carries: the claim's text, a dot, the signature."""
+        text = claim.text()
+        return f"{text}.{_b64(self._key.sign(text.encode()))}"
+
+
+def verify(code: str, public_pem: str) -> Claim | None:
+    """The claim, if ``code`` is signed by the key ``public_pem``; None otherwise."""
+    text, dot, signature = code.strip().rpartition(".")
+    if not dot:
+        return None
+    claim = Claim.parse(text)
+    if claim is None:
+        return None
+    key = serialization.load_pem_public_key(public_pem.encode())
+    if not isinstance(key, Ed25519PublicKey):
+        return None
+    try:
+        key.verify(_unb64(signature), text.encode())
+    except (InvalidSignature, ValueError):
+        return None
+    return claim
