@@ -35,7 +35,7 @@ def render(receipt: Receipt) -> bytes:
 
     def line(text: str, size: int = 10, bold: bool = False, height: float = 6) -> None:
         pdf.set_font("DejaVu", "B" if bold else "", size)
-        pdf.multi_cell(width - 55, height, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width - 55, height, text, align="L", new_x="LMARGIN", new_y="NEXT")
 
     pdf.image(_qr_png(receipt.check_url), x=pdf.w - pdf.r_margin - 45, y=pdf.t_margin, w=45)
     est = receipt.establishment
@@ -89,6 +89,8 @@ def render(receipt: Receipt) -> bytes:
     pdf.multi_cell(
         width,
         4,
+        align="L",
+        text=
         gettext(
             "The QR code carries a signed copy of this receipt's key fields: scan it to check "
             "the receipt is genuine. Verification code:"
