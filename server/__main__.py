@@ -76,7 +76,8 @@ async def _purge(settings: settings_module.Settings, dry_run: bool) -> str:
     finally:
         await Tortoise.close_connections()
     verb = "Would purge" if dry_run else "Purged"
-    return f"{verb} {result.declarations} declarations whose stay ended before {result.cutoff:%Y-%m-%d %H:%M} UTC."
+    cutoff = f"{result.cutoff:%Y-%m-%d %H:%M}"
+    return f"{verb} {result.declarations} declarations whose stay ended before {cutoff} UTC."
 
 
 def verify_receipt(settings: settings_module.Settings, code: str) -> int:

@@ -23,8 +23,8 @@ from .api import openapi as api_openapi
 from .auth import RequestContext
 from .errors import EXCEPTION_HANDLERS
 from .health import healthz
-from .hotel import pages as hotel_pages
 from .hotel import feedback as hotel_feedback
+from .hotel import pages as hotel_pages
 from .hotel import staff as hotel_staff
 from .hotel import upload as hotel_upload
 from .police import access as police_access
@@ -159,14 +159,10 @@ routes = [
             Route("/tokens", hotel_pages.tokens, methods=["GET"], name="tokens"),
             Route("/tokens", hotel_pages.create_token, methods=["POST"], name="create_token"),
             Route("/feedback", hotel_feedback.page, methods=["GET"], name="feedback"),
-            Route(
-                "/feedback/{event_id:int}", hotel_feedback.rate, methods=["POST"], name="rate"
-            ),
+            Route("/feedback/{event_id:int}", hotel_feedback.rate, methods=["POST"], name="rate"),
             Route("/staff", hotel_staff.page, methods=["GET"], name="staff"),
             Route("/staff", hotel_staff.add, methods=["POST"], name="staff_add"),
-            Route(
-                "/staff/{user_id:int}", hotel_staff.act, methods=["POST"], name="staff_action"
-            ),
+            Route("/staff/{user_id:int}", hotel_staff.act, methods=["POST"], name="staff_action"),
             Route("/upload", hotel_upload.page, methods=["GET"], name="upload"),
             Route("/upload", hotel_upload.upload, methods=["POST"], name="upload_submit"),
             Route(
@@ -243,9 +239,7 @@ routes = [
         routes=[
             Route("/", admin_pages.home, name="home"),
             Route("/accounts", admin_pages.accounts_list, methods=["GET"], name="accounts"),
-            Route(
-                "/accounts", admin_pages.create_account, methods=["POST"], name="account_create"
-            ),
+            Route("/accounts", admin_pages.create_account, methods=["POST"], name="account_create"),
             Route(
                 "/accounts/{user_id:int}",
                 admin_pages.account_action,

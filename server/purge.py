@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from .models import AuditEvent, Declaration, DeclarationEvent, DeclarationRevision, StayStatus
@@ -43,16 +45,16 @@ class PurgeResult:
     dry_run: bool
 
 
-def _due(cutoff: datetime):  # type: ignore[no-untyped-def]
-    from tortoise.expressions import Q
-
+def _due(cutoff: datetime) -> QuerySet[Declaration]:
     return Declaration.filter(purged_at__isnull=True).filter(
         Q(stay_status=StayStatus.CHECKED_OUT, departed_at__lt=cutoff)
         | Q(stay_status=StayStatus.CANCELLED, updated_at__lt=cutoff)
     )
 
 
-async def purge(retention_days: int, *, now: datetime | None = None, dry_run: bool = False) -> PurgeResult:
+async def purge(
+    retention_days: int, *, now: datetime | None = None, dry_run: bool = False
+) -> PurgeResult:
     """Purge what is due; with ``dry_run``, only count it."""
     if retention_days < 1:
         raise ValueError("RETENTION_DAYS must be at least 1")

@@ -177,9 +177,7 @@ TRANSITIONS: dict[str, tuple[EstablishmentStatus, EstablishmentStatus]] = {
 NEEDS_REASON = {"reject", "suspend"}
 
 
-def transition(
-    establishment: Establishment, action: str, reason: str, by: User
-) -> str | None:
+def transition(establishment: Establishment, action: str, reason: str, by: User) -> str | None:
     """Apply a police decision in memory; the problem (a message) if it is not allowed."""
     allowed = TRANSITIONS.get(action)
     if allowed is None or establishment.status != allowed[0]:

@@ -111,9 +111,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         remote_grace_hours=config("REMOTE_GRACE_HOURS", cast=int, default=24),
         batch_max=config("BATCH_MAX", cast=int, default=200),
         app_build=config("APP_BUILD", default=""),
-        two_factor_required=config(
-            "TWO_FACTOR_REQUIRED", cast=bool, default=not (demo or testing)
-        ),
+        two_factor_required=config("TWO_FACTOR_REQUIRED", cast=bool, default=not (demo or testing)),
         receipt_key_file=Path(
             config("RECEIPT_KEY_FILE", default=str(ROOT / "data" / "receipt-key.pem"))
         ),

@@ -41,7 +41,10 @@ async def page(request: Request) -> Response:
     return render_page(
         request,
         "hotel/feedback.html",
-        {"events": [e for e in events if e.id not in rated], "done": request.query_params.get("done")},
+        {
+            "events": [e for e in events if e.id not in rated],
+            "done": request.query_params.get("done"),
+        },
     )
 
 

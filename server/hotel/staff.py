@@ -68,9 +68,7 @@ async def add(request: Request) -> Response:
 
 async def _staff(request: Request, owner: User) -> User:
     """A staff account of the owner's own establishment (anything else: not found)."""
-    found = await scope.users(owner).get_or_none(
-        id=request.path_params["user_id"], role=Role.STAFF
-    )
+    found = await scope.users(owner).get_or_none(id=request.path_params["user_id"], role=Role.STAFF)
     if found is None:
         raise NotFound()
     return found

@@ -52,9 +52,7 @@ def _check_url(base_url: str, code: str) -> str:
     return f"{base_url}/receipts/check?c={quote(code, safe='')}"
 
 
-async def for_declaration(
-    d: Declaration, key_file: Path, base_url: str, now: datetime
-) -> Receipt:
+async def for_declaration(d: Declaration, key_file: Path, base_url: str, now: datetime) -> Receipt:
     est, unit = await _establishment(d.establishment_id)
     claim = Claim(
         "R", d.receipt_number, str(d.id), est.id, unit.code, _stamp(d.received_at), 1,

@@ -90,8 +90,7 @@ def render(receipt: Receipt) -> bytes:
         width,
         4,
         align="L",
-        text=
-        gettext(
+        text=gettext(
             "The QR code carries a signed copy of this receipt's key fields: scan it to check "
             "the receipt is genuine. Verification code:"
         )

@@ -94,7 +94,9 @@ def compute(rows: list[Row], start: date, end: date, ratings: list[int]) -> Figu
         if reviewed is not None:
             to_decide.append(max(0.0, (reviewed - received).total_seconds()))
     span = (end - start).days + 1
-    out.per_day = [(start + timedelta(days=i), days[start + timedelta(days=i)]) for i in range(span)]
+    out.per_day = [
+        (start + timedelta(days=i), days[start + timedelta(days=i)]) for i in range(span)
+    ]
     out.by_nationality = sorted(nationalities.items(), key=lambda kv: (-kv[1], kv[0]))
     out.by_establishment = sorted(establishments.items(), key=lambda kv: (-kv[1], kv[0]))
     out.by_review_state = dict(states)

@@ -153,12 +153,9 @@ async def _table(figures: Figures) -> list[tuple[str, str, str, str]]:
         ),
     ]
     out += [("day", d.isoformat(), i18n.format_date(d), str(n)) for d, n in figures.per_day]
+    out += [("nationality", c, _nationality(c, lang), str(n)) for c, n in figures.by_nationality]
     out += [
-        ("nationality", c, _nationality(c, lang), str(n)) for c, n in figures.by_nationality
-    ]
-    out += [
-        ("establishment", str(e), names.get(e, str(e)), str(n))
-        for e, n in figures.by_establishment
+        ("establishment", str(e), names.get(e, str(e)), str(n)) for e, n in figures.by_establishment
     ]
     out += [
         ("review_state", s, labels.review_state_label(s), str(n))
@@ -263,7 +260,7 @@ async def export_xlsx(request: Request) -> Response:
     choice = await _choice(request, user)
     table = await _table(await _figures(user, choice))
     book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    book.remove(book.active)
     for section, title in SHEETS:
         sheet = book.create_sheet(gettext(title)[:31])
         sheet.append([gettext("Code"), gettext("Name"), gettext("Value")])

@@ -94,7 +94,7 @@ async def check_second_factor(user: User, code: str) -> bool:
 
 
 async def password_page(request: Request) -> Response:
-    user, session = _caller(request, "password")
+    _, session = _caller(request, "password")
     return _password_form(request, session is None, None)
 
 

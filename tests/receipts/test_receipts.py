@@ -3,9 +3,9 @@ command) and fail when altered, and who may print what."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
-import subprocess
 import sys
 from urllib.parse import quote
 
@@ -22,7 +22,9 @@ from tests.builders import api_token, declaration, send_batch
 from tests.police import steps
 
 
-async def _declared(client: httpx.AsyncClient, username: str = "staff.hk", n: int = 2) -> list[Declaration]:
+async def _declared(
+    client: httpx.AsyncClient, username: str = "staff.hk", n: int = 2
+) -> list[Declaration]:
     token = await api_token(client, username)
     items = [declaration(full_name=f"NGUYEN THI {chr(65 + i)}") for i in range(n)]
     answer = await send_batch(client, token, items)
@@ -52,7 +54,10 @@ async def test_a_declarations_receipt_in_both_languages_html_and_pdf(
     en = await owner.get(f"/receipts/declarations/{d.id}", headers={"Accept-Language": "en"})
     assert "Receipt of a temporary residence declaration" in en.text
 
-    for lang, title in (("vi", "Giấy biên nhận khai báo tạm trú"), ("en", "Receipt of a temporary")):
+    for lang, title in (
+        ("vi", "Giấy biên nhận khai báo tạm trú"),
+        ("en", "Receipt of a temporary"),
+    ):
         answer = await owner.get(
             f"/receipts/declarations/{d.id}/pdf", headers={"Accept-Language": lang}
         )
@@ -95,6 +100,7 @@ async def test_the_qr_code_verifies_and_an_altered_one_does_not(
     code = _code(html)
     public = signer(app.state.settings.receipt_key_file).public_pem()
     claim = verify(code, public)
+    assert claim is not None
     assert claim == Claim(
         "R", d.receipt_number, str(d.id), d.establishment_id, "W00070", claim.at, 1,
         d.document_number[-4:],
@@ -106,11 +112,13 @@ async def test_the_qr_code_verifies_and_an_altered_one_does_not(
         transport=httpx.ASGITransport(app=app), base_url="http://testserver"
     )
     page = await anonymous.get("/receipts/check", params={"c": code})
-    assert page.status_code == 200 and 'id="verdict"' in page.text and "record-link" not in page.text
+    assert (
+        page.status_code == 200 and 'id="verdict"' in page.text and "record-link" not in page.text
+    )
     assert (await anonymous.get("/receipts/check", params={"c": forged})).status_code == 422
     police = await steps.officer(app, "police.hk")
     linked = await police.get("/receipts/check", params={"c": code})
-    assert f'/police/declarations/{d.id}' in linked.text
+    assert f"/police/declarations/{d.id}" in linked.text
     other = await steps.officer(app, "police.cn")
     assert "record-link" not in (await other.get("/receipts/check", params={"c": code})).text
     # The QR code on the page is the drawing of the check page's address with the code.
@@ -122,17 +130,22 @@ async def test_the_command_verifies_a_code(client: httpx.AsyncClient, app: Starl
     d = (await _declared(client))[0]
     owner = await steps.officer(app, "owner.hk")
     code = _code((await owner.get(f"/receipts/declarations/{d.id}")).text)
-    env = {"TESTING": "1", "RECEIPT_KEY_FILE": str(app.state.settings.receipt_key_file), "PATH": ""}
-    ok = subprocess.run(
-        [sys.executable, "-m", "server", "verify-receipt", code],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=60,
+    key = str(app.state.settings.receipt_key_file)
+    status, out = await _command("verify-receipt", code, key_file=key)
+    assert status == 0 and "GENUINE" in out and d.receipt_number in out
+    status, out = await _command("verify-receipt", code[:-3] + "AAA", key_file=key)
+    assert status == 1 and "NOT GENUINE" in out
+
+
+async def _command(*args: str, key_file: str) -> tuple[int, str]:
+    """Run ``python -m server ARGS`` as an operator would; its exit status and output."""
+    env = {"TESTING": "1", "RECEIPT_KEY_FILE": key_file, "PATH": ""}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server", *args, cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
-    assert ok.returncode == 0 and "GENUINE" in ok.stdout and d.receipt_number in ok.stdout
-    bad = subprocess.run(
-        [sys.executable, "-m", "server", "verify-receipt", code[:-3] + "AAA"],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=60,
-    )  # fmt: skip
-    assert bad.returncode == 1 and "NOT GENUINE" in bad.stdout
+    out, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    return await process.wait(), out.decode()
 
 
 async def test_receipts_are_only_for_the_establishment_and_its_police(

@@ -40,8 +40,12 @@ async def test_an_owner_adds_disables_and_resets_a_staff_account(
     token = await csrf(client, first.headers["location"])
     chosen = await client.post(
         first.headers["location"],
-        data={"csrf_token": token, "password": "my-own-password", "password_confirm": "my-own-password"},
-    )  # fmt: skip
+        data={
+            "csrf_token": token,
+            "password": "my-own-password",
+            "password_confirm": "my-own-password",
+        },
+    )
     assert chosen.status_code == 303 and chosen.headers["location"] == "/hotel/"
     assert (await client.get("/hotel/")).status_code == 200
     api = await api_token(client, "new.staff", "my-own-password")
@@ -109,7 +113,11 @@ async def test_an_administrator_creates_a_police_account_and_locks_one(
     police = await User.get(username="police.hk")
     await web_login(client, "police.hk")
     locked = await steps.post_form(
-        admin, f"/admin/accounts/{police.id}", "/admin/accounts", action="lock", reason="Lost laptop"
+        admin,
+        f"/admin/accounts/{police.id}",
+        "/admin/accounts",
+        action="lock",
+        reason="Lost laptop",
     )
     assert locked.status_code == 303
     assert (await client.get("/police/")).status_code == 401  # signed out at once

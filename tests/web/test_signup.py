@@ -99,7 +99,9 @@ async def test_a_rejected_registration_tells_the_owner_why(
     est = await Establishment.get(name="Nhà nghỉ Phố Cổ")
     no_reason = await decide(app, est.id, action="reject")
     assert no_reason.status_code == 400
-    assert (await decide(app, est.id, action="reject", reason="Licence not found")).status_code == 303
+    assert (
+        await decide(app, est.id, action="reject", reason="Licence not found")
+    ).status_code == 303
     await est.refresh_from_db()
     assert est.status == EstablishmentStatus.REJECTED and est.status_reason == "Licence not found"
     # The owner signs in again later and reads the reason.
