@@ -268,6 +268,7 @@ def document() -> dict[str, Any]:
                     ),
                     400,
                     401,
+                    403,
                     413,
                     security=[],
                     requestBody={
@@ -280,6 +281,12 @@ def document() -> dict[str, Any]:
                                         "username": {"type": "string"},
                                         "password": {"type": "string"},
                                         "token_name": {"type": "string"},
+                                        "code": {
+                                            "type": "string",
+                                            "description": "the authenticator app's 6-digit "
+                                            "code or a recovery code, when two-factor sign-in "
+                                            "is on (else 401 second_factor_required)",
+                                        },
                                     },
                                     "required": ["username", "password"],
                                 },
@@ -292,6 +299,7 @@ def document() -> dict[str, Any]:
                                         "grant_type": {"const": "password"},
                                         "username": {"type": "string"},
                                         "password": {"type": "string"},
+                                        "code": {"type": "string"},
                                     },
                                     "required": ["username", "password"],
                                 }

@@ -87,8 +87,12 @@ async def _spread(database_url: str) -> None:
         now = datetime.now(UTC)
         for d in await Declaration.all():
             received = now - timedelta(days=rng.randint(0, 13), hours=rng.randint(0, 6))
-            state = rng.choice([ReviewState.CONFIRMED] * 3 + [ReviewState.NEW, ReviewState.RETURNED])
-            reviewed = None if state == ReviewState.NEW else received + timedelta(hours=rng.randint(1, 30))
+            state = rng.choice(
+                [ReviewState.CONFIRMED] * 3 + [ReviewState.NEW, ReviewState.RETURNED]
+            )
+            reviewed = (
+                None if state == ReviewState.NEW else received + timedelta(hours=rng.randint(1, 30))
+            )
             await Declaration.filter(id=d.id).update(
                 received_at=received, arrived_at=received - timedelta(hours=rng.randint(0, 14)),
                 review_state=state, reviewed_at=reviewed,
