@@ -13,7 +13,9 @@ from tortoise.transactions import in_transaction
 
 from . import security
 from .auth import now
+from .i18n import N_, gettext
 from .models import ApiToken, Role, User, WebSession
+from .registration import check_username
 
 _ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -21,6 +23,22 @@ _ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 def temporary_password() -> str:
     """Like ``Xk7p-2mQt-9bFa``: easy to read out over the phone, 71 bits."""
     return "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(3))
+
+
+async def check_new_account(form: dict[str, str]) -> tuple[str, str, dict[str, str]]:
+    """The username and full name of an account being created, and the translated
+    problems with them, by field."""
+    username = form.get("username", "").strip().lower()
+    full_name = " ".join(form.get("full_name", "").split())[:200]
+    errors: dict[str, str] = {}
+    problem = check_username(username)
+    if problem is None and await User.exists(username=username):
+        problem = N_("This username is taken. Choose another.")
+    if problem:
+        errors["username"] = gettext(problem)
+    if not full_name:
+        errors["full_name"] = gettext(N_("Required."))
+    return username, full_name, errors
 
 
 async def sign_out_everywhere(user: User) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from .. import accounts, auth, registration
+from .. import accounts, auth
 from ..errors import BadRequest, NotFound
 from ..i18n import N_, gettext
 from ..models import POLICE_ROLES, AuditEvent, Establishment, PoliceUnit, Role, User
@@ -87,16 +87,7 @@ async def accounts_list(request: Request) -> Response:
 async def create_account(request: Request) -> Response:
     admin = auth.require(request, [Role.ADMIN])
     form = await auth.read_form(request)
-    errors: dict[str, str] = {}
-    username = form.get("username", "").strip().lower()
-    problem = registration.check_username(username)
-    if problem is None and await User.exists(username=username):
-        problem = N_("This username is taken. Choose another.")
-    if problem:
-        errors["username"] = gettext(problem)
-    full_name = " ".join(form.get("full_name", "").split())[:200]
-    if not full_name:
-        errors["full_name"] = gettext(N_("Required."))
+    username, full_name, errors = await accounts.check_new_account(form)
     role = form.get("role", "")
     if role not in {r.value for r in CREATABLE}:
         errors["role"] = gettext(N_("Choose a role."))

@@ -6,9 +6,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from .. import accounts, auth, registration, scope
+from .. import accounts, auth, scope
 from ..errors import NotFound
-from ..i18n import N_, gettext
 from ..models import Role, User
 from ..templating import render_page
 
@@ -43,16 +42,7 @@ async def page(request: Request) -> Response:
 async def add(request: Request) -> Response:
     owner = auth.require(request, [Role.OWNER])
     form = await auth.read_form(request)
-    username = form.get("username", "").strip().lower()
-    full_name = " ".join(form.get("full_name", "").split())[:200]
-    errors: dict[str, str] = {}
-    problem = registration.check_username(username)
-    if problem is None and await User.exists(username=username):
-        problem = N_("This username is taken. Choose another.")
-    if problem:
-        errors["username"] = gettext(problem)
-    if not full_name:
-        errors["full_name"] = gettext(N_("Required."))
+    username, full_name, errors = await accounts.check_new_account(form)
     if errors:
         return await _page(request, owner, errors=errors, form=form)
     staff, password = await accounts.create(

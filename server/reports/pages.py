@@ -16,6 +16,7 @@ from typing import Any
 from openpyxl import Workbook
 from starlette.requests import Request
 from starlette.responses import Response
+from tortoise.queryset import QuerySet
 
 from .. import auth, codes, i18n, labels, scope
 from ..errors import BadRequest
@@ -82,22 +83,32 @@ async def _choice(request: Request, user: User) -> Choice:
     return choice
 
 
+def _narrowed(query: QuerySet[Any], choice: Choice) -> QuerySet[Any]:
+    if choice.unit is not None:
+        query = query.filter(police_unit_id=choice.unit.id)
+    if choice.establishment is not None:
+        query = query.filter(establishment_id=choice.establishment.id)
+    return query
+
+
+def _feedback(user: User, choice: Choice) -> QuerySet[Feedback]:
+    """Ratings given in the report's dates, in the user's scope."""
+    low, high = bounds(choice.start, choice.end)
+    query = Feedback.filter(created_at__gte=low, created_at__lt=high)
+    if user.role.is_hotel:
+        query = query.filter(establishment_id=user.establishment_id)
+    else:
+        query = query.filter(scope.police_row_filter(user))
+    return _narrowed(query, choice)
+
+
 async def _figures(user: User, choice: Choice) -> Figures:
     low, high = bounds(choice.start, choice.end)
     query = scope.declarations(user).filter(received_at__gte=low, received_at__lt=high)
-    feedback = Feedback.filter(created_at__gte=low, created_at__lt=high)
-    if user.role.is_hotel:
-        feedback = feedback.filter(establishment_id=user.establishment_id)
-    else:
-        feedback = feedback.filter(scope.police_row_filter(user))
-    if choice.unit is not None:
-        query = query.filter(police_unit_id=choice.unit.id)
-        feedback = feedback.filter(police_unit_id=choice.unit.id)
-    if choice.establishment is not None:
-        query = query.filter(establishment_id=choice.establishment.id)
-        feedback = feedback.filter(establishment_id=choice.establishment.id)
-    rows: list[Any] = await query.values_list(*COLUMNS)
-    ratings: list[int] = await feedback.values_list("rating", flat=True)  # type: ignore[assignment]
+    rows: list[Any] = await _narrowed(query, choice).values_list(*COLUMNS)
+    ratings: list[int] = await _feedback(user, choice).values_list(  # type: ignore[assignment]
+        "rating", flat=True
+    )
     return compute(rows, choice.start, choice.end, ratings)
 
 
@@ -205,17 +216,7 @@ async def page(request: Request) -> Response:
 
 
 async def _comments(user: User, choice: Choice) -> list[Feedback]:
-    low, high = bounds(choice.start, choice.end)
-    query = Feedback.filter(created_at__gte=low, created_at__lt=high).exclude(comment="")
-    if user.role.is_hotel:
-        query = query.filter(establishment_id=user.establishment_id)
-    else:
-        query = query.filter(scope.police_row_filter(user))
-    if choice.unit is not None:
-        query = query.filter(police_unit_id=choice.unit.id)
-    if choice.establishment is not None:
-        query = query.filter(establishment_id=choice.establishment.id)
-    return await query.order_by("-id").limit(20)
+    return await _feedback(user, choice).exclude(comment="").order_by("-id").limit(20)
 
 
 def _filename(choice: Choice, ext: str) -> str:
