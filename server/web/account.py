@@ -53,8 +53,9 @@ async def code_page(request: Request) -> Response:
 
 async def code_submit(request: Request) -> Response:
     user, session = _caller(request, "code")
-    assert session is not None  # a full session has nothing to confirm
     form = await auth.read_form(request)
+    if session is None:  # already signed in: nothing to confirm
+        return RedirectResponse(home_path(request, user), status_code=303)
     if await check_second_factor(user, form.get("code", "")):
         await auth.audit(request, "login_code_ok", user, via="web")
         return await _advance(request, user, session)

@@ -57,6 +57,9 @@ async def test_an_owner_turns_it_on_and_then_needs_a_code(client: httpx.AsyncCli
     ok = await submit(client, first.headers["location"], "/login/code", code=code)
     assert ok.status_code == 303 and ok.headers["location"] == "/hotel/"
     assert (await client.get("/hotel/")).status_code == 200
+    # Posting a code once signed in changes nothing (and is no error).
+    extra = await submit(client, "/login/code", "/hotel/", code="123456")
+    assert extra.status_code == 303 and extra.headers["location"] == "/hotel/"
 
     # ...but never twice.
     client.cookies.clear()
