@@ -15,7 +15,7 @@ from . import security
 from .auth import now
 from .i18n import N_, gettext
 from .models import ApiToken, Role, User, WebSession
-from .registration import check_username
+from .registration import username_problem
 
 _ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -31,9 +31,7 @@ async def check_new_account(form: dict[str, str]) -> tuple[str, str, dict[str, s
     username = form.get("username", "").strip().lower()
     full_name = " ".join(form.get("full_name", "").split())[:200]
     errors: dict[str, str] = {}
-    problem = check_username(username)
-    if problem is None and await User.exists(username=username):
-        problem = N_("This username is taken. Choose another.")
+    problem = await username_problem(username)
     if problem:
         errors["username"] = gettext(problem)
     if not full_name:

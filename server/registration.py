@@ -52,9 +52,12 @@ def check_password(password: str, confirm: str) -> str | None:
     return None
 
 
-def check_username(username: str) -> str | None:
+async def username_problem(username: str) -> str | None:
+    """Why ``username`` cannot be a new account's (its form, or taken), or None."""
     if not USERNAME.match(username):
         return N_("3 to 64 lower-case letters, digits, dots, dashes or underscores.")
+    if await User.exists(username=username):
+        return N_("This username is taken. Choose another.")
     return None
 
 
@@ -118,9 +121,7 @@ async def check(form: dict[str, str], today: date) -> Checked:
     out.values["representative_birth_date"] = born
 
     username = form.get("username", "").strip().lower()
-    problem = check_username(username)
-    if problem is None and await User.exists(username=username):
-        problem = N_("This username is taken. Choose another.")
+    problem = await username_problem(username)
     if problem:
         out.errors["username"] = problem
     out.values["username"] = username

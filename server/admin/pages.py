@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from .. import accounts, auth
+from .. import accounts, auth, paging
 from ..errors import BadRequest, NotFound
 from ..i18n import N_, gettext
 from ..models import POLICE_ROLES, AuditEvent, Establishment, PoliceUnit, Role, User
@@ -29,15 +29,6 @@ async def home(request: Request) -> Response:
     return render_page(request, "admin/home.html", context)
 
 
-def _after(request: Request, name: str = "after") -> int | None:
-    raw = request.query_params.get(name, "")
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise BadRequest(N_("Unknown page."), code="bad_cursor")
-    return int(raw)
-
-
 async def accounts_page(
     request: Request,
     *,
@@ -58,7 +49,7 @@ async def accounts_page(
         query = query.filter(role=role)
     if request.query_params.get("locked") == "1":
         query = query.filter(locked_at__isnull=False)
-    after = _after(request)
+    after = paging.cursor(request, "after")
     if after is not None:
         query = query.filter(id__gt=after)
     rows = await query.order_by("id").limit(PAGE_SIZE + 1)
@@ -107,7 +98,7 @@ async def create_account(request: Request) -> Response:
 
 
 async def account_action(request: Request) -> Response:
-    """Lock (with a reason) or unlock, disable or enable, or reset the password."""
+    """Lock (with a reason) or unlock, or reset the password."""
     admin = auth.require(request, [Role.ADMIN])
     form = await auth.read_form(request)
     target = await User.get_or_none(id=request.path_params["user_id"])
@@ -115,7 +106,7 @@ async def account_action(request: Request) -> Response:
         raise NotFound()
     action = form.get("action", "")
     reason = " ".join(form.get("reason", "").split())[:300]
-    if target.id == admin.id and action in ("lock", "disable"):
+    if target.id == admin.id and action == "lock":
         raise BadRequest(N_("You cannot lock yourself out."), code="self_lock")
     if action == "lock":
         if not reason:
@@ -123,8 +114,6 @@ async def account_action(request: Request) -> Response:
         await accounts.lock(target, reason)
     elif action == "unlock":
         await accounts.unlock(target)
-    elif action in ("disable", "enable"):
-        await accounts.set_active(target, action == "enable")
     elif action == "reset":
         password = await accounts.reset_password(target)
         await auth.audit(request, "password_reset", admin, target=target.username)
@@ -145,9 +134,8 @@ async def audit_log(request: Request) -> Response:
         query = query.filter(action=action)
     who = request.query_params.get("user", "").strip().lower()
     if who:
-        found = await User.get_or_none(username=who)
-        query = query.filter(user_id=found.id if found else -1)
-    before = _after(request, "before")
+        query = query.filter(user__username=who)
+    before = paging.cursor(request, "before")
     if before is not None:
         query = query.filter(id__lt=before)
     rows = await query.order_by("-id").limit(PAGE_SIZE + 1)

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import auth, scope
+from .. import auth, paging, scope
 from ..errors import BadRequest
 from ..i18n import N_
 from ..models import SUPERVISOR_ROLES, AccessLog, User
@@ -44,11 +44,9 @@ async def page(request: Request) -> Response:
     who = request.query_params.get("user", "").strip()
     if who:
         query = query.filter(user__username=who)
-    before = request.query_params.get("before", "")
-    if before:
-        if not before.isdigit():
-            raise BadRequest(N_("Unknown page."), code="bad_cursor")
-        query = query.filter(id__lt=int(before))
+    before = paging.cursor(request, "before")
+    if before is not None:
+        query = query.filter(id__lt=before)
     rows = await query.order_by("-id").limit(PAGE_SIZE + 1).select_related("user")
     next_before = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
     return render_page(

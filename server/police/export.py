@@ -40,10 +40,10 @@ def _cells(d: Declaration) -> list[str]:
         "review_state": d.review_state.value,
         "flags": " ".join(flags.parse(d.flags)),
     }
-    return [_safe("" if values[name] is None else str(values[name])) for name in COLUMNS]
+    return [safe_cell("" if values[name] is None else str(values[name])) for name in COLUMNS]
 
 
-def _safe(cell: str) -> str:
+def safe_cell(cell: str) -> str:
     """A cell a spreadsheet will not run as a formula."""
     return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from tortoise.functions import Count
 
-from .. import auth, registration, scope
+from .. import auth, paging, registration, scope
 from ..errors import BadRequest
 from ..i18n import N_
 from ..models import POLICE_ROLES, AuditEvent, Establishment, EstablishmentStatus, User
@@ -38,11 +38,9 @@ async def establishments(request: Request) -> Response:
         if status not in {s.value for s in EstablishmentStatus}:
             raise BadRequest(N_("Unknown status."), code="bad_filter")
         query = query.filter(status=status)
-    after = request.query_params.get("after", "")
-    if after:
-        if not after.isdigit():
-            raise BadRequest(N_("Unknown page."), code="bad_cursor")
-        query = query.filter(id__gt=int(after))
+    after = paging.cursor(request, "after")
+    if after is not None:
+        query = query.filter(id__gt=after)
     rows = await query.order_by("id").limit(PAGE_SIZE + 1)
     next_after = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
     rows = rows[:PAGE_SIZE]

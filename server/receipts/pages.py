@@ -8,7 +8,7 @@ from datetime import date
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from .. import auth, scope
+from .. import auth, scope, totp
 from ..errors import BadRequest
 from ..i18n import N_
 from ..models import HOTEL_ROLES, POLICE_ROLES, Establishment, User
@@ -60,8 +60,6 @@ async def _day_receipt(request: Request) -> tuple[User, Receipt]:
 
 
 def _html(request: Request, receipt: Receipt) -> Response:
-    from .. import totp  # the same inline-SVG QR drawing as enrolment
-
     return render_page(
         request, "receipts/receipt.html", {"receipt": receipt, "qr": totp.qr_svg(receipt.check_url)}
     )

@@ -8,9 +8,9 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+from ..declarations.rules import VIETNAM
+
 TOP = 10
 
 # The columns a report reads: none of them is personal data.

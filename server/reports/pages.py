@@ -22,6 +22,7 @@ from .. import auth, codes, i18n, labels, scope
 from ..errors import BadRequest
 from ..i18n import N_, gettext
 from ..models import POLICE_ROLES, Establishment, Feedback, PoliceUnit, Role, User
+from ..police.export import safe_cell
 from ..templating import render_page
 from . import charts
 from .figures import COLUMNS, VIETNAM, Figures, bounds, compute
@@ -223,11 +224,6 @@ def _filename(choice: Choice, ext: str) -> str:
     return f"report-{choice.start.isoformat()}-{choice.end.isoformat()}.{ext}"
 
 
-def _safe(cell: str) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
-
-
 async def export_csv(request: Request) -> Response:
     user = auth.require(request, REPORT_ROLES)
     choice = await _choice(request, user)
@@ -236,7 +232,7 @@ async def export_csv(request: Request) -> Response:
     writer = csv.writer(buffer)
     writer.writerow(["section", "key", "label", "value"])
     for section, key, label, value in table:
-        writer.writerow([section, _safe(key), _safe(label), value])
+        writer.writerow([section, safe_cell(key), safe_cell(label), value])
     return Response(
         "\ufeff" + buffer.getvalue(),
         media_type="text/csv; charset=utf-8",
@@ -267,7 +263,7 @@ async def export_xlsx(request: Request) -> Response:
         sheet.append([gettext("Code"), gettext("Name"), gettext("Value")])
         for row_section, key, label, value in table:
             if row_section == section:
-                sheet.append([_safe(key), _safe(label), _number(value)])
+                sheet.append([safe_cell(key), safe_cell(label), _number(value)])
     buffer = io.BytesIO()
     book.save(buffer)
     return Response(

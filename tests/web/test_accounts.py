@@ -165,3 +165,28 @@ async def test_the_audit_and_access_logs_refuse_changes_in_the_database(app: Sta
             await connection.execute_script(sql)
     assert await AuditEvent.filter(action="probe").count() == 1
     assert await AccessLog.filter(target="probe").count() == 1
+
+
+async def test_account_pages_need_a_sign_in_and_hotel_pages_a_hotel_account(
+    client: httpx.AsyncClient, app: Starlette
+) -> None:
+    for path in ("/account/password", "/account/two-factor", "/login/code", "/hotel/staff"):
+        assert (await client.get(path)).status_code == 401, path
+    token = await csrf(client)
+    for path in ("/account/password", "/account/two-factor/start", "/login/code"):
+        answer = await client.post(path, data={"csrf_token": token, "code": "123456"})
+        assert answer.status_code == 401, path
+    police = await steps.officer(app, "police.hk")
+    assert (await police.get("/hotel/feedback")).status_code == 403
+    # Someone signed in is sent home from the sign-up page.
+    assert (await police.get("/signup")).status_code == 303
+
+
+async def test_the_audit_log_filters_by_user(app: Starlette) -> None:
+    admin = await steps.officer(app, "admin")
+    await steps.officer(app, "police.hk")
+    page = (await admin.get("/admin/audit?user=police.hk")).text
+    assert "police.hk" in page and "<code>login</code>" in page
+    nobody = (await admin.get("/admin/audit?user=no.such.user")).text
+    assert "<code>login</code>" not in nobody
+    assert (await admin.get("/admin/audit?before=x")).status_code == 400
