@@ -2,7 +2,7 @@
 
 migrate  apply the committed migrations and load the provinces, wards and police units
 demo     load the demo data into an empty database (needs DEMO=1)
-serve    serve with uvicorn on HOST:PORT
+serve    serve with uvicorn on HOST:PORT (WORKERS processes, default 1)
 run      migrate, demo (when DEMO is on), print the demo accounts, serve
 purge    reduce guests' personal data to statistics after RETENTION_DAYS (--dry-run counts)
 verify-receipt CODE
@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import sys
 from types import FrameType
+from typing import Any
 
 from . import settings as settings_module
 
@@ -95,31 +96,60 @@ def verify_receipt(settings: settings_module.Settings, code: str) -> int:
     return 0
 
 
+def _stop_streams_on_exit(app: Any) -> None:
+    """Open live-queue streams end within a poll when uvicorn is asked to stop, instead of
+    holding the shutdown until its last-resort timeout."""
+    import uvicorn
+
+    stop = uvicorn.Server.handle_exit
+
+    def handle_exit(self: uvicorn.Server, sig: int, frame: FrameType | None) -> None:
+        app.state.stopping = True
+        stop(self, sig, frame)
+
+    uvicorn.Server.handle_exit = handle_exit  # type: ignore[method-assign]
+
+
+def app_from_environment() -> Any:
+    """The application of one worker process (``WORKERS`` > 1): uvicorn imports this."""
+    from .app import create_app
+
+    app = create_app(settings_module.load())
+    _stop_streams_on_exit(app)
+    return app
+
+
 def serve(settings: settings_module.Settings) -> None:
     import uvicorn
 
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "proxy_headers": False,
+        # A last resort: the live-queue streams end by themselves (above).
+        "timeout_graceful_shutdown": 5,
+    }
+    print(
+        f"Serving on http://{settings.host}:{settings.port} with {settings.workers} "
+        f"process(es)  (Ctrl-C to stop)",
+        flush=True,
+    )
+    if settings.workers > 1:
+        # Several processes share the port; each has its own connection pool, and
+        # everything they share (sessions, sign-in failures, counters) is in the database.
+        uvicorn.run(
+            "server.__main__:app_from_environment",
+            factory=True,
+            workers=settings.workers,
+            **options,
+        )
+        return
     from .app import create_app
 
     app = create_app(settings)
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        proxy_headers=False,
-        # A last resort: the live-queue streams end by themselves (below).
-        timeout_graceful_shutdown=5,
-    )
-    server = uvicorn.Server(config)
-    stop = server.handle_exit
-
-    def handle_exit(sig: int, frame: FrameType | None) -> None:
-        app.state.stopping = True  # open live-queue streams end within a poll
-        stop(sig, frame)
-
-    server.handle_exit = handle_exit  # type: ignore[method-assign]
-    print(f"Serving on http://{settings.host}:{settings.port}  (Ctrl-C to stop)", flush=True)
-    server.run()
+    _stop_streams_on_exit(app)
+    uvicorn.Server(uvicorn.Config(app, **options)).run()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -52,6 +52,7 @@ class Settings:
     retention_days: int = 365
     live_poll_seconds: float = 1.0
     live_stream_seconds: int = 300
+    workers: int = 1
     locales_dir: Path = field(default=ROOT / "locales")
 
     @property
@@ -119,4 +120,5 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         retention_days=config("RETENTION_DAYS", cast=int, default=365),
         live_poll_seconds=config("LIVE_POLL_SECONDS", cast=float, default=1.0),
         live_stream_seconds=config("LIVE_STREAM_SECONDS", cast=int, default=300),
+        workers=max(1, config("WORKERS", cast=int, default=1)),
     )

@@ -43,7 +43,8 @@ class Cluster:
     bindir: Path
 
     @classmethod
-    def start(cls) -> Cluster:
+    def start(cls, durable: bool = False) -> Cluster:
+        """Tests run without fsync (a throwaway cluster); benchmarks ask for ``durable``."""
         bindir = _bindir()
         root = Path(tempfile.mkdtemp(prefix="luutru-pg-"))
         if os.geteuid() == 0:
@@ -69,10 +70,9 @@ class Cluster:
             capture_output=True,
         )
         port = free_port()
-        options = (
-            f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
+        options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         subprocess.run(
             _as_postgres(
                 [

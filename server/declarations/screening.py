@@ -72,7 +72,9 @@ async def watch_hits(
     return hits
 
 
-async def flag_watch_hits(declarations: Sequence[Declaration], conn: BaseDBAsyncClient) -> None:
+async def flag_watch_hits(
+    declarations: Sequence[Declaration], conn: BaseDBAsyncClient | None = None
+) -> None:
     """Set ``watch_list`` on the (not yet saved) declarations that match an entry."""
     hits = await watch_hits(declarations, conn)
     for d in declarations:
@@ -100,34 +102,47 @@ def _minor(d: Declaration) -> bool:
 
 
 async def refresh_minors(
-    establishment_id: int, touched: Iterable[Declaration], conn: BaseDBAsyncClient
+    establishment_id: int,
+    touched: Iterable[Declaration],
+    conn: BaseDBAsyncClient,
+    *,
+    unsaved: bool = False,
 ) -> None:
     """Flag each minor in house at the establishment, among ``touched`` and the members of
     their parties, who has no adult of the party (or their named guardian) declared there;
-    clear the flag once one is. ``touched`` objects get the stored columns too."""
+    clear the flag once one is. ``touched`` objects get the stored columns too.
+
+    ``unsaved``: the touched declarations are about to be inserted; they are judged as
+    they are in memory (not read back) and only the other rows are updated in the
+    database."""
     by_id = {d.id: d for d in touched}
     touched = list(by_id.values())
     ids = list(by_id)
     parties = {d.party_id for d in touched if d.party_id}
     guardians = {d.guardian_id for d in touched if d.guardian_id}
-    related = Q(id__in=ids) | Q(guardian_id__in=ids)
+    related = Q(guardian_id__in=ids) if unsaved else Q(id__in=ids) | Q(guardian_id__in=ids)
     if parties:
         related |= Q(party_id__in=list(parties))
     if guardians:
         related |= Q(id__in=list(guardians))
-    rows = await (
+    query = (
         Declaration.filter(establishment_id=establishment_id, stay_status=StayStatus.IN_HOUSE)
         .filter(related)
         .using_db(conn)
         .only("id", "party_id", "guardian_id", "date_of_birth", "arrived_at", "flags",
               "queue_rank")
     )  # fmt: skip
+    rows: list[Declaration] = await query
+    if unsaved:
+        rows = [d for d in rows if d.id not in by_id] + touched
     adults = [d for d in rows if not _minor(d)]
     for d in rows:
         alone = _minor(d) and not any(
             (d.party_id and a.party_id == d.party_id) or a.id == d.guardian_id for a in adults
         )
         if _set(d, "minor_alone", alone):
+            if unsaved and d.id in by_id:
+                continue  # inserted with the flag by the caller
             await _save_flags(d, conn)
             if d.id in by_id:
                 by_id[d.id].flags, by_id[d.id].queue_rank = d.flags, d.queue_rank

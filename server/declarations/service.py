@@ -308,35 +308,32 @@ def revision_data(item: Pending) -> dict[str, Any]:
     return rules.content_key(item.raw)
 
 
-async def _insert(
-    items: list[Pending],
-    conn: BaseDBAsyncClient,
-    *,
-    user: User,
-    establishment: Establishment,
-    now: datetime,
-    ip: str,
-) -> list[Declaration]:
-    last = await take_change_numbers(conn, len(items))
-    first_seq = last - len(items) + 1
+@dataclass
+class Prepared:
+    """A batch's rows, built and screened before the transaction (see ``_write``)."""
+
+    declarations: list[Declaration]
+    revisions: list[DeclarationRevision]
+    events: list[DeclarationEvent]
+
+
+async def _prepare(
+    items: list[Pending], *, user: User, establishment: Establishment, now: datetime, ip: str
+) -> Prepared:
     declarations = [
-        _declaration(item, user=user, establishment=establishment, now=now, seq=first_seq + k)
-        for k, item in enumerate(items)
+        _declaration(item, user=user, establishment=establishment, now=now, seq=0)
+        for item in items
     ]
-    await screening.flag_watch_hits(declarations, conn)
-    await Declaration.bulk_create(declarations, using_db=conn)
-    await screening.refresh_minors(establishment.id, declarations, conn)
-    await DeclarationRevision.bulk_create(
+    await screening.flag_watch_hits(declarations)
+    return Prepared(
+        declarations,
         [
             DeclarationRevision(
-                declaration_id=d.id, number=1, data=revision_data(item), content_hash=item.digest,
-                created_at=now, user_id=user.id, ip=ip,
+                declaration_id=d.id, number=1, data=revision_data(item),
+                content_hash=item.digest, created_at=now, user_id=user.id, ip=ip,
             )
             for d, item in zip(declarations, items, strict=True)
         ],
-        using_db=conn,
-    )  # fmt: skip
-    await DeclarationEvent.bulk_create(
         [
             DeclarationEvent(
                 declaration_id=d.id, at=now, user_id=user.id, action="received",
@@ -345,9 +342,21 @@ async def _insert(
             )
             for d in declarations
         ],
-        using_db=conn,
     )  # fmt: skip
-    return declarations
+
+
+async def _write(rows: Prepared, conn: BaseDBAsyncClient, establishment: Establishment) -> None:
+    """Only writes and what must see them: on SQLite the first statement (taking the
+    change numbers) takes the write lock, held until the commit, so it comes first and
+    everything else was done before (a read first would make the lock upgrade fail at
+    once, without waiting, when another writer got in between)."""
+    last = await take_change_numbers(conn, len(rows.declarations))
+    for k, d in enumerate(rows.declarations):
+        d.change_seq = last - len(rows.declarations) + 1 + k
+    await screening.refresh_minors(establishment.id, rows.declarations, conn, unsaved=True)
+    await Declaration.bulk_create(rows.declarations, using_db=conn)
+    await DeclarationRevision.bulk_create(rows.revisions, using_db=conn)
+    await DeclarationEvent.bulk_create(rows.events, using_db=conn)
 
 
 async def _store(
@@ -355,14 +364,13 @@ async def _store(
 ) -> dict[str, dict[str, Any]]:
     if not items:
         return {}
+    rows = await _prepare(items, user=user, establishment=establishment, now=now, ip=ip)
     try:
         async with in_transaction() as conn:
-            stored = await _insert(
-                items, conn, user=user, establishment=establishment, now=now, ip=ip
-            )
+            await _write(rows, conn, establishment)
         return {
             str(d.id): result(str(d.id), "created", declaration=d, warnings=item.checked.warnings)
-            for d, item in zip(stored, items, strict=True)
+            for d, item in zip(rows.declarations, items, strict=True)
         }
     except IntegrityError:
         log.info("batch insert collided; storing %d items one by one", len(items))
@@ -378,11 +386,11 @@ async def _store_one(
     item: Pending, *, user: User, establishment: Establishment, now: datetime, ip: str
 ) -> dict[str, Any]:
     for _attempt in range(3):
+        rows = await _prepare([item], user=user, establishment=establishment, now=now, ip=ip)
         try:
             async with in_transaction() as conn:
-                (stored,) = await _insert(
-                    [item], conn, user=user, establishment=establishment, now=now, ip=ip
-                )
+                await _write(rows, conn, establishment)
+            (stored,) = rows.declarations
             return result(item.id, "created", declaration=stored, warnings=item.checked.warnings)
         except IntegrityError:
             prior = await Declaration.get_or_none(id=item.id)

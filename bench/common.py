@@ -1,0 +1,69 @@
+"""What the benchmark scripts share: the machine line, percentiles, writing results."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+
+
+def machine() -> str:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kb / 1024 / 1024:.1f} GB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return (
+        f"{model or platform.machine()}, {os.cpu_count()} CPUs{memory}, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[max(0, min(len(ordered) - 1, round(share * len(ordered)) - 1))]
+
+
+def latency(samples_ms: list[float]) -> dict[str, float]:
+    return {
+        "p50_ms": round(statistics.median(samples_ms), 1),
+        "p95_ms": round(percentile(samples_ms, 0.95), 1),
+        "p99_ms": round(percentile(samples_ms, 0.99), 1),
+        "max_ms": round(max(samples_ms), 1),
+    }
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The high-water mark of a process's resident memory (Linux ``VmHWM``)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def write(name: str, result: dict[str, Any]) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {path.relative_to(ROOT)}", flush=True)
+    return path

@@ -1,0 +1,352 @@
+"""Ingest: hotel clients posting batches of 50 over real HTTP to the real server.
+
+A fresh database (the real migrations, the jurisdictions, the demo data and one more
+establishment per client), the server started as `make run` starts it (uvicorn, one
+process), and CLIENTS concurrent clients, each one establishment with its own API token,
+posting batches of 50 valid declarations to ``POST /api/v1/declarations/batch`` until
+TOTAL are stored. Every declaration is validated (the same checks as always: documents,
+dates, the in-house duplicate check against the database, the watch list) and committed.
+
+Measured: declarations per second (wall clock, first request to last answer), batch
+latency p50/p99, the server's peak resident memory (``VmHWM``). Then the machine's limit
+for the same rows: the stored rows are read back and written with the raw ``sqlite3``
+module (or asyncpg ``executemany``) into an equivalent table, in transactions of 50 like
+the server's, and the ratio is printed.
+
+    .venv/bin/python bench/ingest.py [--db sqlite|postgres|both] [--total N] [--clients C]
+
+Writes bench/results/ingest-<db>.json. Target: 5,000 declarations/s, peak under 250 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sqlite3
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import common  # noqa: E402
+from server import db, demo, jurisdictions, security  # noqa: E402
+from server import settings as settings_module  # noqa: E402
+from server.declarations.rules import VIETNAM  # noqa: E402
+from server.establishments import create_establishment  # noqa: E402
+from server.models import EstablishmentKind, EstablishmentStatus, Role, User  # noqa: E402
+from tests import pg  # noqa: E402
+from tests.live import LiveServer  # noqa: E402
+
+PASSWORD = "bench-password"  # noqa: S105 — a throwaway database
+BATCH = 50
+TARGET_PER_SECOND = 5000
+TARGET_PEAK_MB = 250
+NATIONS = ["SWE", "KOR", "USA", "FRA", "DEU", "JPN", "AUS", "GBR", "CHN", "THA"]
+WARDS = [70, 73]  # Hoàn Kiếm, Cửa Nam
+
+
+def _letters(n: int) -> str:
+    out = ""
+    for _ in range(5):
+        n, digit = divmod(n, 26)
+        out += chr(ord("A") + digit)
+    return out
+
+
+def _item(n: int, now: datetime) -> dict[str, Any]:
+    arrived = now - timedelta(minutes=30 + n % 600)
+    return {
+        "id": str(uuid.uuid4()),
+        "declared_at": now.isoformat(),
+        "full_name": f"GUEST {_letters(n)} BENCH",
+        "sex": "FM"[n % 2],
+        "date_of_birth": f"{1950 + n % 50}-0{1 + n % 9}-1{n % 10}",
+        "nationality": NATIONS[n % len(NATIONS)],
+        "document_type": "passport",
+        "document_number": f"B{n:08d}",
+        "document_expiry": (now.date() + timedelta(days=2000)).isoformat(),
+        "entry_kind": "visa",
+        "visa_category": "DL",
+        "entry_document_number": f"V{n:07d}",
+        "stay_permitted_until": (now.date() + timedelta(days=30)).isoformat(),
+        "entry_date": (arrived.date() - timedelta(days=1)).isoformat(),
+        "entry_port": "HAN",
+        "purpose": "tourism",
+        "arrived_at": arrived.isoformat(),
+        "expected_departure": (now.date() + timedelta(days=3)).isoformat(),
+        "room": str(100 + n % 400),
+    }
+
+
+async def _prepare(settings: Any, clients: int) -> list[str]:
+    """Migrate, load the places and the demo, add one establishment + owner per client."""
+    await db.migrate(settings)
+    await db.connect(settings)
+    usernames = []
+    try:
+        await jurisdictions.load()
+        await demo.load(PASSWORD)
+        password_hash = security.hash_password(PASSWORD)
+        for i in range(clients):
+            est = await create_establishment(
+                name=f"Bench hotel {i}",
+                kind=EstablishmentKind.HOTEL,
+                licence_number=f"BENCH{i:05d}",
+                ward_code=WARDS[i % len(WARDS)],
+                street=f"{i} Bench street",
+                phone="024 0000 0000",
+                status=EstablishmentStatus.ACTIVE,
+            )
+            username = f"bench.owner{i}"
+            await User.create(
+                username=username,
+                full_name=f"Bench owner {i}",
+                role=Role.OWNER,
+                establishment_id=est.id,
+                password_hash=password_hash,
+            )
+            usernames.append(username)
+    finally:
+        await db.close()
+    return usernames
+
+
+async def _client(
+    base_url: str, username: str, bodies: list[bytes], latencies: list[float]
+) -> int:
+    stored = 0
+    limits = httpx.Limits(max_connections=1)
+    async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as http:
+        token = await http.post(
+            "/api/v1/auth/token", json={"username": username, "password": PASSWORD}
+        )
+        token.raise_for_status()
+        headers = {
+            "Authorization": f"Bearer {token.json()['access_token']}",
+            "Content-Type": "application/json",
+        }
+        await _barrier.wait()
+        for body in bodies:
+            started = time.perf_counter()
+            response = await http.post("/api/v1/declarations/batch", content=body, headers=headers)
+            latencies.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"{response.status_code}: {response.text[:300]}")
+            results = response.json()["results"]
+            bad = [r for r in results if r["result"] != "created"]
+            if bad:
+                raise RuntimeError(f"not created: {bad[:2]}")
+            stored += len(results)
+    return stored
+
+
+_barrier: asyncio.Barrier
+
+
+async def _storm(base_url: str, usernames: list[str], total: int) -> dict[str, Any]:
+    global _barrier
+    _barrier = asyncio.Barrier(len(usernames) + 1)
+    now = datetime.now(VIETNAM)
+    per_client = total // len(usernames) // BATCH
+    work: list[list[bytes]] = []
+    n = 0
+    for _ in usernames:
+        bodies = []
+        for _b in range(per_client):
+            items = [_item(n + k, now) for k in range(BATCH)]
+            n += BATCH
+            bodies.append(json.dumps({"declarations": items}).encode())
+        work.append(bodies)
+    latencies: list[float] = []
+    tasks = [
+        asyncio.create_task(_client(base_url, u, bodies, latencies))
+        for u, bodies in zip(usernames, work, strict=True)
+    ]
+    await _barrier.wait()
+    started = time.perf_counter()
+    cpu = time.process_time()
+    stored = sum(await asyncio.gather(*tasks))
+    seconds = time.perf_counter() - started
+    client_cpu = time.process_time() - cpu
+    return {
+        "stored": stored,
+        "seconds": seconds,
+        "latencies": latencies,
+        "client_cpu_share": client_cpu / seconds,
+    }
+
+
+def _raw_sqlite(path: str, count: int) -> float:
+    """The same rows, written with the raw sqlite3 module in transactions of 50, into a
+    table with the same columns and indexes (foreign keys are off in raw sqlite3)."""
+    source = sqlite3.connect(path)
+    schema = [
+        sql
+        for (sql,) in source.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'declaration' AND sql IS NOT NULL "
+            "ORDER BY type = 'table' DESC"  # the table before its indexes
+        )
+    ]
+    columns = [row[1] for row in source.execute("PRAGMA table_info(declaration)")]
+    rows = source.execute("SELECT * FROM declaration LIMIT ?", (count,)).fetchall()
+    source.close()
+    target = sqlite3.connect(Path(path).with_name("raw.sqlite3"), isolation_level=None)
+    target.execute("PRAGMA journal_mode = WAL")
+    for statement in schema:
+        target.execute(statement)
+    insert = (
+        f"INSERT INTO declaration ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})"
+    )
+    started = time.perf_counter()
+    for i in range(0, len(rows), BATCH):
+        target.execute("BEGIN")
+        target.executemany(insert, rows[i : i + BATCH])
+        target.execute("COMMIT")
+    seconds = time.perf_counter() - started
+    target.close()
+    return len(rows) / seconds
+
+
+async def _raw_postgres(url: str, count: int) -> float:
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://"))
+    try:
+        await conn.execute(
+            "CREATE TABLE raw_declaration (LIKE declaration INCLUDING DEFAULTS INCLUDING INDEXES)"
+        )
+        rows = await conn.fetch("SELECT * FROM declaration LIMIT $1", count)
+        columns = list(rows[0].keys())
+        statement = (
+            f"INSERT INTO raw_declaration ({', '.join(columns)}) "
+            f"VALUES ({', '.join(f'${i + 1}' for i in range(len(columns)))})"
+        )
+        values = [tuple(r) for r in rows]
+        started = time.perf_counter()
+        for i in range(0, len(values), BATCH):
+            async with conn.transaction():
+                await conn.executemany(statement, values[i : i + BATCH])
+        seconds = time.perf_counter() - started
+    finally:
+        await conn.close()
+    return len(values) / seconds
+
+
+def _pids(process: Any) -> list[int]:
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    return [process.pid, *map(int, children)]
+
+
+def _peak_mb(process: Any) -> float:
+    """The server's peak: the largest worker (or the only process)."""
+    return max(common.peak_rss_mb(pid) for pid in _pids(process))
+
+
+def _cpu_seconds(process: Any) -> float:
+    ticks = 0
+    for pid in _pids(process):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def run(engine: str, total: int, clients: int, workers: int) -> dict[str, Any]:
+    folder = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    cluster = pg.Cluster.start(durable=True) if engine == "postgres" else None
+    server: LiveServer | None = None
+    try:
+        if cluster is not None:
+            cluster.create_database("bench")
+            url = cluster.url("bench")
+        else:
+            url = f"sqlite://{folder / 'bench.sqlite3'}"
+        settings = settings_module.load(
+            {"DATABASE_URL": url, "TESTING": "1", "LOG_LEVEL": "warning"}
+        )
+        usernames = asyncio.run(_prepare(settings, clients))
+        server = LiveServer(url, folder / "server.log")
+        server.start(WORKERS=str(workers))
+        assert server.process is not None
+        baseline_mb = _peak_mb(server.process)
+        cpu = _cpu_seconds(server.process)
+        storm = asyncio.run(_storm(server.url, usernames, total))
+        server_cpu = (_cpu_seconds(server.process) - cpu) / storm["seconds"]
+        peak_mb = _peak_mb(server.process)
+        server.stop()
+        server = None
+        rate = storm["stored"] / storm["seconds"]
+        if cluster is not None:
+            raw = asyncio.run(_raw_postgres(url, storm["stored"]))
+        else:
+            raw = _raw_sqlite(url[len("sqlite://") :], storm["stored"])
+    finally:
+        if server is not None:
+            server.stop()
+        if cluster is not None:
+            cluster.stop()
+    result = {
+        "benchmark": "ingest",
+        "engine": engine,
+        "date": common.now(),
+        "machine": common.machine(),
+        "clients": clients,
+        "server_processes": workers,
+        "batch": BATCH,
+        "declarations": storm["stored"],
+        "seconds": round(storm["seconds"], 2),
+        "declarations_per_second": round(rate),
+        "batch_latency": common.latency(storm["latencies"]),
+        "server_peak_rss_mb": peak_mb,
+        "client_cpu_cores": round(storm["client_cpu_share"], 2),
+        "server_cpu_cores": round(server_cpu, 2),
+        "server_rss_after_start_mb": baseline_mb,
+        "raw_executemany_per_second": round(raw),
+        "ratio_to_raw": round(rate / raw, 3),
+        "target_per_second": TARGET_PER_SECOND,
+        "target_peak_mb": TARGET_PEAK_MB,
+        "durability": "SQLite WAL, synchronous as the server sets it"
+        if engine == "sqlite"
+        else "PostgreSQL with fsync and synchronous_commit on",
+    }
+    print(
+        f"{engine}: {result['declarations']:,} declarations in {result['seconds']} s = "
+        f"{result['declarations_per_second']:,}/s (batch p50 "
+        f"{result['batch_latency']['p50_ms']} ms, p99 {result['batch_latency']['p99_ms']} ms), "
+        f"server peak {peak_mb} MB, {result['server_cpu_cores']} cores; raw executemany {result['raw_executemany_per_second']:,}/s, "
+        f"ratio {result['ratio_to_raw']}",
+        flush=True,
+    )
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--total", type=int, default=30_000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="server processes (WORKERS); default 1 on SQLite (one writer at a time: a "
+        "second process only waits for the lock), 2 on PostgreSQL",
+    )
+    args = parser.parse_args()
+    engines = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    for engine in engines:
+        common.write(f"ingest-{engine}", run(engine, args.total, args.clients, args.workers or (1 if engine == 'sqlite' else 2)))
+
+
+if __name__ == "__main__":
+    main()
