@@ -121,9 +121,7 @@ async def _prepare(settings: Any, clients: int) -> list[str]:
     return usernames
 
 
-async def _client(
-    base_url: str, username: str, bodies: list[bytes], latencies: list[float]
-) -> int:
+async def _client(base_url: str, username: str, bodies: list[bytes], latencies: list[float]) -> int:
     stored = 0
     limits = httpx.Limits(max_connections=1)
     async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as http:
@@ -204,10 +202,8 @@ def _raw_sqlite(path: str, count: int) -> float:
     target.execute("PRAGMA journal_mode = WAL")
     for statement in schema:
         target.execute(statement)
-    insert = (
-        f"INSERT INTO declaration ({', '.join(columns)}) "
-        f"VALUES ({', '.join('?' for _ in columns)})"
-    )
+    names, marks = ", ".join(columns), ", ".join("?" for _ in columns)
+    insert = f"INSERT INTO declaration ({names}) VALUES ({marks})"  # noqa: S608
     started = time.perf_counter()
     for i in range(0, len(rows), BATCH):
         target.execute("BEGIN")
@@ -228,10 +224,8 @@ async def _raw_postgres(url: str, count: int) -> float:
         )
         rows = await conn.fetch("SELECT * FROM declaration LIMIT $1", count)
         columns = list(rows[0].keys())
-        statement = (
-            f"INSERT INTO raw_declaration ({', '.join(columns)}) "
-            f"VALUES ({', '.join(f'${i + 1}' for i in range(len(columns)))})"
-        )
+        names, marks = ", ".join(columns), ", ".join(f"${i + 1}" for i in range(len(columns)))
+        statement = f"INSERT INTO raw_declaration ({names}) VALUES ({marks})"  # noqa: S608
         values = [tuple(r) for r in rows]
         started = time.perf_counter()
         for i in range(0, len(values), BATCH):
@@ -323,7 +317,8 @@ def run(engine: str, total: int, clients: int, workers: int) -> dict[str, Any]:
         f"{engine}: {result['declarations']:,} declarations in {result['seconds']} s = "
         f"{result['declarations_per_second']:,}/s (batch p50 "
         f"{result['batch_latency']['p50_ms']} ms, p99 {result['batch_latency']['p99_ms']} ms), "
-        f"server peak {peak_mb} MB, {result['server_cpu_cores']} cores; raw executemany {result['raw_executemany_per_second']:,}/s, "
+        f"server peak {peak_mb} MB, {result['server_cpu_cores']} cores; "
+        f"raw executemany {result['raw_executemany_per_second']:,}/s, "
         f"ratio {result['ratio_to_raw']}",
         flush=True,
     )
@@ -345,7 +340,8 @@ def main() -> None:
     args = parser.parse_args()
     engines = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     for engine in engines:
-        common.write(f"ingest-{engine}", run(engine, args.total, args.clients, args.workers or (1 if engine == 'sqlite' else 2)))
+        workers = args.workers or (1 if engine == "sqlite" else 2)
+        common.write(f"ingest-{engine}", run(engine, args.total, args.clients, workers))
 
 
 if __name__ == "__main__":
