@@ -11,7 +11,7 @@ import secrets
 
 from tortoise.transactions import in_transaction
 
-from . import security
+from . import security, throttle
 from .auth import now
 from .i18n import N_, gettext
 from .models import ApiToken, Role, User, WebSession
@@ -100,3 +100,4 @@ async def unlock(user: User) -> None:
     user.locked_at = None
     user.lock_reason = ""
     await user.save(update_fields=["locked_at", "lock_reason"])
+    await throttle.succeeded(user.username)  # a temporary lock ends with it

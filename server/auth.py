@@ -16,7 +16,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import i18n, security
+from . import i18n, security, throttle
 from .errors import (
     CsrfFailed,
     InvalidCredentials,
@@ -65,18 +65,22 @@ async def audit(conn: HTTPConnection | None, action: str, user: User | None, **d
     )
 
 
-async def authenticate(username: str, password: str) -> User:
-    """The active user with this username and password, or ``InvalidCredentials``.
+async def authenticate(username: str, password: str, ip: str) -> User:
+    """The active user with this username and password, or ``InvalidCredentials``
+    (``TooManyAttempts`` while the username or the address ``ip`` is throttled).
 
     The error is the same whether the user does not exist or the password is wrong, and
     both cost one Argon2 verification, so neither the text nor the timing tells them apart.
     """
+    await throttle.check(username, ip)
     user = await User.get_or_none(username=username.strip().lower()).select_related(
         "police_unit", "establishment"
     )
     if not security.verify_password(user.password_hash if user else None, password):
+        await throttle.failed(username, ip)
         raise InvalidCredentials()
     assert user is not None
+    await throttle.succeeded(username)
     if not user.is_active:
         raise InvalidCredentials(N_("This account is disabled."), code="account_disabled")
     if user.locked_at is not None:

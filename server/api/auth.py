@@ -46,7 +46,7 @@ async def _credentials(request: Request) -> tuple[str, str, str, str]:
 async def create_token(request: Request) -> Response:
     username, password, name, code = await _credentials(request)
     try:
-        user = await auth.authenticate(username, password)
+        user = await auth.authenticate(username, password, auth.client_ip(request))
     except AppError:
         await auth.audit(request, "login_failed", None, target=username[:64], via="api")
         raise

@@ -159,6 +159,8 @@ def _errors(*statuses: int) -> dict[str, Any]:
         409: "The record's state does not allow this",
         413: "Body over 1 MB",
         422: "Invalid input; fields lists each problem",
+        429: "Too many failed sign-ins for this username or address; retry after "
+        "Retry-After seconds",
         503: "Database busy or unreachable; retry after Retry-After seconds",
     }
     return {
@@ -270,6 +272,7 @@ def document() -> dict[str, Any]:
                     401,
                     403,
                     413,
+                    429,
                     security=[],
                     requestBody={
                         "required": True,

@@ -321,8 +321,7 @@ async def _prepare(
     items: list[Pending], *, user: User, establishment: Establishment, now: datetime, ip: str
 ) -> Prepared:
     declarations = [
-        _declaration(item, user=user, establishment=establishment, now=now, seq=0)
-        for item in items
+        _declaration(item, user=user, establishment=establishment, now=now, seq=0) for item in items
     ]
     await screening.flag_watch_hits(declarations)
     return Prepared(

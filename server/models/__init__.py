@@ -8,6 +8,7 @@ from .accounts import (
     AuditEvent,
     RecoveryCode,
     Role,
+    SignInThrottle,
     User,
     WebSession,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "RecoveryCode",
     "ReviewState",
     "Role",
+    "SignInThrottle",
     "StayStatus",
     "UnitKind",
     "User",

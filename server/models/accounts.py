@@ -161,3 +161,18 @@ class AuditEvent(Model):
         table = "audit_event"
         ordering = ["-id"]
         indexes = (("action", "at"),)
+
+
+class SignInThrottle(Model):
+    """Recent failed sign-ins of one username (``user:NAME``) or one address (``ip:ADDR``),
+    and until when further attempts are refused. In the database so that every server
+    process counts the same failures."""
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=200, unique=True)
+    failures = fields.IntField(default=0)
+    window_started_at = fields.DatetimeField()
+    locked_until = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "sign_in_throttle"

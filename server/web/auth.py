@@ -51,7 +51,7 @@ async def login(request: Request) -> Response:
     username = form.get("username", "")
     settings = request.app.state.settings
     try:
-        user = await auth.authenticate(username, form.get("password", ""))
+        user = await auth.authenticate(username, form.get("password", ""), auth.client_ip(request))
     except AppError as error:
         await auth.audit(request, "login_failed", None, target=username[:64], via="web")
         return render_page(
@@ -59,6 +59,7 @@ async def login(request: Request) -> Response:
             "login.html",
             {"error": error.translated(), "next": form.get("next", ""), "username": username},
             status_code=error.status,
+            headers=error.headers,
         )
     step = auth.next_step(user, settings)
     await auth.end_session(request)  # whatever this browser had before
