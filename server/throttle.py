@@ -49,12 +49,10 @@ def _keys(username: str, ip: str) -> list[str]:
 async def check(username: str, ip: str) -> None:
     """Refuse the attempt (``TooManyAttempts``) while the username or address is locked."""
     moment = datetime.now(UTC)
-    locked = await SignInThrottle.filter(
-        key__in=_keys(username, ip), locked_until__gt=moment
-    ).values_list("locked_until", flat=True)
-    if locked:
-        wait = max(locked) - moment  # type: ignore[type-var]
-        raise TooManyAttempts(max(1, int(wait.total_seconds())))
+    rows = await SignInThrottle.filter(key__in=_keys(username, ip), locked_until__gt=moment)
+    until = [row.locked_until for row in rows if row.locked_until is not None]
+    if until:
+        raise TooManyAttempts(max(1, int((max(until) - moment).total_seconds())))
 
 
 async def failed(username: str, ip: str) -> None:
