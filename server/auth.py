@@ -72,6 +72,8 @@ async def authenticate(username: str, password: str, ip: str) -> User:
     The error is the same whether the user does not exist or the password is wrong, and
     both cost one Argon2 verification, so neither the text nor the timing tells them apart.
     """
+    if not username.strip():
+        raise InvalidCredentials()  # no account has an empty name: nothing to count
     await throttle.check(username, ip)
     user = await User.get_or_none(username=username.strip().lower()).select_related(
         "police_unit", "establishment"

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from tortoise.transactions import in_transaction
 
 from .. import auth, registration, security, totp
-from ..errors import NotAuthenticated, PermissionDenied
+from ..errors import Conflict, NotAuthenticated, PermissionDenied
 from ..i18n import N_, gettext
 from ..models import RecoveryCode, User, WebSession
 from ..templating import render_page
@@ -244,7 +244,7 @@ async def recovery_codes(request: Request) -> Response:
     """New recovery codes (the old ones stop working)."""
     user, _ = await _full_user_with_password(request)
     if user.totp_enabled_at is None:
-        raise PermissionDenied(N_("Two-factor sign-in is off."), code="not_enrolled")
+        raise Conflict(N_("Two-factor sign-in is off."), code="not_enrolled")
     codes = totp.new_recovery_codes()
     await _replace_recovery_codes(user, codes)
     await auth.audit(request, "recovery_codes_renewed", user, via="web")
