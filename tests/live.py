@@ -71,5 +71,11 @@ class LiveServer:
                 self.process.wait()
         return self.process.returncode if self.process else None
 
+    def kill(self) -> None:
+        """Stop as a power cut or the OOM killer does: SIGKILL, no clean-up at all."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

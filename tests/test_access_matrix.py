@@ -32,7 +32,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Route
 
 from server import settings as settings_module
-from server.models import ApiToken, Establishment, DeclarationEvent, PoliceUnit, User, WatchEntry
+from server.models import ApiToken, DeclarationEvent, Establishment, PoliceUnit, User, WatchEntry
 from server.settings import Settings
 from tests.builders import DEMO_PASSWORD, api_token, bearer, declaration, web_login
 from tests.police.steps import officer, post_form, send

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,9 +15,6 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from tests import pg
-from tests.live import LiveServer
-
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -30,49 +25,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-def new_server(
-    template_url: str, pg_cluster: pg.Cluster | None, folder: Path, name: str
-) -> LiveServer:
-    """A server (not yet started) on a database of its own, copied from the template."""
-    if pg_cluster is not None:
-        pg_cluster.create_database(name, template="template_luutru")
-        url = pg_cluster.url(name)
-    else:
-        target = folder / f"{name}.sqlite3"
-        shutil.copyfile(template_url[len("sqlite://") :], target)
-        url = f"sqlite://{target}"
-    return LiveServer(url, folder / f"{name}.log")
-
-
-@pytest.fixture(scope="session")
-def live_server(
-    template_url: str, pg_cluster: pg.Cluster | None, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    """The real server process, shared by the browser tests of this session."""
-    server = new_server(template_url, pg_cluster, tmp_path_factory.mktemp("live"), "live")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def own_server(
-    template_url: str, pg_cluster: pg.Cluster | None, tmp_path: Path
-) -> Iterator[LiveServer]:
-    """A server (and database) of one test's own, which the test may stop and start."""
-    name = f"own_{uuid.uuid4().hex[:12]}"
-    live = new_server(template_url, pg_cluster, tmp_path, name)
-    live.start()
-    try:
-        yield live
-    finally:
-        live.stop()
-        if pg_cluster is not None:
-            pg_cluster.drop_database(name)
 
 
 @pytest.fixture(scope="session")

@@ -11,10 +11,10 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests import pg
-from tests.browser.conftest import new_server
 from tests.browser.pwa_steps import screenshot
 from tests.browser.test_signin import sign_in
 from tests.builders import DEMO_PASSWORD, declaration
+from tests.conftest import new_server
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
