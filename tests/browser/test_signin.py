@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import LiveServer
 from tests.builders import DEMO_PASSWORD
+from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
 
