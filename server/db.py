@@ -21,13 +21,15 @@ from .settings import Settings
 APP_MODULES = ["server.models"]
 MIGRATIONS_MODULE = "server.migrations"
 
-# Waiting longer than this for SQLite's write lock ends in a 503 with Retry-After.
+# Waiting longer than this for SQLite's write lock ends in a 503 with Retry-After
+# (``sqlite://path?busy_timeout=MS`` sets another).
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
 def connection_config(database_url: str) -> dict[str, Any]:
     """Turn ``DATABASE_URL`` into a Tortoise connection dict."""
     parts = urlsplit(database_url)
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     if parts.scheme == "sqlite":
         path = database_url[len("sqlite://") :].split("?", 1)[0]
         if path != ":memory:":
@@ -38,13 +40,12 @@ def connection_config(database_url: str) -> dict[str, Any]:
                 "file_path": path,
                 "journal_mode": "WAL",
                 "foreign_keys": "ON",
-                "busy_timeout": SQLITE_BUSY_TIMEOUT_MS,
+                "busy_timeout": int(query.get("busy_timeout", SQLITE_BUSY_TIMEOUT_MS)),
                 # LIKE 'prefix%' may then use an ordinary index (name_search is stored
                 # lower case, so nothing else changes).
                 "case_sensitive_like": "ON",
             },
         }
-    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     return {
         "engine": "tortoise.backends.asyncpg",
         "credentials": {
