@@ -20,7 +20,7 @@ LENGTHS = {"TD3": (2, 44), "TD2": (2, 36), "TD1": (3, 30)}
 
 
 def char_value(char: str) -> int:
-    if char.isdigit():
+    if char.isascii() and char.isdigit():
         return int(char)
     if "A" <= char <= "Z":
         return ord(char) - ord("A") + 10
@@ -38,7 +38,7 @@ def _digit_ok(data: str, digit: str, *, optional: bool = False) -> bool:
     # An all-filler optional field may carry '<' instead of '0' as its check digit.
     if optional and digit == "<" and set(data) <= {"<"}:
         return True
-    return digit.isdigit() and check_digit(data) == digit
+    return (digit.isascii() and digit.isdigit()) and check_digit(data) == digit
 
 
 @dataclass
@@ -96,20 +96,20 @@ def _name(field_text: str) -> tuple[str, str]:
 def _birth(raw: str, today: date) -> str | None:
     """YYMMDD → ISO; a day or month of ``<<`` (unknown) gives year or year-month only."""
     yy, mm, dd = raw[0:2], raw[2:4], raw[4:6]
-    if not yy.isdigit():
+    if not (yy.isascii() and yy.isdigit()):
         return None
     year = 2000 + int(yy)
     if year > today.year:
         year -= 100
-    if not mm.isdigit():
+    if not (mm.isascii() and mm.isdigit()):
         return f"{year:04d}"
-    if not dd.isdigit():
+    if not (dd.isascii() and dd.isdigit()):
         return f"{year:04d}-{mm}"
     return _iso(year, mm, dd)
 
 
 def _expiry(raw: str) -> str | None:
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         return None
     return _iso(2000 + int(raw[0:2]), raw[2:4], raw[4:6])
 

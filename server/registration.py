@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 
 from tortoise.transactions import in_transaction
 
-from . import security
+from . import paging, security
 from .establishments import create_establishment
 from .i18n import N_
 from .models import Establishment, EstablishmentKind, EstablishmentStatus, Role, User, Ward
@@ -85,11 +85,11 @@ async def check(form: dict[str, str], today: date) -> Checked:
 
     ward = None
     ward_raw, province_raw = form.get("ward", ""), form.get("province", "")
-    if not province_raw.isdigit():
+    if not paging.whole(province_raw):
         out.errors["province"] = N_("Choose the province or city.")
-    if ward_raw.isdigit():
+    if paging.whole(ward_raw):
         ward = await Ward.get_or_none(code=int(ward_raw))
-    if ward is None or (province_raw.isdigit() and ward.province_id != int(province_raw)):
+    if ward is None or (paging.whole(province_raw) and ward.province_id != int(province_raw)):
         out.errors["ward"] = N_("Choose the commune or ward of the address.")
     out.values["ward"] = ward.code if ward else None
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from .. import i18n
+from .. import i18n, paging
 from ..errors import BadRequest, PayloadTooLarge
 from ..i18n import N_
 from ..models import ApiToken, Establishment, PoliceUnit, User
@@ -19,7 +19,7 @@ MAX_BODY = 1024 * 1024
 async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
     """The request body, refusing (413) anything over ``limit`` before reading it all."""
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
+    if declared and paging.whole(declared) and int(declared) > limit:
         raise PayloadTooLarge()
     chunks, size = [], 0
     async for chunk in request.stream():

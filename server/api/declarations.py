@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .. import auth, scope
+from .. import auth, paging, scope
 from ..declarations import service
 from ..declarations.rules import Issue, parse_moment
 from ..errors import BadRequest, Conflict, NotFound, ValidationFailed
@@ -104,7 +104,7 @@ async def feed(request: Request) -> Response:
     user = auth.require(request)
     raw_cursor = request.query_params.get("cursor", "0") or "0"
     raw_limit = request.query_params.get("limit", "100") or "100"
-    if not raw_cursor.isdigit() or not raw_limit.isdigit():
+    if not paging.whole(raw_cursor) or not paging.whole(raw_limit):
         raise BadRequest(N_("cursor and limit must be whole numbers."), code="bad_cursor")
     cursor, limit = int(raw_cursor), max(1, min(int(raw_limit), FEED_LIMIT))
     rows = await (

@@ -221,6 +221,11 @@ def parse_partial_date(value: str) -> tuple[int, int | None, int | None] | None:
     return year, month, day
 
 
+# Dates outside these years are refused as invalid: far beyond any real document, and
+# date arithmetic near year 1 or 9999 overflows.
+YEARS = (1800, 2999)
+
+
 def parse_moment(value: object) -> datetime | None:
     """An ISO date-time in UTC; one without an offset is a wall-clock time in Vietnam."""
     if not isinstance(value, str):
@@ -229,6 +234,8 @@ def parse_moment(value: object) -> datetime | None:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
+    if not YEARS[0] <= parsed.year <= YEARS[1]:
+        return None  # nobody arrives in year 1 or 9999 (and date sums there overflow)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=VIETNAM)
     return parsed.astimezone(UTC)
@@ -324,10 +331,13 @@ class _Checker:
         if value is None:
             return None
         try:
-            return date.fromisoformat(value)
+            parsed = date.fromisoformat(value)
         except ValueError:
+            parsed = None
+        if parsed is None or not YEARS[0] <= parsed.year <= YEARS[1]:
             self.error(name, "invalid_date")
             return None
+        return parsed
 
     def moment(self, name: str, *, required: bool) -> datetime | None:
         value = self.text(name, required=required, max_length=40)

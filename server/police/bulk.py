@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from .. import auth, db, scope
+from .. import auth, db, paging, scope
 from ..declarations import flags, review, service
 from ..errors import BadRequest
 from ..i18n import N_
@@ -60,7 +60,7 @@ async def confirm(request: Request) -> Response:
     form = await auth.read_form(request)
     f = _for_bulk(form)
     upto = form.get("upto", "")
-    if not upto.isdigit():
+    if not paging.whole(upto):
         raise BadRequest(N_("Reload the page and decide again."))
     clean, _skipped = await _selection(user, f, int(upto))
     done = await review.confirm_many(

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from tortoise.expressions import Q
 
-from .. import auth, db, scope
+from .. import auth, db, paging, scope
 from ..errors import BadRequest
 from ..i18n import N_
 from ..models import (
@@ -113,7 +113,7 @@ async def page(request: Request) -> Response:
     """Supervisors: the units' targets, overdue work now, decisions by officer."""
     user = auth.require(request, SUPERVISOR_ROLES)
     raw = request.query_params.get("days", "7")
-    if not raw.isdigit() or int(raw) not in PERIODS:
+    if not paging.whole(raw) or int(raw) not in PERIODS:
         raise BadRequest(N_("Unknown period."), code="bad_filter")
     days = int(raw)
     deadlines = await for_user(user)
@@ -151,9 +151,9 @@ async def set_target(request: Request) -> Response:
     user = auth.require(request, SUPERVISOR_ROLES)
     form = await auth.read_form(request)
     raw_unit, raw_hours = form.get("unit", ""), form.get("hours", "")
-    if not raw_hours.isdigit() or not TARGET_RANGE[0] <= int(raw_hours) <= TARGET_RANGE[1]:
+    if not paging.whole(raw_hours) or not TARGET_RANGE[0] <= int(raw_hours) <= TARGET_RANGE[1]:
         raise BadRequest(N_("The review target is a whole number of hours from 1 to 720."))
-    if not raw_unit.isdigit():
+    if not paging.whole(raw_unit):
         raise BadRequest(N_("Unknown police unit."))
     unit = await scope.police_units(user).filter(kind=UnitKind.WARD).get_or_none(id=int(raw_unit))
     if unit is None:

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from .. import auth, codes, i18n, scope
+from .. import auth, codes, i18n, paging, scope
 from ..declarations import flags, review, screening
 from ..declarations.rules import VIETNAM, Issue
 from ..errors import NotFound
@@ -171,7 +171,7 @@ async def decide(request: Request) -> Response:
             reason = gettext(RETURN_REASONS[code]) if code != "other" else ""
             reason = f"{reason} {text}".strip()
     version = form.get("version", "")
-    if not version.isdigit():
+    if not paging.whole(version):
         problem = problem or N_("Reload the page and decide again.")
     if problem is None:
         try:

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from .. import auth, scope
+from .. import auth, paging, scope
 from ..declarations import flags
 from ..models import POLICE_ROLES, User
 from ..templating import templates
@@ -33,7 +33,7 @@ SESSION_CHECK_SECONDS = 30
 
 def _start(request: Request) -> int:
     raw = request.headers.get("last-event-id") or request.query_params.get("since", "")
-    return int(raw) if raw.isdigit() else 0
+    return int(raw) if paging.whole(raw) else 0
 
 
 async def _events(

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from .. import auth, db, scope
+from .. import auth, db, paging, scope
 from ..declarations import flags, service
 from ..declarations.rules import VIETNAM, ascii_name
 from ..errors import BadRequest
@@ -89,7 +89,7 @@ def parse_filters(params: Mapping[str, str]) -> Filters:
     if flag not in ("", "any", "none", *flags.FLAGS):
         raise _bad(N_("Unknown flag."))
     raw_establishment = params.get("establishment", "")
-    if raw_establishment and not raw_establishment.isdigit():
+    if raw_establishment and not paging.whole(raw_establishment):
         raise _bad(N_("Unknown establishment."))
     nationality = params.get("nationality", "").strip().upper()
     if nationality and not re.fullmatch(r"[A-Z]{1,3}", nationality):

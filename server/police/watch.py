@@ -10,7 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from .. import auth, codes, scope
+from .. import auth, codes, paging, scope
 from ..declarations import flags, screening
 from ..declarations.rules import ascii_name
 from ..errors import NotFound
@@ -36,7 +36,7 @@ async def _render(request: Request, user: User, **extra: Any) -> Response:
 async def page(request: Request) -> Response:
     user = auth.require(request, SUPERVISOR_ROLES)
     added = request.query_params.get("flagged", "")
-    return await _render(request, user, added=int(added) if added.isdigit() else None)
+    return await _render(request, user, added=int(added) if paging.whole(added) else None)
 
 
 def _cleaned(form: dict[str, str]) -> dict[str, str]:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from .. import auth, i18n, registration
+from .. import auth, i18n, paging, registration
 from ..models import EstablishmentKind, Province, Ward
 from ..templating import render_page
 
@@ -29,7 +29,7 @@ FIELDS = (
 
 
 async def _wards(province: str) -> list[Ward]:
-    if not province.isdigit():
+    if not paging.whole(province):
         return []
     return await Ward.filter(province_id=int(province)).order_by("name")
 
