@@ -16,12 +16,13 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import i18n, security, throttle
+from . import i18n, paging, security, throttle
 from .errors import (
     CsrfFailed,
     InvalidCredentials,
     NotAuthenticated,
     NotFound,
+    PayloadTooLarge,
     PermissionDenied,
 )
 from .i18n import N_
@@ -262,6 +263,11 @@ def require(request: HTTPConnection, roles: Iterable[Role] | None = None) -> Use
     return user
 
 
+# A page's form is small; an upload adds its file (the bulk upload takes 2 MB).
+FORM_MAX = 256 * 1024
+FILE_MAX = 3 * 1024 * 1024
+
+
 async def read_form(request: Request) -> dict[str, str]:
     """The submitted form, after checking its CSRF token against the cookie (double submit)."""
     form = await read_form_with_files(request)
@@ -273,7 +279,11 @@ async def read_form(request: Request) -> dict[str, str]:
 async def read_form_with_files(request: Request, max_files: int = 0) -> FormData:
     """Like ``read_form``, keeping uploaded files (at most ``max_files``); the caller
     closes the form when done with them."""
-    form = await request.form(max_files=max_files, max_fields=50)
+    declared = request.headers.get("content-length", "")
+    limit = FORM_MAX if max_files == 0 else FORM_MAX + max_files * FILE_MAX
+    if paging.whole(declared) and int(declared) > limit:
+        raise PayloadTooLarge()
+    form = await request.form(max_files=max_files, max_fields=50, max_part_size=limit)
     sent = form.get("csrf_token", "")
     cookie = request.cookies.get(CSRF_COOKIE, "")
     if not cookie or not isinstance(sent, str) or not sent or not security.same(sent, cookie):
