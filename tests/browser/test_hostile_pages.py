@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect
+from playwright.sync_api import Browser, Dialog, Error, Page, Playwright, expect
 
 from tests.browser.conftest import open_app
 from tests.browser.pwa_steps import sign_in as app_sign_in
@@ -56,6 +56,18 @@ def _returned_with_hostile_text(server: LiveServer) -> str:
     return str(item["id"])
 
 
+def _watch(page: Page, dialogs: list[str], errors: list[str]) -> None:
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def on_error(error: Error) -> None:
+        errors.append(str(error))
+
+    page.on("dialog", on_dialog)
+    page.on("pageerror", on_error)
+
+
 def _nothing_ran(page: Page, dialogs: list[str], errors: list[str]) -> None:
     assert page.evaluate("() => window.__pwned === undefined")
     assert dialogs == []
@@ -71,8 +83,7 @@ def test_no_script_runs_in_the_police_console_or_the_app(
 
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="vi-VN")
     page = context.new_page()
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    _watch(page, dialogs, errors)
     sign_in(page, own_server, "police.hk")
     for path in (f"/police/declarations/{record_id}", "/police/declarations?state=all"):
         page.goto(f"{own_server.url}{path}")
@@ -85,8 +96,7 @@ def test_no_script_runs_in_the_police_console_or_the_app(
     context.close()
 
     app, phone = open_app(playwright_instance, tmp_path / "profile", own_server.url)
-    phone.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    phone.on("pageerror", lambda e: errors.append(str(e)))
+    _watch(phone, dialogs, errors)
     app_sign_in(phone, own_server.url, "staff.hk")
     expect(phone.locator("#record-list")).to_contain_text(ROOM, timeout=30_000)
     phone.locator("#record-list").get_by_text("HOSTILE TEXT").click()
