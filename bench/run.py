@@ -1,7 +1,9 @@
-"""Benchmarks (`make bench`): each script writes bench/results/<name>-<db>.json.
+"""Benchmarks (`make bench`): each script writes bench/results/<name>.json.
 
-So far: the police queue at 1,000,000 declarations (bench/police_queue.py). Issue 7 adds
-ingest, offline drain and the app shell."""
+ingest.py       hotel clients over real HTTP, and the raw-driver ratio (SQLite, PostgreSQL)
+police_queue.py the police queue at 1,000,000 declarations (SQLite, PostgreSQL)
+drain.py        500 entries queued offline in the hotel app reach the server (Chromium)
+shell.py        the app shell's size and a Lighthouse-style audit (Chromium)"""
 
 from __future__ import annotations
 
@@ -10,7 +12,12 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = [["police_queue.py", "--db", "both"]]
+SCRIPTS = [
+    ["ingest.py", "--db", "both"],
+    ["drain.py"],
+    ["shell.py"],
+    ["police_queue.py", "--db", "both"],
+]
 
 if __name__ == "__main__":
     for script, *args in SCRIPTS:
