@@ -191,6 +191,19 @@ def is_unavailable(exc: BaseException) -> bool:
     return False
 
 
+def is_out_of_range(exc: BaseException) -> bool:
+    """A number from the request too big for its column (SQLite: OverflowError; asyncpg:
+    "value out of int32 range"): the request's fault, not the server's."""
+    seen: BaseException | None = exc
+    for _depth in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, OverflowError) or "out of int" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 async def database_error(request: Request, exc: Exception) -> Response:
     """A locked SQLite file or an unreachable PostgreSQL: ask the client to retry."""
     if isinstance(exc, DoesNotExist):
@@ -198,7 +211,12 @@ async def database_error(request: Request, exc: Exception) -> Response:
     return await server_error(request, exc)
 
 
+OUT_OF_RANGE = N_("A number in the request is out of range.")
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
+    if is_out_of_range(exc):
+        return render(request, BadRequest(OUT_OF_RANGE, code="out_of_range"))
     if is_unavailable(exc):  # raised outside the router, e.g. while resolving the caller
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
         return render(request, ServiceUnavailable())
