@@ -25,6 +25,7 @@ import asyncio
 import json
 import os
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -338,10 +339,14 @@ def main() -> None:
         "second process only waits for the lock), 2 on PostgreSQL",
     )
     args = parser.parse_args()
-    engines = ["sqlite", "postgres"] if args.db == "both" else [args.db]
-    for engine in engines:
-        workers = args.workers or (1 if engine == "sqlite" else 2)
-        common.write(f"ingest-{engine}", run(engine, args.total, args.clients, workers))
+    if args.db == "both":  # one process per engine: Tortoise caches SQL per dialect
+        for engine in ("sqlite", "postgres"):
+            argv = [sys.executable, __file__, "--db", engine, "--total", str(args.total)]
+            argv += ["--clients", str(args.clients), "--workers", str(args.workers)]
+            subprocess.run(argv, check=True)  # noqa: S603 — our own script
+        return
+    workers = args.workers or (1 if args.db == "sqlite" else 2)
+    common.write(f"ingest-{args.db}", run(args.db, args.total, args.clients, workers))
 
 
 if __name__ == "__main__":
