@@ -31,7 +31,7 @@ from playwright.sync_api import Response, sync_playwright  # noqa: E402
 
 from bench import common, ingest  # noqa: E402
 from server import settings as settings_module  # noqa: E402
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.browser.conftest import open_phone  # noqa: E402
 from tests.builders import declaration  # noqa: E402
 from tests.live import LiveServer  # noqa: E402
 
@@ -59,15 +59,7 @@ def run(entries: int) -> dict[str, Any]:
     starts: dict[int, float] = {}
     try:
         with sync_playwright() as playwright:
-            context = playwright.chromium.launch_persistent_context(
-                str(folder / "profile"),
-                executable_path=CHROMIUM,
-                headless=True,
-                args=CHROMIUM_ARGS,
-                viewport={"width": 360, "height": 800},
-                locale="vi-VN",
-                service_workers="allow",
-            )
+            context = open_phone(playwright, folder / "profile")
             page = context.pages[0] if context.pages else context.new_page()
             page.goto(f"{server.url}/app/")
             page.locator("#username").fill("staff.hk")

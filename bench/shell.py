@@ -35,7 +35,7 @@ from playwright.sync_api import ConsoleMessage, Page, sync_playwright  # noqa: E
 from bench import common, ingest  # noqa: E402
 from server import settings as settings_module  # noqa: E402
 from server.pwa import SHELL  # noqa: E402
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.browser.conftest import open_phone  # noqa: E402
 from tests.live import LiveServer  # noqa: E402
 
 AUDIT_PAGE = """() => {
@@ -110,17 +110,7 @@ def run() -> dict[str, Any]:
         sizes = _sizes(server.url)
         manifest = _manifest(server.url)
         with sync_playwright() as playwright:
-            context = playwright.chromium.launch_persistent_context(
-                str(folder / "profile"),
-                executable_path=CHROMIUM,
-                headless=True,
-                args=CHROMIUM_ARGS,
-                viewport={"width": 360, "height": 800},
-                locale="vi-VN",
-                is_mobile=True,
-                has_touch=True,
-                device_scale_factor=2,
-            )
+            context = open_phone(playwright, folder / "profile")
             page: Page = context.pages[0] if context.pages else context.new_page()
             page.on("console", on_console)
             page.goto(f"{server.url}/app/")
