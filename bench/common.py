@@ -6,9 +6,15 @@ import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from tests import pg
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -67,3 +73,26 @@ def write(name: str, result: dict[str, Any]) -> Path:
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {path.relative_to(ROOT)}", flush=True)
     return path
+
+
+@contextmanager
+def database(engine: str, folder: Path, durable: bool = False) -> Iterator[str]:
+    """A fresh, empty database's URL: a SQLite file in ``folder``, or a database in a
+    throwaway PostgreSQL cluster (``durable``: fsync and synchronous commit on)."""
+    if engine == "sqlite":
+        yield f"sqlite://{folder / 'bench.sqlite3'}"
+        return
+    cluster = pg.Cluster.start(durable=durable)
+    try:
+        cluster.create_database("bench")
+        yield cluster.url("bench")
+    finally:
+        cluster.stop()
+
+
+def each_engine(script: str, argv: list[str]) -> None:
+    """Run ``script`` once per engine, each in a process of its own: Tortoise caches its
+    SQL per table, not per dialect, so one process cannot serve both."""
+    for engine in ("sqlite", "postgres"):
+        command = [sys.executable, script, "--db", engine, *argv]
+        subprocess.run(command, check=True)  # noqa: S603 — our own script

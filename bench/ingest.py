@@ -25,12 +25,9 @@ import asyncio
 import json
 import os
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +39,9 @@ sys.path.insert(0, str(ROOT))
 from bench import common  # noqa: E402
 from server import db, demo, jurisdictions, security  # noqa: E402
 from server import settings as settings_module  # noqa: E402
-from server.declarations.rules import VIETNAM  # noqa: E402
 from server.establishments import create_establishment  # noqa: E402
 from server.models import EstablishmentKind, EstablishmentStatus, Role, User  # noqa: E402
-from tests import pg  # noqa: E402
+from tests.builders import declaration  # noqa: E402
 from tests.live import LiveServer  # noqa: E402
 
 PASSWORD = "bench-password"  # noqa: S105 — a throwaway database
@@ -64,29 +60,17 @@ def _letters(n: int) -> str:
     return out
 
 
-def _item(n: int, now: datetime) -> dict[str, Any]:
-    arrived = now - timedelta(minutes=30 + n % 600)
-    return {
-        "id": str(uuid.uuid4()),
-        "declared_at": now.isoformat(),
-        "full_name": f"GUEST {_letters(n)} BENCH",
-        "sex": "FM"[n % 2],
-        "date_of_birth": f"{1950 + n % 50}-0{1 + n % 9}-1{n % 10}",
-        "nationality": NATIONS[n % len(NATIONS)],
-        "document_type": "passport",
-        "document_number": f"B{n:08d}",
-        "document_expiry": (now.date() + timedelta(days=2000)).isoformat(),
-        "entry_kind": "visa",
-        "visa_category": "DL",
-        "entry_document_number": f"V{n:07d}",
-        "stay_permitted_until": (now.date() + timedelta(days=30)).isoformat(),
-        "entry_date": (arrived.date() - timedelta(days=1)).isoformat(),
-        "entry_port": "HAN",
-        "purpose": "tourism",
-        "arrived_at": arrived.isoformat(),
-        "expected_departure": (now.date() + timedelta(days=3)).isoformat(),
-        "room": str(100 + n % 400),
-    }
+def _item(n: int) -> dict[str, Any]:
+    """A valid declaration, varied by ``n`` (names take letters only)."""
+    return declaration(
+        full_name=f"GUEST {_letters(n)} BENCH",
+        sex="FM"[n % 2],
+        date_of_birth=f"{1950 + n % 50}-0{1 + n % 9}-1{n % 10}",
+        nationality=NATIONS[n % len(NATIONS)],
+        document_number=f"B{n:08d}",
+        entry_document_number=f"V{n:07d}",
+        room=str(100 + n % 400),
+    )
 
 
 async def _prepare(settings: Any, clients: int) -> list[str]:
@@ -122,7 +106,13 @@ async def _prepare(settings: Any, clients: int) -> list[str]:
     return usernames
 
 
-async def _client(base_url: str, username: str, bodies: list[bytes], latencies: list[float]) -> int:
+async def _client(
+    base_url: str,
+    username: str,
+    bodies: list[bytes],
+    latencies: list[float],
+    start: asyncio.Barrier,
+) -> int:
     stored = 0
     limits = httpx.Limits(max_connections=1)
     async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as http:
@@ -134,7 +124,7 @@ async def _client(base_url: str, username: str, bodies: list[bytes], latencies: 
             "Authorization": f"Bearer {token.json()['access_token']}",
             "Content-Type": "application/json",
         }
-        await _barrier.wait()
+        await start.wait()  # all signed in: the clock starts
         for body in bodies:
             started = time.perf_counter()
             response = await http.post("/api/v1/declarations/batch", content=body, headers=headers)
@@ -149,29 +139,24 @@ async def _client(base_url: str, username: str, bodies: list[bytes], latencies: 
     return stored
 
 
-_barrier: asyncio.Barrier
-
-
 async def _storm(base_url: str, usernames: list[str], total: int) -> dict[str, Any]:
-    global _barrier
-    _barrier = asyncio.Barrier(len(usernames) + 1)
-    now = datetime.now(VIETNAM)
+    start = asyncio.Barrier(len(usernames) + 1)
     per_client = total // len(usernames) // BATCH
     work: list[list[bytes]] = []
     n = 0
     for _ in usernames:
         bodies = []
         for _b in range(per_client):
-            items = [_item(n + k, now) for k in range(BATCH)]
+            items = [_item(n + k) for k in range(BATCH)]
             n += BATCH
             bodies.append(json.dumps({"declarations": items}).encode())
         work.append(bodies)
     latencies: list[float] = []
     tasks = [
-        asyncio.create_task(_client(base_url, u, bodies, latencies))
+        asyncio.create_task(_client(base_url, u, bodies, latencies, start))
         for u, bodies in zip(usernames, work, strict=True)
     ]
-    await _barrier.wait()
+    await start.wait()
     started = time.perf_counter()
     cpu = time.process_time()
     stored = sum(await asyncio.gather(*tasks))
@@ -258,38 +243,27 @@ def _cpu_seconds(process: Any) -> float:
 
 def run(engine: str, total: int, clients: int, workers: int) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
-    cluster = pg.Cluster.start(durable=True) if engine == "postgres" else None
-    server: LiveServer | None = None
-    try:
-        if cluster is not None:
-            cluster.create_database("bench")
-            url = cluster.url("bench")
-        else:
-            url = f"sqlite://{folder / 'bench.sqlite3'}"
+    with common.database(engine, folder, durable=True) as url:
         settings = settings_module.load(
             {"DATABASE_URL": url, "TESTING": "1", "LOG_LEVEL": "warning"}
         )
         usernames = asyncio.run(_prepare(settings, clients))
         server = LiveServer(url, folder / "server.log")
         server.start(WORKERS=str(workers))
-        assert server.process is not None
-        baseline_mb = _peak_mb(server.process)
-        cpu = _cpu_seconds(server.process)
-        storm = asyncio.run(_storm(server.url, usernames, total))
-        server_cpu = (_cpu_seconds(server.process) - cpu) / storm["seconds"]
-        peak_mb = _peak_mb(server.process)
-        server.stop()
-        server = None
+        try:
+            assert server.process is not None
+            baseline_mb = _peak_mb(server.process)
+            cpu = _cpu_seconds(server.process)
+            storm = asyncio.run(_storm(server.url, usernames, total))
+            server_cpu = (_cpu_seconds(server.process) - cpu) / storm["seconds"]
+            peak_mb = _peak_mb(server.process)
+        finally:
+            server.stop()
         rate = storm["stored"] / storm["seconds"]
-        if cluster is not None:
+        if engine == "postgres":
             raw = asyncio.run(_raw_postgres(url, storm["stored"]))
         else:
             raw = _raw_sqlite(url[len("sqlite://") :], storm["stored"])
-    finally:
-        if server is not None:
-            server.stop()
-        if cluster is not None:
-            cluster.stop()
     result = {
         "benchmark": "ingest",
         "engine": engine,
@@ -339,11 +313,9 @@ def main() -> None:
         "second process only waits for the lock), 2 on PostgreSQL",
     )
     args = parser.parse_args()
-    if args.db == "both":  # one process per engine: Tortoise caches SQL per dialect
-        for engine in ("sqlite", "postgres"):
-            argv = [sys.executable, __file__, "--db", engine, "--total", str(args.total)]
-            argv += ["--clients", str(args.clients), "--workers", str(args.workers)]
-            subprocess.run(argv, check=True)  # noqa: S603 — our own script
+    if args.db == "both":
+        argv = ["--total", str(args.total), "--clients", str(args.clients)]
+        common.each_engine(__file__, [*argv, "--workers", str(args.workers)])
         return
     workers = args.workers or (1 if args.db == "sqlite" else 2)
     common.write(f"ingest-{args.db}", run(args.db, args.total, args.clients, workers))

@@ -16,14 +16,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import platform
 import random
 import re
 import sqlite3
-import statistics
 import string
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,13 +33,12 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
 from server import db, demo, jurisdictions  # noqa: E402
 from server import settings as settings_module  # noqa: E402
 from server.app import create_app  # noqa: E402
 from server.models import Establishment, PoliceUnit  # noqa: E402
-from tests import pg  # noqa: E402
 
-RESULTS = ROOT / "bench" / "results"
 PASSWORD = "bench-password"  # noqa: S105 — a throwaway database
 TARGET_MS = 50
 WARD_SHARE = 0.6  # of all rows: the measured ward (Phường Hoàn Kiếm)
@@ -228,13 +223,8 @@ async def _time(client: httpx.AsyncClient, url: str, repeat: int) -> dict[str, A
         samples.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, (url, response.status_code)
         rows = len(re.findall(r'<tr id="row-', response.text))
-    samples.sort()
-    return {
-        "p50_ms": round(statistics.median(samples), 2),
-        "p95_ms": round(samples[max(0, int(len(samples) * 0.95) - 1)], 2),
-        "max_ms": round(samples[-1], 2),
-        "rows_shown": rows,
-    }
+    figures = common.latency(samples)
+    return {k: figures[k] for k in ("p50_ms", "p95_ms", "max_ms")} | {"rows_shown": rows}
 
 
 async def _measure(settings: Any, repeat: int) -> dict[str, Any]:
@@ -283,29 +273,20 @@ async def _prepare(settings: Any) -> tuple[list[tuple[int, int, int]], tuple[int
 
 def run(engine: str, rows: int, repeat: int) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="bench-queue-"))
-    cluster = pg.Cluster.start() if engine == "postgres" else None
-    try:
-        if cluster is not None:
-            cluster.create_database("bench")
-            url = cluster.url("bench")
-        else:
-            url = f"sqlite://{folder / 'bench.sqlite3'}"
+    with common.database(engine, folder) as url:
         settings = settings_module.load(
             {"DATABASE_URL": url, "TESTING": "1", "LOG_LEVEL": "warning"}
         )
         places, ward = asyncio.run(_prepare(settings))
         started = time.perf_counter()
         generated = _rows(rows, places, ward)
-        if cluster is not None:
+        if engine == "postgres":
             asyncio.run(_seed_postgres(url, generated))
         else:
             _seed_sqlite(url[len("sqlite://") :], generated)
         seeded = time.perf_counter() - started
         print(f"{engine}: {rows:,} declarations seeded in {seeded:.0f} s", flush=True)
         measured = asyncio.run(_measure(settings, repeat))
-    finally:
-        if cluster is not None:
-            cluster.stop()
     return {
         "benchmark": "police queue",
         "engine": engine,
@@ -314,9 +295,8 @@ def run(engine: str, rows: int, repeat: int) -> dict[str, Any]:
         "repeat": repeat,
         "seed_seconds": round(seeded, 1),
         "target_ms": TARGET_MS,
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {platform.python_version()}, "
-        f"{__import__('os').cpu_count()} CPUs",
+        "date": common.now(),
+        "machine": common.machine(),
         "results": measured,
     }
 
@@ -327,16 +307,12 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    if args.db == "both":  # one process per engine: Tortoise caches SQL per dialect
-        for engine in ("sqlite", "postgres"):
-            argv = [sys.executable, __file__, "--db", engine, "--rows", str(args.rows),
-                    "--repeat", str(args.repeat)]  # fmt: skip
-            subprocess.run(argv, check=True)  # noqa: S603 — our own script
+    if args.db == "both":
+        common.each_engine(__file__, ["--rows", str(args.rows), "--repeat", str(args.repeat)])
         return
     for engine in [args.db]:
         report = run(engine, args.rows, args.repeat)
-        (RESULTS / f"queue-{engine}.json").write_text(json.dumps(report, indent=2) + "\n")
+        common.write(f"queue-{engine}", report)
         print(f"\n{engine}, {args.rows:,} declarations (p50 / p95 ms, target {TARGET_MS}):")
         for name, r in report["results"].items():
             mark = "ok" if r["p95_ms"] < TARGET_MS else "SLOW"

@@ -8,6 +8,8 @@ else ever reaches a client: unexpected exceptions are logged and shown as a plai
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Iterator
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -168,12 +170,20 @@ _UNAVAILABLE_HINTS = ("locked", "busy", "connection", "connect", "timeout", "shu
 _UNAVAILABLE_SQLSTATES = ("08", "53", "57")
 
 
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what it was raised from: the driver's error is usually the ORM error's
+    cause (a few links at most)."""
+    seen: BaseException | None = exc
+    for _depth in range(5):
+        if seen is None:
+            return
+        yield seen
+        seen = seen.__cause__ or seen.__context__
+
+
 def is_unavailable(exc: BaseException) -> bool:
     """A database that is busy or out of reach, as opposed to a query that is wrong."""
-    seen: BaseException | None = exc
-    for _depth in range(5):  # the driver's error is usually the ORM error's cause
-        if seen is None:
-            return False
+    for seen in _causes(exc):
         if isinstance(seen, DoesNotExist | IntegrityError):
             return False
         # Socket-level failures only: a missing file is a bug, not a busy database.
@@ -187,21 +197,18 @@ def is_unavailable(exc: BaseException) -> bool:
             hint in str(seen).lower() for hint in _UNAVAILABLE_HINTS
         ):
             return True
-        seen = seen.__cause__ or seen.__context__
     return False
+
+
+_OUT_OF_RANGE = re.compile(r"out of int\d+ range")
 
 
 def is_out_of_range(exc: BaseException) -> bool:
     """A number from the request too big for its column (SQLite: OverflowError; asyncpg:
     "value out of int32 range"): the request's fault, not the server's."""
-    seen: BaseException | None = exc
-    for _depth in range(5):
-        if seen is None:
-            return False
-        if isinstance(seen, OverflowError) or "out of int" in str(seen):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+    return any(
+        isinstance(seen, OverflowError) or _OUT_OF_RANGE.search(str(seen)) for seen in _causes(exc)
+    )
 
 
 async def database_error(request: Request, exc: Exception) -> Response:

@@ -191,7 +191,7 @@ async def world(app: Starlette) -> AsyncIterator[dict[str, Any]]:
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as setup:
         owner_token = await api_token(setup, "owner.hk")
         (answer,) = await send(setup, owner_token, declaration())
-        target_token = await api_token(setup, "owner.hk")  # the one DELETE may revoke
+        await api_token(setup, "owner.hk")  # the newest: the one DELETE may revoke
     police = await officer(app, "police.hk")
     await post_form(
         police,
@@ -232,7 +232,6 @@ async def world(app: Starlette) -> AsyncIterator[dict[str, Any]]:
             assert (await web_login(client, USERNAMES[role])).status_code in (302, 303)
             token = await api_token(client, USERNAMES[role])
         clients[role] = (client, token)
-    del target_token
     yield {"ids": ids, "clients": clients, "new_entry": new_entry}
     for client, _token in clients.values():
         await client.aclose()
