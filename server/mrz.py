@@ -1,6 +1,8 @@
 """Machine-readable zones (ICAO Doc 9303): TD3 passports (2 × 44), TD2 (2 × 36) and
-TD1 (3 × 30) cards. Every check digit is verified and each failure is named, so the form
-can say *which* part was mistyped or misread.
+TD1 (3 × 30) cards, MRV-A (2 × 44) and MRV-B (2 × 36) visas, and the old French identity
+card (2 × 36, ``IDFRA``). The layout is told by the line count and width and then by the
+document code (``V`` for visas). Every check digit is verified and each failure is named,
+so the form can say *which* part was mistyped or misread.
 
 Pure functions, no web or ORM imports; the PWA has a twin in JavaScript tested against
 the same vectors (``tests/vectors/mrz.json``).
@@ -17,6 +19,13 @@ from .codes import normalise_nationality
 _WEIGHTS = (7, 3, 1)
 _ALLOWED = re.compile(r"^[A-Z0-9<]+$")
 LENGTHS = {"TD3": (2, 44), "TD2": (2, 36), "TD1": (3, 30)}
+# Layouts that share a shape with one of LENGTHS, told apart by the document code.
+VISAS = ("MRVA", "MRVB")
+# What is removed from each line: ASCII blanks only, so that the server and the PWA's twin
+# (pwa/js/mrz.js) agree on every input, whatever Unicode calls a space or a line break.
+_BLANKS = re.compile(r"[ \t\v\f]+")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def char_value(char: str) -> int:
@@ -67,6 +76,10 @@ class Mrz:
     def valid(self) -> bool:
         return not self.failed_checks
 
+    @property
+    def is_visa(self) -> bool:
+        return self.format in VISAS
+
 
 class MrzFormatError(ValueError):
     """The text is not an MRZ of a known shape. ``code`` is stable, for translations."""
@@ -78,7 +91,7 @@ class MrzFormatError(ValueError):
 
 def split_lines(text: str) -> list[str]:
     """Lines of an MRZ typed, pasted or OCR'd: case, spaces and blank lines forgiven."""
-    lines = [re.sub(r"\s+", "", line).upper() for line in text.strip().splitlines()]
+    lines = [_BLANKS.sub("", line).translate(_UPPER) for line in _LINE_BREAK.split(text)]
     lines = [line for line in lines if line]
     if len(lines) == 1:  # pasted as one run of characters
         run = lines[0]
@@ -89,8 +102,9 @@ def split_lines(text: str) -> list[str]:
 
 
 def _name(field_text: str) -> tuple[str, str]:
-    surname, _sep, given = field_text.strip("<").partition("<<")
-    return surname.replace("<", " ").strip(), given.replace("<", " ").strip()
+    # A field starting with "<<" has no primary identifier: it is all given names.
+    surname, _sep, given = field_text.rstrip("<").partition("<<")
+    return " ".join(surname.replace("<", " ").split()), " ".join(given.replace("<", " ").split())
 
 
 def _birth(raw: str, today: date) -> str | None:
@@ -141,6 +155,10 @@ def parse(text: str, today: date | None = None) -> Mrz:
         raise MrzFormatError("mrz_characters")
     if fmt == "TD1":
         return _td1(lines, today)
+    if lines[0].startswith("V"):
+        return _visa("MRVA" if fmt == "TD3" else "MRVB", lines, today)
+    if fmt == "TD2" and lines[0].startswith("IDFRA"):
+        return _french_id(lines, today)
     return _td2_td3(fmt, lines, today)
 
 
@@ -161,7 +179,7 @@ class _Zone:
     expiry_cd: str
     optional: str
     optional_cd: str | None  # TD3 only
-    composite: str
+    composite: str | None  # visas have none
     composite_cd: str
 
 
@@ -216,19 +234,85 @@ def _td1(lines: list[str], today: date) -> Mrz:
     )
 
 
+def _visa(fmt: str, lines: list[str], today: date) -> Mrz:
+    """MRV-A and MRV-B (ICAO 9303 part 7): no composite digit; the optional data runs on."""
+    top, bottom = lines
+    return _assemble(
+        fmt,
+        _Zone(
+            code_and_state=top[0:5],
+            name=top[5:],
+            number=bottom[0:9],
+            number_cd=bottom[9],
+            overflow="",
+            nationality=bottom[10:13],
+            birth=bottom[13:19],
+            birth_cd=bottom[19],
+            sex=bottom[20],
+            expiry=bottom[21:27],
+            expiry_cd=bottom[27],
+            optional=bottom[28:],
+            optional_cd=None,
+            composite=None,
+            composite_cd="",
+        ),
+        today,
+    )
+
+
+def _french_id(lines: list[str], today: date) -> Mrz:
+    """The French identity card of 1988–2021: surname on the first line, a 12-character
+    number, given names on the second; the composite digit covers both lines."""
+    top, bottom = lines
+    return _assemble(
+        "TD2",
+        _Zone(
+            code_and_state=top[0:5],
+            name=top[5:30].rstrip("<") + "<<" + bottom[13:27],
+            number=bottom[0:12],
+            number_cd=bottom[12],
+            overflow="",
+            nationality="FRA",
+            birth=bottom[27:33],
+            birth_cd=bottom[33],
+            sex=bottom[34],
+            expiry="",
+            expiry_cd="",
+            optional=top[30:36],
+            optional_cd=None,
+            composite=top + bottom[0:35],
+            composite_cd=bottom[35],
+        ),
+        today,
+    )
+
+
+def _long_number(z: _Zone) -> tuple[str, bool]:
+    """A number longer than 9 characters continues in the optional data after a filler
+    (ICAO 9303-5 note j). Issuers compute its check digit over the number with or
+    without that filler; either is accepted, as other readers do."""
+    rest = z.overflow.split("<", 1)[0]
+    number, digit = z.number + rest[:-1], rest[-1:] or "<"
+    with_filler = z.number + "<" + rest[:-1]
+    return number, _digit_ok(number, digit) or _digit_ok(with_filler, digit)
+
+
 def _assemble(fmt: str, z: _Zone, today: date) -> Mrz:
-    number, number_cd = z.number, z.number_cd
-    if number_cd == "<" and z.overflow:  # a long number continues in the optional data
-        rest = z.overflow.split("<", 1)[0]
-        number, number_cd = number + rest[:-1], rest[-1:] or "<"
+    number = z.number
+    if z.number_cd == "<" and z.overflow:
+        number, number_ok = _long_number(z)
+    else:
+        number_ok = _digit_ok(number, z.number_cd)
     checks = [
-        ("document_number", _digit_ok(number, number_cd)),
+        ("document_number", number_ok),
         ("date_of_birth", _digit_ok(z.birth, z.birth_cd)),
-        ("document_expiry", _digit_ok(z.expiry, z.expiry_cd)),
     ]
+    if z.expiry:  # the old French card prints none
+        checks.append(("document_expiry", _digit_ok(z.expiry, z.expiry_cd)))
     if z.optional_cd is not None:
         checks.append(("optional_data", _digit_ok(z.optional, z.optional_cd, optional=True)))
-    checks.append(("composite", _digit_ok(z.composite, z.composite_cd)))
+    if z.composite is not None:
+        checks.append(("composite", _digit_ok(z.composite, z.composite_cd)))
     surname, given = _name(z.name)
     return Mrz(
         format=fmt,

@@ -51,6 +51,9 @@ COVERED = {
     "TD3": {1: list(range(0, 10)) + list(range(13, 20)) + list(range(21, 44))},
     "TD2": {1: list(range(0, 10)) + list(range(13, 20)) + list(range(21, 36))},
     "TD1": {0: list(range(5, 30)), 1: list(range(0, 7)) + list(range(8, 15)) + list(range(18, 30))},
+    # Visas carry no composite digit: the number and the two dates only.
+    "MRVA": {1: list(range(0, 10)) + list(range(13, 20)) + list(range(21, 28))},
+    "MRVB": {1: list(range(0, 10)) + list(range(13, 20)) + list(range(21, 28))},
 }
 ALPHABET = string.digits + string.ascii_uppercase + "<"
 
@@ -93,3 +96,20 @@ def test_every_digit_change_in_dates_and_numbers_is_caught() -> None:
             if new != old:
                 changed = lines[1][:pos] + new + lines[1][pos + 1 :]
                 assert mrz.parse(f"{lines[0]}\n{changed}", TODAY).failed_checks
+
+
+def test_a_visa_is_told_from_a_passport_by_its_document_code() -> None:
+    passport = VECTORS["valid"][0]["lines"]
+    visa = ["V" + passport[0][1:], passport[1][:28] + "<" * 16]
+    assert mrz.parse("\n".join(passport), TODAY).is_visa is False
+    parsed = mrz.parse("\n".join(visa), TODAY)
+    assert (parsed.format, parsed.is_visa, parsed.failed_checks) == ("MRVA", True, [])
+
+
+def test_only_ascii_blanks_and_line_breaks_are_forgiven() -> None:
+    """The PWA's twin forgives exactly these; other Unicode separators are not MRZ text."""
+    lines = VECTORS["valid"][3]["lines"]
+    assert mrz.parse(f" {lines[0]}\t\r\n\f{lines[1]} ", TODAY).failed_checks == []
+    for separator in ("\x1c", "\x1e", "\x85", "\u2028", "\xa0"):
+        with pytest.raises(mrz.MrzFormatError):
+            mrz.parse(f"{lines[0]}{separator}{lines[1]}", TODAY)

@@ -1,10 +1,12 @@
 // Machine-readable zones (ICAO Doc 9303): TD3 passports (2 × 44), TD2 (2 × 36) and
-// TD1 (3 × 30) cards. The twin of server/mrz.py, tested against tests/vectors/mrz.json:
-// keep the two in step.
+// TD1 (3 × 30) cards, MRV-A (2 × 44) and MRV-B (2 × 36) visas, and the old French identity
+// card (2 × 36, IDFRA). The twin of server/mrz.py, tested against tests/vectors/mrz.json
+// and differentially on generated inputs: keep the two in step.
 
 const WEIGHTS = [7, 3, 1];
 const ALLOWED = /^[A-Z0-9<]+$/;
 export const LENGTHS = { TD3: [2, 44], TD2: [2, 36], TD1: [3, 30] };
+export const VISAS = ["MRVA", "MRVB"];
 
 export class MrzFormatError extends Error {
   constructor(code) {
@@ -36,7 +38,8 @@ function digitOk(data, digit, optional = false) {
 
 /** Lines of an MRZ typed, pasted or OCR'd: case, spaces and blank lines forgiven. */
 export function splitLines(text) {
-  let lines = text.trim().split(/\r\n|\r|\n/).map((l) => l.replace(/\s+/g, "").toUpperCase());
+  // ASCII blanks only, and ASCII case: the server's twin does exactly the same.
+  let lines = text.split(/\r\n|\r|\n/).map((l) => l.replace(/[ \t\v\f]+/g, "").replace(/[a-z]+/g, (m) => m.toUpperCase()));
   lines = lines.filter((l) => l);
   if (lines.length === 1) {
     const run = lines[0];
@@ -52,11 +55,12 @@ export function splitLines(text) {
 }
 
 function splitName(text) {
-  const trimmed = text.replace(/^<+|<+$/g, "");
+  // A field starting with "<<" has no primary identifier: it is all given names.
+  const trimmed = text.replace(/<+$/, "");
   const at = trimmed.indexOf("<<");
   const surname = at < 0 ? trimmed : trimmed.slice(0, at);
   const given = at < 0 ? "" : trimmed.slice(at + 2);
-  const clean = (s) => s.replace(/</g, " ").trim();
+  const clean = (s) => s.split("<").filter((w) => w).join(" ");
   return [clean(surname), clean(given)];
 }
 
@@ -96,8 +100,55 @@ export function parse(text, today, normaliseNationality = () => null) {
   });
   if (!format) throw new MrzFormatError("mrz_shape");
   if (!lines.every((l) => ALLOWED.test(l))) throw new MrzFormatError("mrz_characters");
-  const zone = format === "TD1" ? td1(lines) : td2td3(format, lines);
-  return assemble(format, zone, today, normaliseNationality);
+  if (format === "TD1") return assemble(format, td1(lines), today, normaliseNationality);
+  if (lines[0].startsWith("V")) {
+    const visa = format === "TD3" ? "MRVA" : "MRVB";
+    return assemble(visa, mrv(lines), today, normaliseNationality);
+  }
+  if (format === "TD2" && lines[0].startsWith("IDFRA")) return assemble(format, frenchId(lines), today, normaliseNationality);
+  return assemble(format, td2td3(format, lines), today, normaliseNationality);
+}
+
+/** MRV-A and MRV-B (ICAO 9303 part 7): no composite digit; the optional data runs on. */
+function mrv([top, bottom]) {
+  return {
+    codeAndState: top.slice(0, 5),
+    name: top.slice(5),
+    number: bottom.slice(0, 9),
+    numberCd: bottom[9],
+    overflow: "",
+    nationality: bottom.slice(10, 13),
+    birth: bottom.slice(13, 19),
+    birthCd: bottom[19],
+    sex: bottom[20],
+    expiry: bottom.slice(21, 27),
+    expiryCd: bottom[27],
+    optional: bottom.slice(28),
+    optionalCd: null,
+    composite: null,
+    compositeCd: "",
+  };
+}
+
+/** The French identity card of 1988–2021: surname on line 1, given names on line 2. */
+function frenchId([top, bottom]) {
+  return {
+    codeAndState: top.slice(0, 5),
+    name: `${top.slice(5, 30).replace(/<+$/, "")}<<${bottom.slice(13, 27)}`,
+    number: bottom.slice(0, 12),
+    numberCd: bottom[12],
+    overflow: "",
+    nationality: "FRA",
+    birth: bottom.slice(27, 33),
+    birthCd: bottom[33],
+    sex: bottom[34],
+    expiry: "",
+    expiryCd: "",
+    optional: top.slice(30, 36),
+    optionalCd: null,
+    composite: top + bottom.slice(0, 35),
+    compositeCd: bottom[35],
+  };
 }
 
 function td2td3(format, [top, bottom]) {
@@ -144,22 +195,26 @@ function td1([first, second, third]) {
 
 function assemble(format, z, today, normaliseNationality) {
   let number = z.number;
-  let numberCd = z.numberCd;
-  if (numberCd === "<" && z.overflow) {
-    // A long number continues in the optional data.
+  let numberOk;
+  if (z.numberCd === "<" && z.overflow) {
+    // A long number continues in the optional data after a filler (ICAO 9303-5 note j);
+    // issuers compute its digit with or without that filler, and either is accepted.
     const rest = z.overflow.split("<")[0];
-    number += rest.slice(0, -1);
-    numberCd = rest.slice(-1) || "<";
+    const digit = rest.slice(-1) || "<";
+    number = z.number + rest.slice(0, -1);
+    numberOk = digitOk(number, digit) || digitOk(`${z.number}<${rest.slice(0, -1)}`, digit);
+  } else {
+    numberOk = digitOk(number, z.numberCd);
   }
   const checks = [
-    ["document_number", digitOk(number, numberCd)],
+    ["document_number", numberOk],
     ["date_of_birth", digitOk(z.birth, z.birthCd)],
-    ["document_expiry", digitOk(z.expiry, z.expiryCd)],
   ];
+  if (z.expiry) checks.push(["document_expiry", digitOk(z.expiry, z.expiryCd)]);
   if (z.optionalCd !== null) {
     checks.push(["optional_data", digitOk(z.optional, z.optionalCd, true)]);
   }
-  checks.push(["composite", digitOk(z.composite, z.compositeCd)]);
+  if (z.composite !== null) checks.push(["composite", digitOk(z.composite, z.compositeCd)]);
   const [surname, givenNames] = splitName(z.name);
   return {
     format,

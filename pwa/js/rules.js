@@ -5,7 +5,7 @@
 // check(item, ctx, tables) → {values, errors, warnings}; each issue is
 // {field, code, params}. Messages are rendered by i18n.js from the server's catalogs.
 
-import { MrzFormatError, parse as parseMrz } from "./mrz.js";
+import { MrzFormatError, parse as parseMrz, VISAS } from "./mrz.js";
 
 // Vietnam has kept UTC+7 without daylight saving since 1975.
 const VIETNAM_OFFSET_MS = 7 * 3600 * 1000;
@@ -388,6 +388,10 @@ function checkMrz(c, today, tables) {
     return;
   }
   c.values.mrz = raw.trim().toUpperCase();
+  if (VISAS.includes(mrz.format)) {
+    c.error("mrz", "mrz_is_visa");
+    return;
+  }
   for (const part of mrz.failed_checks) c.error("mrz", "mrz_check_failed", { part });
   if (mrz.failed_checks.length) return;
   const v = c.values;
@@ -404,7 +408,8 @@ function checkMrz(c, today, tables) {
   }
   const pairs = {
     document_number: [v.document_number, mrz.document_number],
-    nationality: [v.nationality, mrz.nationality || mrz.nationality_raw],
+    // A code outside our list (UTO, a new state) cannot be compared: the user picks.
+    nationality: [v.nationality, mrz.nationality],
     date_of_birth: [v.date_of_birth, mrz.date_of_birth],
     sex: [v.sex, mrz.sex],
     document_expiry: [v.document_expiry, mrz.document_expiry],

@@ -55,6 +55,10 @@ MESSAGES = {
     "mrz_format": N_("This is not a machine-readable zone of 2 × 44, 2 × 36 or 3 × 30 characters."),
     "mrz_check_failed": N_("The MRZ check digit of %(part)s is wrong: re-read that part."),
     "mrz_mismatch": N_("This does not match the machine-readable zone (%(value)s)."),
+    "mrz_is_visa": N_(
+        "These lines are from a visa. Put the passport's lines here; the visa fills the "
+        "entry paper."
+    ),
     "already_checked_in": N_(
         "This document is still checked in here (receipt %(receipt)s). Check the guest out "
         "before declaring a new stay."
@@ -514,6 +518,9 @@ def _check_mrz(c: _Checker) -> None:
         c.values["mrz"] = None
         return
     c.values["mrz"] = raw.strip().upper()
+    if mrz.is_visa:
+        c.error("mrz", "mrz_is_visa")
+        return
     for part in mrz.failed_checks:
         c.error("mrz", "mrz_check_failed", part=part)
     if mrz.failed_checks:
@@ -534,7 +541,8 @@ def _check_mrz(c: _Checker) -> None:
         c.error("full_name", "mrz_mismatch", value=mrz.full_name)
     pairs = {
         "document_number": (v.get("document_number"), mrz.document_number),
-        "nationality": (v.get("nationality"), mrz.nationality or mrz.nationality_raw),
+        # A code outside our list (UTO, a new state) cannot be compared: the user picks.
+        "nationality": (v.get("nationality"), mrz.nationality),
         "date_of_birth": (v.get("date_of_birth"), mrz.date_of_birth),
         "sex": (v.get("sex"), mrz.sex),
         "document_expiry": (

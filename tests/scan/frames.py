@@ -29,8 +29,13 @@ FONTS = Path(__file__).resolve().parents[2] / "server" / "data" / "fonts"
 ADVANCE = 144.59375 / 200  # OCR-B's advance width, in ems
 FRAME = (1280, 720)
 # The page around the MRZ, in character pitches (ICAO sizes over the 2.54 mm pitch).
-PAGE = {"TD3": (49.2, 34.6), "MRVA": (47.2, 31.5), "TD2": (41.3, 29.1), "MRVB": (41.3, 31.5),
-        "TD1": (33.7, 21.3)}
+PAGE = {
+    "TD3": (49.2, 34.6),
+    "MRVA": (47.2, 31.5),
+    "TD2": (41.3, 29.1),
+    "MRVB": (41.3, 31.5),
+    "TD1": (33.7, 21.3),
+}
 LINE_PITCH = 1.67  # six lines to the inch
 
 
@@ -63,15 +68,35 @@ def _page(document: Document, pitch: float, rng: random.Random) -> Image.Image:
     photo = (round(1.5 * pitch), round(4 * pitch), round(12 * pitch), round(mrz_top - pitch))
     draw.rectangle(photo, fill=tuple(rng.randint(90, 170) for _ in range(3)))
     cx, cy = (photo[0] + photo[2]) / 2, (photo[1] + photo[3]) / 2
-    draw.ellipse((cx - 3 * pitch, cy - 4 * pitch, cx + 3 * pitch, cy + 3 * pitch), fill=(70, 60, 55))
-    draw.text((1.5 * pitch, 0.8 * pitch), "PASSPORT / PASSEPORT", font=_font(1.4 * pitch, "DejaVuSans-Bold-vi.ttf"), fill=(40, 40, 90))
+    draw.ellipse(
+        (cx - 3 * pitch, cy - 4 * pitch, cx + 3 * pitch, cy + 3 * pitch), fill=(70, 60, 55)
+    )
+    draw.text(
+        (1.5 * pitch, 0.8 * pitch),
+        "PASSPORT / PASSEPORT",
+        font=_font(1.4 * pitch, "DejaVuSans-Bold-vi.ttf"),
+        fill=(40, 40, 90),
+    )
     label, value = _font(0.7 * pitch), _font(1.05 * pitch, "DejaVuSans-Bold-vi.ttf")
     y = 4 * pitch
-    for caption in ("Surname / Nom", "Given names / Prénoms", "Nationality", "Date of birth", "Date of expiry"):
+    for caption in (
+        "Surname / Nom",
+        "Given names / Prénoms",
+        "Nationality",
+        "Date of birth",
+        "Date of expiry",
+    ):
         if y > mrz_top - 2.5 * pitch:
             break
         draw.text((13.5 * pitch, y), caption, font=label, fill=(90, 90, 110))
-        draw.text((13.5 * pitch, y + 0.8 * pitch), "".join(rng.choice("ABCDEFGHIKLMNOPRSTUVY 0123456789") for _ in range(rng.randint(5, 14))), font=value, fill=(25, 25, 30))
+        draw.text(
+            (13.5 * pitch, y + 0.8 * pitch),
+            "".join(
+                rng.choice("ABCDEFGHIKLMNOPRSTUVY 0123456789") for _ in range(rng.randint(5, 14))
+            ),
+            font=value,
+            fill=(25, 25, 30),
+        )
         y += 2.6 * pitch
     # The MRZ, left-aligned at the ICAO margin, one OCR-B character per pitch.
     font = ImageFont.truetype(str(OCRB), round(pitch / ADVANCE))
@@ -87,7 +112,7 @@ def _page(document: Document, pitch: float, rng: random.Random) -> Image.Image:
 def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
     """Gaussian elimination with partial pivoting (8 × 8: no numpy needed)."""
     n = len(vector)
-    rows = [row[:] + [vector[i]] for i, row in enumerate(matrix)]
+    rows = [[*row, vector[i]] for i, row in enumerate(matrix)]
     for col in range(n):
         pivot = max(range(col, n), key=lambda r: abs(rows[r][col]))
         rows[col], rows[pivot] = rows[pivot], rows[col]
@@ -123,28 +148,47 @@ def render(document: Document, rng: random.Random, *, hard: bool = False) -> Fra
         cy = FRAME[1] / 2 + rng.uniform(-0.12, 0.12) * FRAME[1]
         jitter = [(rng.uniform(-0.03, 0.03) * w, rng.uniform(-0.03, 0.03) * h) for _ in range(4)]
 
-        def place(px: float, py: float, cx: float = cx, cy: float = cy, angle: float = angle) -> tuple[float, float]:
+        def place(
+            px: float, py: float, cx: float = cx, cy: float = cy, angle: float = angle
+        ) -> tuple[float, float]:
             x, y = px - mrz_x, py - mrz_y
-            return (cx + x * math.cos(angle) - y * math.sin(angle),
-                    cy + x * math.sin(angle) + y * math.cos(angle))
+            return (
+                cx + x * math.cos(angle) - y * math.sin(angle),
+                cy + x * math.sin(angle) + y * math.cos(angle),
+            )
 
         # Perspective: each page corner moved by up to 3 % of the page.
-        corners = [place(px + jx, py + jy) for (px, py), (jx, jy)
-                   in zip(((0, 0), (w, 0), (w, h), (0, h)), jitter, strict=True)]
-        mrz = [place(mrz_x + sx * mrz_half[0], mrz_y + sy * mrz_half[1])
-               for sx in (-1.06, 1.06) for sy in (-1.2, 1.2)]
+        corners = [
+            place(px + jx, py + jy)
+            for (px, py), (jx, jy) in zip(((0, 0), (w, 0), (w, h), (0, h)), jitter, strict=True)
+        ]
+        mrz = [
+            place(mrz_x + sx * mrz_half[0], mrz_y + sy * mrz_half[1])
+            for sx in (-1.06, 1.06)
+            for sy in (-1.2, 1.2)
+        ]
         if all(0 <= x < FRAME[0] and 0 <= y < FRAME[1] for x, y in mrz):
             break
     coefficients = _perspective(corners, [(0, 0), (w, 0), (w, h), (0, h)])
-    warped = page.transform(FRAME, Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BICUBIC)
-    mask = Image.new("L", page.size, 255).transform(FRAME, Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BILINEAR)
+    warped = page.transform(
+        FRAME, Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BICUBIC
+    )
+    mask = Image.new("L", page.size, 255).transform(
+        FRAME, Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BILINEAR
+    )
     table = Image.new("RGB", FRAME, tuple(rng.randint(40, 110) for _ in range(3)))
     frame = Image.composite(warped, table, mask)
     # Uneven light: a ramp from dim to bright in a random direction.
     side = math.ceil(math.hypot(*FRAME)) + 2
     ramp = Image.linear_gradient("L").resize((side, side)).rotate(rng.uniform(0, 360))
-    ramp = ramp.crop(((side - FRAME[0]) // 2, (side - FRAME[1]) // 2,
-                      (side + FRAME[0]) // 2, (side + FRAME[1]) // 2)).resize(FRAME)
+    ramp = ramp.crop(
+        (
+            (side - FRAME[0]) // 2,
+            (side - FRAME[1]) // 2,
+            (side + FRAME[0]) // 2,
+            (side + FRAME[1]) // 2,
+        )
+    ).resize(FRAME)
     low = rng.randint(120, 190)
     light = ramp.point(lambda v: low + (255 - low) * v // 255).convert("RGB")
     frame = ImageChops.multiply(frame, light)
@@ -152,11 +196,17 @@ def render(document: Document, rng: random.Random, *, hard: bool = False) -> Fra
     glare = Image.new("L", FRAME, 0)
     gx, gy = rng.uniform(0, FRAME[0]), rng.uniform(0, FRAME[1])
     radius = rng.uniform(0.04, 0.1) * FRAME[0]
-    ImageDraw.Draw(glare).ellipse((gx - radius, gy - radius * 0.7, gx + radius, gy + radius * 0.7), fill=rng.randint(90, 170))
+    ImageDraw.Draw(glare).ellipse(
+        (gx - radius, gy - radius * 0.7, gx + radius, gy + radius * 0.7), fill=rng.randint(90, 170)
+    )
     glare = glare.filter(ImageFilter.GaussianBlur(radius / 2.5)).convert("RGB")
     frame = ImageChops.screen(frame, glare)
-    frame = frame.filter(ImageFilter.GaussianBlur(rng.uniform(1.4, 2.0) if hard else rng.uniform(0.3, 1.1)))
-    noise = Image.effect_noise(FRAME, rng.uniform(6, 14) if hard else rng.uniform(3, 9)).convert("RGB")
+    frame = frame.filter(
+        ImageFilter.GaussianBlur(rng.uniform(1.4, 2.0) if hard else rng.uniform(0.3, 1.1))
+    )
+    noise = Image.effect_noise(FRAME, rng.uniform(6, 14) if hard else rng.uniform(3, 9)).convert(
+        "RGB"
+    )
     frame = ImageChops.add(frame, noise, scale=1.0, offset=-128)
     out = io.BytesIO()
     frame.save(out, "JPEG", quality=rng.randint(40, 60) if hard else rng.randint(55, 85))
@@ -172,8 +222,12 @@ def y4m(frames: list[bytes], path: Path, fps: int = 10) -> None:
         for data in frames:
             y, cb, cr = Image.open(io.BytesIO(data)).convert("YCbCr").split()
             half = (width // 2, height // 2)
-            out.write(b"FRAME\n" + y.tobytes() + cb.resize(half, Image.Resampling.BOX).tobytes()
-                      + cr.resize(half, Image.Resampling.BOX).tobytes())
+            out.write(
+                b"FRAME\n"
+                + y.tobytes()
+                + cb.resize(half, Image.Resampling.BOX).tobytes()
+                + cr.resize(half, Image.Resampling.BOX).tobytes()
+            )
 
 
 def main() -> None:
