@@ -1,17 +1,25 @@
 // The service worker: a thin dispatcher. The server stamps VERSION (a hash of the app
-// shell) and PRECACHE (server/pwa.py SHELL) into this file, and serves it uncached.
+// shell and of the files loaded on first use), PRECACHE (server/pwa.py SHELL) and LAZY
+// (server/pwa.py LAZY: the passport reader) into this file, and serves it uncached.
 
 import { NetworkError } from "./js/api.js";
 import * as sync from "./js/sync.js";
 
 const VERSION = "__VERSION__";
 const PRECACHE = "__PRECACHE__";
+const LAZY = "__LAZY__";
 const PREFIX = "luutru-shell-";
 const CACHE = PREFIX + VERSION;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
-    caches.open(CACHE).then((cache) => cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "reload" })))),
+    (async () => {
+      // Files loaded on first use are cached then; a phone that has used them keeps them
+      // across an update, so the scan still works offline after it.
+      const used = await usedLazyFiles();
+      const cache = await caches.open(CACHE);
+      await cache.addAll([...PRECACHE, ...used].map((url) => new Request(url, { cache: "reload" })));
+    })(),
   );
   // No skipWaiting here: a new version waits until the page asks (see sw-bridge.js).
 });
@@ -39,8 +47,31 @@ self.addEventListener("fetch", (event) => {
   const scope = new URL(self.registration.scope);
   if (url.origin !== scope.origin || url.pathname.startsWith("/api/")) return;
   if (!url.pathname.startsWith(scope.pathname)) return;
-  event.respondWith(request.mode === "navigate" ? appShell(request) : cacheFirst(request));
+  const entry = url.pathname.slice(scope.pathname.length);
+  if (LAZY.includes(entry)) event.respondWith(cachedOnFirstUse(request));
+  else event.respondWith(request.mode === "navigate" ? appShell(request) : cacheFirst(request));
 });
+
+async function usedLazyFiles() {
+  for (const name of await caches.keys()) {
+    if (!name.startsWith(PREFIX) || name === CACHE) continue;
+    const old = await caches.open(name);
+    const found = [];
+    for (const entry of LAZY) if (await old.match(new URL(entry, self.registration.scope).href)) found.push(entry);
+    if (found.length) return LAZY;
+  }
+  return [];
+}
+
+/** The reader's files: from this version's cache, else fetched once and kept there. */
+async function cachedOnFirstUse(request) {
+  const cache = await caches.open(CACHE);
+  const cached = await cache.match(request, { ignoreSearch: true });
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok) await cache.put(request, response.clone());
+  return response;
+}
 
 /** Every page of the app is the one shell page; the hash picks the screen. */
 async function appShell(request) {

@@ -31,6 +31,7 @@ from .police import access as police_access
 from .police import bulk as police_bulk
 from .police import deadlines as police_deadlines
 from .police import declaration as police_declaration
+from .police import exemptions as police_exemptions
 from .police import export as police_export
 from .police import live as police_live
 from .police import pages as police_pages
@@ -228,6 +229,7 @@ routes = [
             Route(
                 "/watch/{entry_id:int}/end", police_watch.end, methods=["POST"], name="watch_end"
             ),
+            Route("/visa-exemptions", police_exemptions.page, name="exemptions"),
             Route("/deadlines", police_deadlines.page, name="deadlines"),
             Route("/deadlines", police_deadlines.set_target, methods=["POST"], name="set_target"),
             Route("/access-log", police_access.page, name="access_log"),

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pycountry
 
@@ -187,9 +188,12 @@ RELATIONSHIPS = _table(
 )
 
 
-def export() -> dict[str, list[dict[str, str]]]:
+def export() -> dict[str, Any]:
     """Every list, for the PWA and hotel software (``GET /api/v1/codes``)."""
+    from . import exemptions  # it reads DATA from here
+
     return {
+        "visa_exemptions": exemptions.export(),
         "countries": [c.as_json() for c in countries().values()],
         "ports": [p.as_json() for p in ports().values()],
         "purposes": [c.as_json() for c in PURPOSES.values()],

@@ -112,6 +112,11 @@ def format_datetime(value: datetime | None, format: str | None = None) -> str:
     return babel_dates.format_datetime(_as_local(value), pattern, locale=Locale.parse(lang))
 
 
+def local_today() -> date:
+    """Today in the configured zone (Asia/Ho_Chi_Minh unless set otherwise)."""
+    return datetime.now(_tz).date()
+
+
 def format_date(value: date | datetime | None, format: str | None = None) -> str:
     if value is None:
         return ""

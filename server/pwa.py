@@ -45,8 +45,23 @@ SHELL = (
 )
 
 
+# Loaded only when the scan screen first opens, then cached by the service worker (its
+# version covers them too, so a new reader gives a new version).
+LAZY = (
+    "js/scan/scanner.js",
+    "js/scan/worker.js",
+    "js/scan/reader.js",
+    "js/scan/glyphs.js",
+)
+
+
 def shell_file(entry: str) -> Path:
     return PWA / ("index.html" if entry == "./" else entry)
+
+
+def lazy_bytes() -> dict[str, int]:
+    """Each file of the passport reader, loaded on first use, in bytes."""
+    return {entry: shell_file(entry).stat().st_size for entry in LAZY}
 
 
 def shell_bytes() -> dict[str, int]:
@@ -61,11 +76,13 @@ def _service_worker(label: str = "") -> tuple[bytes, str]:
     digest = hashlib.sha256(label.encode() + b"\0")
     template = (PWA / "sw.js").read_bytes()
     digest.update(template)
-    for entry in SHELL:
+    for entry in (*SHELL, *LAZY):
         digest.update(entry.encode() + b"\0" + shell_file(entry).read_bytes())
     version = digest.hexdigest()[:12]
-    body = template.replace(b'"__VERSION__"', json.dumps(version).encode()).replace(
-        b'"__PRECACHE__"', json.dumps(list(SHELL)).encode()
+    body = (
+        template.replace(b'"__VERSION__"', json.dumps(version).encode())
+        .replace(b'"__PRECACHE__"', json.dumps(list(SHELL)).encode())
+        .replace(b'"__LAZY__"', json.dumps(list(LAZY)).encode())
     )
     return body, version
 

@@ -14,7 +14,9 @@ import httpx
 from server import pwa
 
 SHELL_BUDGET = 150 * 1024
+READER_BUDGET_GZIP = 100 * 1024
 JS = sorted((pwa.PWA / "js").glob("*.js"))
+LAZY_JS = sorted((pwa.PWA / "js" / "scan").glob("*.js"))
 
 
 async def test_service_worker_is_stamped_and_served_uncached(client: httpx.AsyncClient) -> None:
@@ -27,6 +29,7 @@ async def test_service_worker_is_stamped_and_served_uncached(client: httpx.Async
     version = response.headers["x-app-version"]
     assert f'const VERSION = "{version}"' in body
     assert json.dumps(list(pwa.SHELL)) in body
+    assert json.dumps(list(pwa.LAZY)) in body and "__LAZY__" not in body
 
 
 def test_version_changes_when_a_shell_file_changes(tmp_path: Path, monkeypatch: object) -> None:
@@ -57,6 +60,29 @@ def test_every_module_of_the_app_is_precached() -> None:
     """A module left out of the list would be missing offline."""
     precached = {entry for entry in pwa.SHELL if entry.startswith("js/")}
     assert {f"js/{path.name}" for path in JS} == precached
+
+
+def test_the_passport_reader_is_loaded_on_first_use_only() -> None:
+    """Every file of the reader is in LAZY (cached when the scan screen first opens), none
+    is precached with the shell, and the shell's modules never import it statically."""
+    assert {f"js/scan/{path.name}" for path in LAZY_JS} == set(pwa.LAZY)
+    assert not set(pwa.LAZY) & set(pwa.SHELL)
+    for path in JS:
+        assert not re.search(r'^import[^;]*"\./scan/', path.read_text(), re.M), path.name
+
+
+def test_the_passport_reader_is_under_100_kb_gzipped() -> None:
+    import gzip
+
+    total = sum(len(gzip.compress((pwa.PWA / entry).read_bytes(), 9)) for entry in pwa.LAZY)
+    assert total < READER_BUDGET_GZIP, total
+
+
+async def test_every_file_of_the_reader_is_served(client: httpx.AsyncClient) -> None:
+    for entry in pwa.LAZY:
+        response = await client.get(f"/app/{entry}")
+        assert response.status_code == 200, entry
+        assert response.headers["content-type"].startswith("text/javascript"), entry
 
 
 def test_app_shell_is_under_150_kb() -> None:
@@ -91,7 +117,7 @@ def test_manifests_are_installable_in_both_languages() -> None:
 
 def _strings_used_by_the_app() -> set[str]:
     found: set[str] = set()
-    for path in JS:
+    for path in JS + LAZY_JS:
         found |= set(re.findall(r'\bN?_\("((?:[^"\\]|\\.)*)"', path.read_text(encoding="utf-8")))
     return found
 
@@ -116,7 +142,7 @@ def test_the_shell_has_no_inline_script_or_style() -> None:
     html = (pwa.PWA / "index.html").read_text(encoding="utf-8")
     assert not re.search(r"<script(?![^>]*\bsrc=)", html)
     assert "<style" not in html and "style=" not in html
-    for path in JS:
+    for path in JS + LAZY_JS:
         assert not re.search(r"\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML", path.read_text()), (
             path.name
         )

@@ -1,0 +1,79 @@
+"""Vietnam's visa exemptions as dated data (``server/data/visa_exemptions.json``).
+
+The hotel app uses them for one thing: a default. A guest whose nationality is exempt on
+the day of entry starts as "visa-exempt", permitted to stay the exemption's days counted
+from the day of entry (that day is day 1). Nothing is refused because of this list: the
+receptionist can always change the entry paper, and police see the list in force.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from functools import cache
+from typing import Any
+
+from .codes import DATA
+
+
+@dataclass(frozen=True)
+class Exemption:
+    nationality: str
+    days: int
+    starts: date
+    ends: date | None
+    kind: str  # "unilateral" or "bilateral"
+    basis: str
+    verified: bool
+    note: str
+
+    def in_force(self, day: date) -> bool:
+        return self.starts <= day and (self.ends is None or day <= self.ends)
+
+    def permitted_until(self, entry: date) -> date:
+        return entry + timedelta(days=self.days - 1)
+
+    def as_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["starts"] = self.starts.isoformat()
+        out["ends"] = self.ends.isoformat() if self.ends else None
+        return out
+
+
+@cache
+def _load() -> tuple[str, tuple[Exemption, ...]]:
+    data = json.loads((DATA / "visa_exemptions.json").read_text(encoding="utf-8"))
+    rows = tuple(
+        Exemption(
+            nationality=row["nationality"],
+            days=int(row["days"]),
+            starts=date.fromisoformat(row["from"]),
+            ends=date.fromisoformat(row["to"]) if row["to"] else None,
+            kind=row["kind"],
+            basis=row["basis"],
+            verified=bool(row["verified"]),
+            note=row.get("note", ""),
+        )
+        for row in data["rows"]
+    )
+    return str(data["version"]), rows
+
+
+def version() -> str:
+    return _load()[0]
+
+
+def rows() -> tuple[Exemption, ...]:
+    return _load()[1]
+
+
+def exemption_for(nationality: str, entry: date) -> Exemption | None:
+    """The exemption in force for ``nationality`` on the day of entry (the longest, if two)."""
+    found = [r for r in rows() if r.nationality == nationality and r.in_force(entry)]
+    return max(found, key=lambda r: r.days, default=None)
+
+
+def export() -> dict[str, Any]:
+    """For the PWA and hotel software, inside ``GET /api/v1/codes``."""
+    return {"version": version(), "rows": [r.as_json() for r in rows()]}

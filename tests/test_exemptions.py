@@ -1,0 +1,53 @@
+"""Visa exemptions as dated data: the default the hotel app suggests, and the police page."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import httpx
+from starlette.applications import Starlette
+
+from server import exemptions
+from server.codes import countries, export
+from tests.police import steps
+
+
+def test_an_exempt_nationality_gets_its_days_counted_from_the_day_of_entry() -> None:
+    germany = exemptions.exemption_for("DEU", date(2026, 11, 30))
+    assert germany is not None and germany.days == 45
+    assert germany.permitted_until(date(2026, 11, 30)) == date(2027, 1, 13)
+    assert exemptions.exemption_for("PHL", date(2026, 11, 30)).days == 21  # type: ignore[union-attr]
+    assert exemptions.exemption_for("USA", date(2026, 11, 30)) is None
+
+
+def test_a_row_applies_only_between_its_dates() -> None:
+    assert exemptions.exemption_for("DEU", date(2023, 8, 14)) is None
+    assert exemptions.exemption_for("POL", date(2025, 2, 28)) is None
+    assert exemptions.exemption_for("POL", date(2025, 3, 1)) is not None
+    assert exemptions.exemption_for("POL", date(2029, 1, 1)) is None
+
+
+def test_every_row_names_a_known_nationality_a_basis_and_whether_it_was_verified() -> None:
+    known = countries()
+    for row in exemptions.rows():
+        assert row.nationality in known, row
+        assert row.days > 0 and row.basis
+        assert row.ends is None or row.ends >= row.starts
+        assert row.verified or row.note, f"{row.nationality}: say what is unverified"
+
+
+def test_the_app_gets_the_list_with_its_version() -> None:
+    exported = export()["visa_exemptions"]
+    assert exported["version"] == exemptions.version()
+    assert {"nationality": "DEU", "days": 45}.items() <= exported["rows"][0].items()
+
+
+async def test_police_see_the_list_in_force_and_the_hotel_does_not(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    officer = await steps.officer(app, "police.hk")
+    page = await officer.get("/police/visa-exemptions")
+    assert page.status_code == 200
+    assert exemptions.version() in page.text and "Resolution 128/NQ-CP" in page.text
+    hotel = await client.get("/police/visa-exemptions", follow_redirects=False)
+    assert hotel.status_code in (302, 303, 401, 403)
