@@ -31,6 +31,8 @@ const state = {
   lastSync: null,
   authNeeded: false,
   formOpen: false,
+  form: null, // the open form ({isDirty}), to ask before a half-filled one is thrown away
+  leaving: false,
   partyLeaders: {}, // party id → the leader's record id, while declaring a party
 };
 
@@ -54,7 +56,20 @@ async function start() {
   state.codes = await db.getMeta("codes");
   if (state.codes) state.tables = codeTables(state.codes);
   bridge.register({ onUpdate: offerUpdate, onMessage: (m) => m.type === "synced" && refresh() });
-  window.addEventListener("hashchange", () => {
+  let shownHash = location.hash;
+  window.addEventListener("hashchange", async () => {
+    // The phone's back button on a half-filled form asks first, as the form's own Back does.
+    if (state.formOpen && state.form && state.form.isDirty() && !state.leaving) {
+      const target = location.hash;
+      state.leaving = true;
+      history.replaceState(null, "", shownHash || "#/");
+      const leave = await confirmDialog(_("Leave this form? What you entered is not saved."));
+      state.leaving = false;
+      if (!leave) return;
+      state.form = null;
+      history.replaceState(null, "", target);
+    }
+    shownHash = location.hash;
     route();
     window.scrollTo(0, 0);
   });
@@ -175,6 +190,7 @@ async function syncNow() {
 
 function route() {
   state.formOpen = false;
+  state.form = null;
   if (!state.session || !state.codes) {
     showSignIn();
     return;
@@ -209,12 +225,29 @@ function showList() {
   });
 }
 
+/** The port of entry this establishment used most in its recent declarations. */
+function usualPort() {
+  const recent = [...state.records, ...state.entries.filter((e) => e.op === "create").map((e) => e.item)]
+    .filter((r) => r.entry_port)
+    .sort((a, b) => String(b.arrived_at || "").localeCompare(String(a.arrived_at || "")))
+    .slice(0, 100);
+  const counts = new Map();
+  for (const r of recent) counts.set(r.entry_port, (counts.get(r.entry_port) || 0) + 1);
+  let best = null;
+  for (const [port, count] of counts) if (!best || count > best[1]) best = [port, count];
+  return best ? best[0] : undefined;
+}
+
 function newItem(copyFrom = null) {
+  const arrived = vietnamWallClock(now());
   const item = {
     id: uuid(),
     document_type: "passport",
-    entry_kind: "visa",
-    arrived_at: `${vietnamWallClock(now())}:00+07:00`,
+    entry_kind: "e_visa", // until the nationality says otherwise
+    arrived_at: `${arrived}:00+07:00`,
+    entry_date: arrived.slice(0, 10),
+    entry_port: usualPort(),
+    purpose: "tourism",
     party_id: uuid(),
     party_leader: true,
   };
@@ -227,15 +260,33 @@ function newItem(copyFrom = null) {
   return item;
 }
 
+/** The scan screen, loaded on first use (it is not part of the app shell). */
+async function openScanner(expect, onType) {
+  let scanner;
+  try {
+    scanner = await import("./scan/scanner.js");
+  } catch {
+    toast(_("The passport reader is not on this phone yet: open it once with the network. Meanwhile, type the lines."));
+    onType();
+    return null;
+  }
+  return scanner.scan({ expect, onType });
+}
+
 function showForm(item, { op = "create", title } = {}) {
   state.formOpen = true;
-  return renderForm(view(), {
+  state.form = renderForm(view(), {
     item: { ...item, op },
     codes: state.codes,
     tables: state.tables,
     ctx: ruleContext,
     title: title || _("New guest"),
-    onCancel: () => go("#/"),
+    onScan: openScanner,
+    onCancel: async () => {
+      if (state.form && state.form.isDirty() && !(await confirmDialog(_("Leave this form? What you entered is not saved.")))) return;
+      state.form = null;
+      go("#/");
+    },
     onSave: async (candidate, { another }) => {
       const saved = candidate;
       try {
@@ -255,10 +306,14 @@ function showForm(item, { op = "create", title } = {}) {
       if (another) {
         showForm(newItem(saved), { title: _("Next guest of this party") });
         window.scrollTo(0, 0);
-      } else go("#/");
+      } else {
+        state.form = null;
+        go("#/");
+      }
       syncSoon();
     },
   });
+  return state.form;
 }
 
 async function showEntry(key) {

@@ -1,11 +1,12 @@
 // The declaration form, built for phones: big targets, the right keyboards, day-first
-// dates, nationality searchable in either language or by code, the MRZ typed or pasted
-// to fill the form, and the server's checks run here before anything is saved.
+// dates everywhere, nationality searchable in either language or by code, the passport
+// scanned with the camera (or its MRZ typed or pasted) to fill the form, defaults for
+// everything a scan cannot know, and the server's checks run here before anything is saved.
 
 import { h, replace } from "./dom.js";
-import { _, codeName, current, issueMessage, N_ } from "./i18n.js";
-import { MrzFormatError, parse as parseMrz } from "./mrz.js";
-import { check, normaliseNationality, vietnamDay } from "./rules.js";
+import { _, codeName, current, formatDay, issueMessage, N_ } from "./i18n.js";
+import { MrzFormatError, parse as parseMrz, VISAS } from "./mrz.js";
+import { addDays, check, normaliseNationality, normaliseVisaCategory, vietnamDay } from "./rules.js";
 
 
 const LABELS = {
@@ -44,6 +45,12 @@ const SECTIONS = [
   [N_("Party and contact"), ["relationship", "phone", "email"]],
 ];
 
+const NIGHTS = [1, 2, 3, 4, 5, 6, 7];
+// Fields a new declaration gets a default for: folded into a one-line summary with "Edit".
+const DEFAULTED = ["entry_kind", "stay_permitted_until", "entry_date", "entry_port", "purpose", "arrived_at"];
+const READ_FIELDS = ["full_name", "sex", "date_of_birth", "nationality", "document_type", "document_number", "document_expiry"];
+const OPTIONAL = ["relationship", "phone", "email"];
+
 // What "add another guest of this party" copies from the guest just saved.
 export const PARTY_FIELDS = ["arrived_at", "expected_departure", "room", "party_id", "entry_date", "entry_port", "purpose"];
 
@@ -69,6 +76,32 @@ export function birthToIso(text) {
   m = /^(\d{1,2})[/.-](\d{4})$/.exec(t);
   if (m) return `${m[2]}-${pad(m[1])}`;
   return t; // YYYY, or ISO already, or something the checks will refuse
+}
+
+/** A day typed day-first (30/11/2026, 30.11.2026) or as ISO → YYYY-MM-DD. */
+export function dayToIso(text) {
+  const t = (text || "").trim();
+  const m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(t);
+  return m ? `${m[3]}-${pad(m[2])}-${pad(m[1])}` : t;
+}
+
+/** "30/11/2026 14:05" (or ISO "2026-11-30T14:05") → "2026-11-30T14:05". */
+export function momentToIso(text) {
+  const t = (text || "").trim().replace(/\s+/g, " ");
+  const m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})[ T](\d{1,2})[:.h](\d{2})$/.exec(t);
+  return m ? `${m[3]}-${pad(m[2])}-${pad(m[1])}T${pad(m[4])}:${m[5]}` : t;
+}
+
+const momentFromIso = (wall) => {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(wall || "");
+  return m ? `${m[3]}/${m[2]}/${m[1]} ${m[4]}:${m[5]}` : wall || "";
+};
+
+/** The exemption in force for a nationality on the day of entry (GET /codes rows). */
+export function exemptionFor(codes, nationality, entryDay) {
+  const rows = ((codes && codes.visa_exemptions) || {}).rows || [];
+  const found = rows.filter((r) => r.nationality === nationality && r.starts <= entryDay && (!r.ends || entryDay <= r.ends));
+  return found.sort((a, b) => b.days - a.days)[0] || null;
 }
 
 export function birthFromIso(value) {
@@ -109,26 +142,35 @@ function options(rows, selected, { blank = true, label = (r) => r[current()] } =
 
 /**
  * Render the form into `root`. `item` is the declaration to edit (or the copied party
- * fields). `onSave(item, {another})` is called with a checked item.
+ * fields). `onSave(item, {another})` is called with a checked item. A new declaration
+ * (no name yet) gets defaults, folded into one-line summaries the user can open.
  */
-export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCancel }) {
+export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCancel, onScan }) {
   const inputs = {};
   const messages = {};
-  const field = (name, control, hint) => {
+  const fresh = !item.full_name && item.op !== "correct";
+  const touched = new Set(); // fields the user changed by hand: defaults leave them alone
+  let dirty = false;
+  let autoPermit = null; // the permitted stay the exemption computed, while untouched
+
+  const field = (name, control, hint, extra = null) => {
     messages[name] = h("p.field-message", { id: `m-${name}`, "aria-live": "polite" });
     return h(
       "div.field",
       { dataset: { field: name } },
       h("label", { for: `f-${name}` }, _(LABELS[name])),
       control,
+      extra,
       hint ? h("p.hint", {}, hint) : null,
       messages[name],
     );
   };
-  const text = (name, attrs = {}) => {
-    inputs[name] = h("input", { id: `f-${name}`, name, type: "text", autocomplete: "off", ...attrs });
-    return field(name, inputs[name], attrs.hint);
+  const text = (name, attrs = {}, extra = null) => {
+    const { hint, ...rest } = attrs;
+    inputs[name] = h("input", { id: `f-${name}`, name, type: "text", autocomplete: "off", ...rest });
+    return field(name, inputs[name], hint, extra);
   };
+  const day = (name, extra = null) => text(name, { inputmode: "numeric", placeholder: _("dd/mm/yyyy"), maxlength: 10 }, extra);
   const select = (name, rows, opts) => {
     inputs[name] = h("select", { id: `f-${name}`, name }, options(rows, item[name], opts));
     return field(name, inputs[name]);
@@ -151,6 +193,7 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
     inputs.nationality.value = code ? `${codeName(codes.countries, code)} (${code})` : "";
     replace(nationalityList);
     inputs.nationality.setAttribute("aria-expanded", "false");
+    applyEntryDefaults();
   };
   inputs.nationality.addEventListener("input", () => {
     inputs.nationality.dataset.code = "";
@@ -176,32 +219,54 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
   inputs.mrz = h("textarea", {
     id: "f-mrz",
     rows: 3,
+    wrap: "off",
     autocomplete: "off",
     autocapitalize: "characters",
     spellcheck: false,
     placeholder: "P<UTOERIKSSON<<ANNA<MARIA<<<…",
   });
   const mrzStatus = h("p.hint", { id: "mrz-status", "aria-live": "polite" });
+  const readCard = h("div.read-card", { id: "read-card", hidden: true });
+  const visaStatus = h("p.hint", { id: "visa-status", "aria-live": "polite" });
+  const entryHint = h("p.hint", { id: "entry-hint", "aria-live": "polite" });
+  const nightsRow = h(
+    "div.nights",
+    { role: "group", "aria-label": _("Nights") },
+    h("span.hint", {}, _("Nights:")),
+    NIGHTS.map((n) => h("button.chip-button", { type: "button", dataset: { nights: n }, onclick: () => setNights(n) }, String(n))),
+  );
 
   const controls = {
-    mrz: () => field("mrz", h("div", {}, inputs.mrz, h("button.secondary", { type: "button", onclick: () => readMrz() }, _("Fill the form from these lines")), mrzStatus)),
+    mrz: () =>
+      h(
+        "div",
+        {},
+        h("button.primary.big", { type: "button", id: "scan-passport", onclick: () => scanWith("document") }, _("Scan passport")),
+        readCard,
+        field("mrz", h("div", {}, inputs.mrz, h("button.secondary", { type: "button", onclick: () => readMrz() }, _("Fill the form from these lines")), mrzStatus)),
+      ),
     full_name: () => text("full_name", { autocapitalize: "characters", spellcheck: false, autocomplete: "off" }),
     sex: () => field("sex", sexGroup),
     date_of_birth: () => text("date_of_birth", { inputmode: "numeric", placeholder: _("dd/mm/yyyy"), hint: _("Day/month/year, or only the year if the passport shows no day.") }),
     nationality: () => field("nationality", h("div.combo", {}, inputs.nationality, nationalityList)),
     document_type: () => select("document_type", codes.document_types, { blank: false }),
     document_number: () => text("document_number", { autocapitalize: "characters", spellcheck: false }),
-    document_expiry: () => text("document_expiry", { type: "date" }),
-    entry_kind: () => select("entry_kind", codes.entry_kinds, { blank: false }),
+    document_expiry: () => day("document_expiry"),
+    entry_kind: () => h("div", {}, select("entry_kind", codes.entry_kinds, { blank: false }), entryHint),
     visa_category: () => select("visa_category", codes.visa_categories, { label: (r) => `${r.code} — ${r[current()]}` }),
-    entry_document_number: () => text("entry_document_number", { autocapitalize: "characters", spellcheck: false }),
-    stay_permitted_until: () => text("stay_permitted_until", { type: "date" }),
-    entry_date: () => text("entry_date", { type: "date" }),
+    entry_document_number: () =>
+      text(
+        "entry_document_number",
+        { autocapitalize: "characters", spellcheck: false },
+        h("div", { id: "visa-scan" }, h("button.secondary", { type: "button", id: "scan-visa", onclick: () => scanWith("visa") }, _("Scan the visa")), visaStatus),
+      ),
+    stay_permitted_until: () => day("stay_permitted_until"),
+    entry_date: () => day("entry_date"),
     entry_port: () =>
       select("entry_port", [...codes.ports].sort((a, b) => a[current()].localeCompare(b[current()])), { label: (r) => `${r[current()]} (${r.code})` }),
     purpose: () => select("purpose", codes.purposes),
-    arrived_at: () => text("arrived_at", { type: "datetime-local" }),
-    expected_departure: () => text("expected_departure", { type: "date" }),
+    arrived_at: () => text("arrived_at", { inputmode: "numeric", placeholder: _("dd/mm/yyyy hh:mm"), maxlength: 16 }),
+    expected_departure: () => day("expected_departure", nightsRow),
     room: () => text("room", { inputmode: "text", autocapitalize: "characters" }),
     relationship: () => select("relationship", codes.relationships),
     phone: () => text("phone", { type: "tel", inputmode: "tel", autocomplete: "tel" }),
@@ -209,47 +274,184 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
   };
 
   const general = h("div.form-errors", { role: "alert" });
+  const summaries = {};
+  const fieldsets = SECTIONS.map(([legend, names], index) => {
+    summaries[index] = h("div.summary", { hidden: true }, h("p.summary-text"), h("button.link", { type: "button", dataset: { edit: index }, onclick: () => unfold(names, true) }, _("Edit")));
+    return h("fieldset", { dataset: { section: index } }, h("legend", {}, _(legend)), summaries[index], names.map((n) => controls[n]()));
+  });
   const form = h(
     "form.declaration",
     { novalidate: true, onsubmit: (event) => event.preventDefault() },
     h("h2", {}, title),
     general,
-    SECTIONS.map(([legend, names]) => h("fieldset", {}, h("legend", {}, _(legend)), names.map((n) => controls[n]()))),
+    fieldsets,
     h(
       "div.actions",
       {},
       h("button.primary", { type: "submit", id: "save", onclick: () => submit(false) }, _("Save")),
       item.op === "correct" ? null : h("button.secondary", { type: "button", id: "save-another", onclick: () => submit(true) }, _("Save and add another guest of this party")),
-      h("button.link", { type: "button", onclick: onCancel }, _("Back")),
+      h("button.link", { type: "button", id: "form-back", onclick: () => onCancel() }, _("Back")),
     ),
   );
   replace(root, form);
+  form.addEventListener("input", (event) => {
+    dirty = true;
+    const name = event.target.name || (event.target.id || "").replace(/^f-/, "");
+    if (name) touched.add(name);
+  });
+  form.addEventListener("change", (event) => {
+    dirty = true;
+    const name = event.target.name || (event.target.id || "").replace(/^f-/, "");
+    if (name) touched.add(name);
+    if (name === "entry_kind") {
+      showEntryFields();
+      refreshSummaries();
+    }
+    if (name === "arrived_at" && !touched.has("entry_date") && fresh) {
+      inputs.entry_date.value = formatDay(momentToIso(inputs.arrived_at.value).slice(0, 10));
+      applyEntryDefaults();
+    }
+    if (name === "entry_date") applyEntryDefaults();
+  });
 
   // Fill in the values.
   for (const [name, input] of Object.entries(inputs)) {
     if (["sex", "nationality"].includes(name) || input.tagName === "SELECT") continue;
     if (name === "date_of_birth") input.value = birthFromIso(item.date_of_birth);
-    else if (name === "arrived_at") input.value = toWallClock(item.arrived_at);
+    else if (name === "arrived_at") input.value = momentFromIso(toWallClock(item.arrived_at));
+    else if (["document_expiry", "stay_permitted_until", "entry_date", "expected_departure"].includes(name)) input.value = formatDay(item[name] || "");
     else input.value = item[name] || "";
   }
-  if (item.nationality) setNationality(item.nationality);
   const showEntryFields = () => {
     const kind = inputs.entry_kind.value;
-    form.querySelector('[data-field="visa_category"]').hidden = !["visa", "e_visa"].includes(kind);
+    form.querySelector('[data-field="visa_category"]').hidden = kind !== "visa";
     form.querySelector('[data-field="entry_document_number"]').hidden = kind === "visa_exempt";
     form.querySelector('[data-field="stay_permitted_until"]').hidden = kind === "permanent_residence_card";
+    form.querySelector("#visa-scan").hidden = kind !== "visa";
   };
-  inputs.entry_kind.addEventListener("change", showEntryFields);
   showEntryFields();
+  if (item.nationality) setNationality(item.nationality);
+  if (fresh) {
+    fold(DEFAULTED);
+    fold(OPTIONAL);
+  }
+
+  // --- folding: defaulted fields collapse into a summary line with "Edit" ------------------
+
+  function fieldEl(name) {
+    return form.querySelector(`[data-field="${name}"]`);
+  }
+
+  function fold(names) {
+    for (const name of names) fieldEl(name).classList.add("folded");
+    refreshSummaries();
+  }
+
+  function unfold(names, focus = false) {
+    for (const name of names) fieldEl(name).classList.remove("folded");
+    refreshSummaries();
+    if (!focus) return;
+    const first = names.map((n) => fieldEl(n)).find((el) => !el.hidden);
+    const control = first && first.querySelector("input, select, textarea");
+    if (control) control.focus();
+  }
+
+  function shown(name) {
+    const input = inputs[name];
+    if (name === "sex") return codeName(codes.sexes, (sexGroup.querySelector("input:checked") || {}).value);
+    if (name === "nationality") return input.value;
+    if (input.tagName === "SELECT") return input.value ? input.selectedOptions[0].textContent : "";
+    return input.value;
+  }
+
+  function refreshSummaries() {
+    const onCard = [...READ_FIELDS, "mrz"]; // shown on the read card instead
+    SECTIONS.forEach(([, names], index) => {
+      const visible = names.filter((n) => !fieldEl(n).hidden);
+      const folded = visible.filter((n) => fieldEl(n).classList.contains("folded"));
+      const box = summaries[index];
+      box.hidden = !folded.length || folded.every((n) => onCard.includes(n));
+      const parts = folded.filter((n) => !onCard.includes(n)).map((n) => [n, shown(n)]);
+      const textEl = box.querySelector(".summary-text");
+      replace(textEl, parts.filter(([, v]) => v).map(([n, v]) => `${_(LABELS[n])}: ${v}`).join(" · ") || _("Optional"));
+      // A section whose every field is on the read card takes no room.
+      fieldsets[index].classList.toggle("gone", box.hidden && folded.length === visible.length && index > 0);
+    });
+  }
+
+  // --- defaults for what a scan cannot know --------------------------------------------------
+
+  function setNights(n) {
+    const arrival = momentToIso(inputs.arrived_at.value).slice(0, 10);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(arrival)) return;
+    inputs.expected_departure.value = formatDay(addDays(arrival, n));
+    touched.add("expected_departure");
+    dirty = true;
+    for (const chip of nightsRow.querySelectorAll("button")) chip.classList.toggle("selected", Number(chip.dataset.nights) === n);
+  }
+
+  /** Entry paper from the nationality: exempt on the day of entry → visa-exempt, else e-visa. */
+  function applyEntryDefaults() {
+    if (!fresh) return;
+    const nationality = inputs.nationality.dataset.code;
+    const entry = dayToIso(inputs.entry_date.value);
+    if (!nationality || !/^\d{4}-\d{2}-\d{2}$/.test(entry)) return;
+    const exemption = exemptionFor(codes, nationality, entry);
+    if (!touched.has("entry_kind") && inputs.entry_kind.value !== "visa") {
+      inputs.entry_kind.value = exemption ? "visa_exempt" : "e_visa";
+      showEntryFields();
+    }
+    const kind = inputs.entry_kind.value;
+    if (kind === "visa_exempt" && exemption) {
+      const until = formatDay(addDays(entry, exemption.days - 1));
+      if (!touched.has("stay_permitted_until") || inputs.stay_permitted_until.value === autoPermit) {
+        inputs.stay_permitted_until.value = until;
+        autoPermit = until;
+        touched.delete("stay_permitted_until");
+      }
+      entryHint.textContent = _("Visa-exempt for %(days)s days (%(basis)s): may stay until %(until)s.", { days: exemption.days, basis: exemption.basis, until });
+    } else if (kind === "visa_exempt") {
+      entryHint.textContent = _("This nationality is not on the exemption list for the day of entry: check the entry paper.");
+    } else if (kind === "e_visa" && !touched.has("entry_kind")) {
+      if (inputs.stay_permitted_until.value === autoPermit) inputs.stay_permitted_until.value = "";
+      autoPermit = null;
+      entryHint.textContent = _("Not on the exemption list: an e-visa is assumed. Type its number and the date it is valid until.");
+      unfold(["stay_permitted_until"]);
+    } else {
+      entryHint.textContent = "";
+    }
+    refreshSummaries();
+  }
+
+  // --- reading an MRZ: typed, pasted or scanned ----------------------------------------------
+
+  async function scanWith(expect) {
+    const reading = await onScan(expect, () => inputs.mrz.focus());
+    if (!reading) return;
+    dirty = true;
+    if (expect === "visa") fillVisa(reading.lines.join("\n"));
+    else {
+      inputs.mrz.value = reading.lines.join("\n");
+      readMrz();
+    }
+  }
+
+  function parseLines(raw) {
+    return parseMrz(raw, { year: Number(vietnamDay(ctx().now).slice(0, 4)) }, (c) => normaliseNationality(tables, c));
+  }
 
   function readMrz() {
-    const raw = inputs.mrz.value;
     let parsed;
     try {
-      parsed = parseMrz(raw, { year: Number(vietnamDay(ctx().now).slice(0, 4)) }, (c) => normaliseNationality(tables, c));
+      parsed = parseLines(inputs.mrz.value);
     } catch (error) {
       if (!(error instanceof MrzFormatError)) throw error;
       mrzStatus.textContent = issueMessage({ code: "mrz_format" });
+      mrzStatus.className = "hint bad";
+      return;
+    }
+    if (VISAS.includes(parsed.format)) {
+      mrzStatus.textContent = issueMessage({ code: "mrz_is_visa" });
       mrzStatus.className = "hint bad";
       return;
     }
@@ -258,16 +460,121 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
       mrzStatus.className = "hint bad";
       return;
     }
+    const filled = [];
+    const missing = [];
     inputs.full_name.value = parsed.full_name;
+    filled.push(_("name"));
     inputs.document_number.value = parsed.document_number;
-    inputs.date_of_birth.value = birthFromIso(parsed.date_of_birth || "");
-    if (parsed.document_expiry) inputs.document_expiry.value = parsed.document_expiry;
-    if (parsed.nationality) setNationality(parsed.nationality);
+    filled.push(_("document number"));
+    if (parsed.date_of_birth) {
+      inputs.date_of_birth.value = birthFromIso(parsed.date_of_birth);
+      filled.push(_("birth date"));
+    } else missing.push(_("birth date"));
+    if (parsed.document_expiry) {
+      inputs.document_expiry.value = formatDay(parsed.document_expiry);
+      filled.push(_("expiry"));
+    } else missing.push(_("expiry"));
     for (const radio of sexGroup.querySelectorAll("input")) radio.checked = radio.value === parsed.sex;
+    filled.push(_("sex"));
     const kind = { PD: "diplomatic_passport", PO: "official_passport", PS: "official_passport" }[parsed.document_code];
     inputs.document_type.value = kind || (parsed.document_code.startsWith("P") ? "passport" : "other");
-    mrzStatus.textContent = _("Read: the name, document, nationality, birth date, sex and expiry are filled in. Check them against the passport.");
-    mrzStatus.className = "hint good";
+    let message;
+    if (parsed.nationality) {
+      setNationality(parsed.nationality);
+      filled.push(_("nationality"));
+      message = _("Read: %(filled)s. Check them against the passport.", { filled: filled.join(", ") });
+    } else {
+      setNationality("");
+      message = _("Read: %(filled)s. The nationality code %(code)s is not in the list: choose the nationality below.", { filled: filled.join(", "), code: parsed.nationality_raw.replace(/</g, "") });
+    }
+    if (missing.length) message += " " + _("Not in the lines: %(missing)s.", { missing: missing.join(", ") });
+    mrzStatus.textContent = message;
+    mrzStatus.className = parsed.nationality ? "hint good" : "hint warn";
+    showReadCard(parsed);
+    fold(READ_FIELDS.filter((n) => n !== "nationality" || parsed.nationality));
+    fold(["mrz"]);
+  }
+
+  function showReadCard(parsed) {
+    const row = (label, value) => [h("dt", {}, label), h("dd", {}, value || "—")];
+    replace(
+      readCard,
+      h(
+        "dl.facts",
+        {},
+        row(_(LABELS.full_name), parsed.full_name),
+        row(_(LABELS.sex), codeName(codes.sexes, parsed.sex)),
+        row(_(LABELS.date_of_birth), birthFromIso(parsed.date_of_birth || "")),
+        row(_(LABELS.nationality), parsed.nationality ? `${codeName(codes.countries, parsed.nationality)} (${parsed.nationality})` : parsed.nationality_raw),
+        row(_(LABELS.document_number), parsed.document_number),
+        row(_(LABELS.document_expiry), formatDay(parsed.document_expiry || "")),
+      ),
+      h("p", { id: "read-note", className: mrzStatus.className }, mrzStatus.textContent),
+      h(
+        "button.link",
+        {
+          type: "button",
+          id: "edit-read",
+          onclick: () => {
+            unfold([...READ_FIELDS, "mrz"], true);
+            readCard.hidden = true;
+          },
+        },
+        _("Edit"),
+      ),
+    );
+    readCard.hidden = false;
+  }
+
+  /** A visa sticker's MRZ: its number, its validity and, where shown, its category. */
+  function fillVisa(raw) {
+    let parsed;
+    try {
+      parsed = parseLines(raw);
+    } catch {
+      parsed = null;
+    }
+    if (!parsed || parsed.failed_checks.length || !VISAS.includes(parsed.format)) {
+      visaStatus.textContent = _("These lines are not a visa's: scan the visa sticker.");
+      visaStatus.className = "hint bad";
+      return;
+    }
+    inputs.entry_kind.value = "visa";
+    touched.add("entry_kind");
+    showEntryFields();
+    inputs.entry_document_number.value = parsed.document_number;
+    const filled = [_("visa number")];
+    if (parsed.document_expiry) {
+      inputs.stay_permitted_until.value = formatDay(parsed.document_expiry);
+      touched.add("stay_permitted_until");
+      filled.push(_("valid until"));
+    }
+    const category = visaCategory(parsed);
+    if (category) {
+      inputs.visa_category.value = category;
+      filled.push(_("category"));
+    }
+    let message = _("Read from the visa: %(filled)s.", { filled: filled.join(", ") });
+    if (!category) message += " " + _("Choose the visa category.");
+    const birth = dayToIso(birthToIso(inputs.date_of_birth.value));
+    if ((birth && parsed.date_of_birth && birth !== parsed.date_of_birth) || (inputs.nationality.dataset.code && parsed.nationality && parsed.nationality !== inputs.nationality.dataset.code)) {
+      message += " " + _("This visa is for someone else: %(name)s.", { name: parsed.full_name });
+    }
+    visaStatus.textContent = message;
+    visaStatus.className = category ? "hint good" : "hint warn";
+    unfold(["visa_category", "stay_permitted_until"]);
+    refreshSummaries();
+  }
+
+  function visaCategory(parsed) {
+    const candidates = [parsed.optional_data, parsed.document_number];
+    for (const text of candidates) {
+      for (const length of [3, 2]) {
+        const found = text && normaliseVisaCategory(tables, text.slice(0, length));
+        if (found) return found;
+      }
+    }
+    return null;
   }
 
   function read() {
@@ -278,8 +585,11 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
       if (name === "sex") value = (sexGroup.querySelector("input:checked") || {}).value;
       else if (name === "nationality") value = input.dataset.code || input.value.trim();
       else if (name === "date_of_birth") value = birthToIso(input.value);
-      else if (name === "arrived_at") value = input.value ? `${input.value.length === 16 ? `${input.value}:00` : input.value}+07:00` : "";
-      else if (input.closest("[hidden]")) value = "";
+      else if (name === "arrived_at") {
+        const wall = momentToIso(input.value);
+        value = wall ? `${wall.length === 16 ? `${wall}:00` : wall}+07:00` : "";
+      } else if (input.closest("[hidden]")) value = "";
+      else if (["document_expiry", "stay_permitted_until", "entry_date", "expected_departure"].includes(name)) value = dayToIso(input.value);
       else value = input.value;
       if (value === undefined || value === null || (typeof value === "string" && !value.trim())) delete out[name];
       else out[name] = value;
@@ -299,9 +609,15 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
       const target = messages[issue.field];
       const text = issueMessage(issue);
       if (target && !target.closest("[hidden]")) {
+        // A problem in a folded field opens it: nothing wrong stays out of sight.
+        const holder = target.closest(".field");
+        if (holder.classList.contains("folded")) {
+          holder.classList.remove("folded");
+          if (READ_FIELDS.includes(issue.field)) readCard.hidden = true;
+        }
         target.textContent = target.textContent ? `${target.textContent} ${text}` : text;
         target.className = `field-message ${kind}`;
-        if (kind === "bad") target.closest(".field").classList.add("invalid");
+        if (kind === "bad") holder.classList.add("invalid");
       } else {
         const label = LABELS[issue.field] ? `${_(LABELS[issue.field])}: ` : "";
         general.append(h("p", { className: kind }, label, text));
@@ -309,6 +625,7 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
     };
     result.errors.forEach((issue) => place(issue, "bad"));
     result.warnings.forEach((issue) => place(issue, "warn"));
+    refreshSummaries();
   }
 
   async function submit(another) {
@@ -321,8 +638,9 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
       if (first && first.focus) first.focus();
       return;
     }
+    dirty = false;
     await onSave(candidate, { another, warnings: result.warnings });
   }
 
-  return { show };
+  return { show, isDirty: () => dirty };
 }

@@ -61,6 +61,14 @@ def wait_for_offline_shell(page: Page) -> None:
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
+def reveal(page: Page, *names: str) -> None:
+    """Open the summary a new form folds its defaulted fields into, where they are folded."""
+    for name in names:
+        field = page.locator(f'[data-field="{name}"]')
+        if "folded" in (field.get_attribute("class") or ""):
+            field.locator("xpath=ancestor::fieldset[1]").locator(".summary button").click()
+
+
 def fill_guest(page: Page, guest: Guest, *, first_of_party: bool, mrz: str | None = None) -> None:
     """Fill the form as a receptionist would; party fields are already copied after the first."""
     if mrz:
@@ -75,11 +83,13 @@ def fill_guest(page: Page, guest: Guest, *, first_of_party: bool, mrz: str | Non
         page.locator("#nationality-choices button", has_text=f"({guest.nationality})").click()
         page.locator("#f-document_number").fill(guest.document_number)
         page.locator("#f-document_expiry").fill(guest.document_expiry.isoformat())
+    reveal(page, "entry_kind", "stay_permitted_until", "entry_date", "entry_port", "purpose", "arrived_at")
     page.locator("#f-entry_kind").select_option("visa")
     page.locator("#f-visa_category").select_option("DL")
     page.locator("#f-entry_document_number").fill(guest.visa_number)
     page.locator("#f-stay_permitted_until").fill((today() + timedelta(days=30)).isoformat())
     if guest.relationship:
+        reveal(page, "relationship")
         page.locator("#f-relationship").select_option(guest.relationship)
     if first_of_party:
         page.locator("#f-entry_date").fill((today() - timedelta(days=1)).isoformat())
