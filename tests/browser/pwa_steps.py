@@ -61,6 +61,17 @@ def wait_for_offline_shell(page: Page) -> None:
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
+# The fields a new form fills with a default and folds (pwa/js/form.js DEFAULTED).
+DEFAULTED = (
+    "entry_kind",
+    "stay_permitted_until",
+    "entry_date",
+    "entry_port",
+    "purpose",
+    "arrived_at",
+)
+
+
 def reveal(page: Page, *names: str) -> None:
     """Open the summary a new form folds its defaulted fields into, where they are folded."""
     for name in names:
@@ -83,7 +94,7 @@ def fill_guest(page: Page, guest: Guest, *, first_of_party: bool, mrz: str | Non
         page.locator("#nationality-choices button", has_text=f"({guest.nationality})").click()
         page.locator("#f-document_number").fill(guest.document_number)
         page.locator("#f-document_expiry").fill(guest.document_expiry.isoformat())
-    reveal(page, "entry_kind", "stay_permitted_until", "entry_date", "entry_port", "purpose", "arrived_at")
+    reveal(page, *DEFAULTED)
     page.locator("#f-entry_kind").select_option("visa")
     page.locator("#f-visa_category").select_option("DL")
     page.locator("#f-entry_document_number").fill(guest.visa_number)
