@@ -45,6 +45,19 @@ class Frame:
     jpeg: bytes
 
 
+@dataclass(frozen=True)
+class Scene:
+    """What the camera looks at for a moment: the page posed, lit and in or out of focus.
+    Consecutive frames of one scene differ by sensor noise, a pixel of hand shake and
+    compression, as a phone's do."""
+
+    document: Document
+    image: Image.Image
+    blur: float
+    noise: float
+    quality: tuple[int, int]
+
+
 def _font(size: float, name: str = "DejaVuSans-vi.ttf") -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONTS / name), max(6, round(size)))
 
@@ -135,6 +148,17 @@ def _perspective(dst: list[tuple[float, float]], src: list[tuple[float, float]])
 
 def render(document: Document, rng: random.Random, *, hard: bool = False) -> Frame:
     """One camera frame of ``document``."""
+    return capture(scene(document, rng, hard=hard), rng)
+
+
+def burst(document: Document, rng: random.Random, count: int, *, hard: bool = False) -> list[Frame]:
+    """``count`` consecutive frames of one pose of ``document``."""
+    posed = scene(document, rng, hard=hard)
+    return [capture(posed, rng) for _ in range(count)]
+
+
+def scene(document: Document, rng: random.Random, *, hard: bool = False) -> Scene:
+    """``document`` posed in front of the camera: placed, rotated, in perspective, lit."""
     pitch = rng.uniform(7.0, 9.5) if hard else rng.uniform(12.0, 21.0)
     page = _page(document, pitch, rng)
     w, h = page.size
@@ -200,17 +224,24 @@ def render(document: Document, rng: random.Random, *, hard: bool = False) -> Fra
         (gx - radius, gy - radius * 0.7, gx + radius, gy + radius * 0.7), fill=rng.randint(90, 170)
     )
     glare = glare.filter(ImageFilter.GaussianBlur(radius / 2.5)).convert("RGB")
-    frame = ImageChops.screen(frame, glare)
-    frame = frame.filter(
-        ImageFilter.GaussianBlur(rng.uniform(1.4, 2.0) if hard else rng.uniform(0.3, 1.1))
+    return Scene(
+        document,
+        ImageChops.screen(frame, glare),
+        blur=rng.uniform(1.4, 2.0) if hard else rng.uniform(0.3, 1.1),
+        noise=rng.uniform(6, 14) if hard else rng.uniform(3, 9),
+        quality=(40, 60) if hard else (55, 85),
     )
-    noise = Image.effect_noise(FRAME, rng.uniform(6, 14) if hard else rng.uniform(3, 9)).convert(
-        "RGB"
-    )
+
+
+def capture(posed: Scene, rng: random.Random) -> Frame:
+    """One frame of a scene: hand shake, focus blur, sensor noise, JPEG."""
+    frame = ImageChops.offset(posed.image, rng.randint(-1, 1), rng.randint(-1, 1))
+    frame = frame.filter(ImageFilter.GaussianBlur(posed.blur))
+    noise = Image.effect_noise(FRAME, posed.noise).convert("RGB")
     frame = ImageChops.add(frame, noise, scale=1.0, offset=-128)
     out = io.BytesIO()
-    frame.save(out, "JPEG", quality=rng.randint(40, 60) if hard else rng.randint(55, 85))
-    return Frame(document, out.getvalue())
+    frame.save(out, "JPEG", quality=rng.randint(*posed.quality))
+    return Frame(posed.document, out.getvalue())
 
 
 def y4m(frames: list[bytes], path: Path, fps: int = 10) -> None:

@@ -16,8 +16,12 @@
 import { checkDigit } from "../mrz.js";
 import { CHARS, DATA, TH, TW } from "./glyphs.js";
 
-const MX = 2; // template pixels of shift allowed each way when matching a cell: across
-const MY = 1; // and down (the line fit places rows well)
+// Template pixels of shift allowed each way when matching a cell, across and down, once
+// the line is calibrated; calibration itself looks further.
+const MX = 1;
+const MY = 1;
+const CALIBRATE_MX = 3;
+const CALIBRATE_MY = 3;
 const DIGITS = "0123456789";
 const LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
@@ -84,7 +88,7 @@ export function threshold(gray, w, h) {
     for (let x = 0; x < w; x++) {
       const local = boxMean(ii, w, h, x, y, r);
       const v = boxMean(ii, w, h, x, y, 1);
-      if (local - v > Math.max(0.16 * local, 14)) out[y * w + x] = 1;
+      if (local - v > Math.max(0.09 * local, 12)) out[y * w + x] = 1;
     }
   }
   return out;
@@ -173,12 +177,44 @@ function chains(list) {
       a.next = best;
     }
   }
-  const out = [];
+  const pieces = [];
   for (const b of byX) {
     if (b.prev) continue;
     const chain = [];
     for (let c = b; c; c = c.next) chain.push(c);
-    if (chain.length >= 12) out.push(chain);
+    if (chain.length >= 2) pieces.push(chain);
+  }
+  return joined(pieces).filter((chain) => chain.length >= 12);
+}
+
+/**
+ * Pieces of one line that a glare spot or a smudge cut apart: a piece that starts a few
+ * characters after another ends, on the same line and at the same height, continues it.
+ */
+function joined(pieces) {
+  pieces.sort((a, b) => a[0].cx - b[0].cx);
+  const used = new Set();
+  const out = [];
+  for (let i = 0; i < pieces.length; i++) {
+    if (used.has(i)) continue;
+    let chain = pieces[i];
+    for (let j = i + 1; j < pieces.length; j++) {
+      if (used.has(j)) continue;
+      const next = pieces[j];
+      const end = chain[chain.length - 1];
+      const start = next[0];
+      const height = median(chain.map((b) => b.h));
+      const gap = start.cx - end.cx;
+      if (gap <= 0.3 * height || gap > 5 * height) continue;
+      if (Math.abs(median(next.map((b) => b.h)) - height) > 0.35 * height) continue;
+      // Where the chain's own direction says the line should be at the next piece's start.
+      const first = chain[0];
+      const slope = chain.length > 1 ? (end.cy - first.cy) / Math.max(1, end.cx - first.cx) : 0;
+      if (Math.abs(end.cy + slope * gap - start.cy) > 0.4 * height) continue;
+      chain = chain.concat(next);
+      used.add(j);
+    }
+    out.push(chain);
   }
   return out;
 }
@@ -225,11 +261,12 @@ function grid(chain) {
   const angle = Math.atan2(last.cy - first.cy, last.cx - first.cx);
   const ux = Math.cos(angle);
   const uy = Math.sin(angle);
-  const along = chain.map((b) => (b.cx - first.cx) * ux + (b.cy - first.cy) * uy);
+  // Left edges, not centres: two glyphs run together by blur make one blob whose left
+  // edge is still the first glyph's, so steps between left edges stay whole pitches.
+  const along = chain.map((b) => (b.x0 - first.x0) * ux + (b.cy - first.cy) * uy);
   const steps = [];
   for (let i = 1; i < along.length; i++) steps.push(along[i] - along[i - 1]);
   const tall = median(chain.map((b) => b.h));
-  // Merged or broken blobs make odd steps; the typical step between neighbours is the pitch.
   const normal = (s) => s > 0.55 * tall && s < 1.6 * tall;
   let pitch = median(steps.filter(normal));
   if (!pitch) return null;
@@ -240,14 +277,18 @@ function grid(chain) {
     const local = near.length ? median(near) : pitch;
     index.push(index[i] + Math.max(1, Math.round(steps[i] / local)));
   }
-  let xs = fit(index, chain.map((b) => b.cx), Math.min(2, index.length > 20 ? 2 : 1));
-  let ys = null;
-  const capped = chain.filter((b) => b.h >= 0.85 * tall);
-  const capIndex = capped.map((b) => index[chain.indexOf(b)]);
-  ys = fit(capIndex.length >= 4 ? capIndex : index, (capIndex.length >= 4 ? capped : chain).map((b) => b.cy), 1);
+  // Only single glyphs place the grid; a merged blob spans cells (its width says how many).
+  const span = (b) => Math.max(1, 1 + Math.round((b.w - 0.75 * pitch) / pitch));
+  const single = chain.map((b, i) => [b, index[i]]).filter(([b]) => span(b) === 1);
+  if (single.length < 8) return null;
+  const xs = fit(single.map(([, i]) => i), single.map(([b]) => b.cx), single.length > 20 ? 2 : 1);
+  const capped = single.filter(([b]) => b.h >= 0.85 * tall);
+  const rows = capped.length >= 4 ? capped : single;
+  const ys = fit(rows.map(([, i]) => i), rows.map(([b]) => b.cy), 1);
   if (!xs || !ys) return null;
   pitch = Math.hypot(poly(xs, 1) - poly(xs, 0), poly(ys, 1) - poly(ys, 0));
-  return { chain, index, count: index[index.length - 1] + 1, xs, ys, pitch, angle, tall };
+  const count = index[index.length - 1] + span(last);
+  return { chain, index, count, xs, ys, pitch, angle, tall };
 }
 
 const LAYOUTS = [
@@ -293,14 +334,18 @@ function sample(gray, w, h, x, y) {
 }
 
 /** Scores of every character for one cell: the best correlation over small shifts. */
-function matchCell(gray, w, h, line, i) {
-  const cx = poly(line.xs, i);
-  const cy = poly(line.ys, i);
+function matchCell(gray, w, h, line, i, MX = 2, MY = 1) {
+  // The line's calibration (see calibrate()): where glyphs really sit in their cells.
+  const [offX, offY] = line.offset ? line.offset(i) : [0, 0];
+  const cx0 = poly(line.xs, i);
+  const cy0 = poly(line.ys, i);
   const dxs = poly(line.xs, i + 0.5) - poly(line.xs, i - 0.5);
   const dys = poly(line.ys, i + 0.5) - poly(line.ys, i - 0.5);
   const pitch = Math.hypot(dxs, dys);
   const ux = dxs / pitch;
   const uy = dys / pitch;
+  const cx = cx0 + offX * (pitch / TW) * ux - offY * ((1.5 * pitch) / TH) * uy;
+  const cy = cy0 + offX * (pitch / TW) * uy + offY * ((1.5 * pitch) / TH) * ux;
   const PW = TW + 2 * MX;
   const PH = TH + 2 * MY;
   const patch = new Float32Array(PW * PH);
@@ -322,10 +367,17 @@ function matchCell(gray, w, h, line, i) {
   }
   const tpl = loadTemplates();
   const n = TW * TH;
-  const scores = new Float32Array(CHARS.length).fill(-1);
+  // Every template is scored at every shift, and then all are read at the one shift that
+  // fits the cell best: letting each template pick its own shift would let a look-alike
+  // (O for 0, a taller or shorter glyph) slide into place.
+  const shifts = (2 * MY + 1) * (2 * MX + 1);
+  const all = new Float32Array(shifts * CHARS.length).fill(-1);
   const window = new Float32Array(n);
+  let shift = 0;
+  let bestShift = 0;
+  let bestScore = -Infinity;
   for (let oy = 0; oy <= 2 * MY; oy++) {
-    for (let ox = 0; ox <= 2 * MX; ox++) {
+    for (let ox = 0; ox <= 2 * MX; ox++, shift++) {
       let mean = 0;
       for (let y = 0; y < TH; y++) for (let x = 0; x < TW; x++) mean += window[y * TW + x] = patch[(y + oy) * PW + x + ox];
       mean /= n;
@@ -341,11 +393,43 @@ function matchCell(gray, w, h, line, i) {
         let dot = 0;
         for (let k = 0; k < n; k++) dot += t[k] * window[k];
         dot /= norm;
-        if (dot > scores[c]) scores[c] = dot;
+        all[shift * CHARS.length + c] = dot;
+        if (dot > bestScore) {
+          bestScore = dot;
+          bestShift = shift;
+        }
       }
     }
   }
+  const scores = all.slice(bestShift * CHARS.length, (bestShift + 1) * CHARS.length);
+  scores.dx = (bestShift % (2 * MX + 1)) - MX;
+  scores.dy = Math.floor(bestShift / (2 * MX + 1)) - MY;
+  scores.best = bestScore;
   return scores;
+}
+
+/**
+ * Where glyphs sit in their cells, line by line: blob boxes place the grid to a pixel or
+ * two, and a taller digit or a different print can shift it further. Every cell is
+ * matched once with a wider search; the shifts that fit clearly are smoothed along the
+ * line (across: their median; down: a straight line over the cells), and the final
+ * matching starts from there with little freedom left.
+ */
+function calibrate(gray, w, h, line, width) {
+  const xs = [];
+  const ys = [];
+  const at = [];
+  for (let i = 0; i < width; i++) {
+    const scores = matchCell(gray, w, h, line, i, CALIBRATE_MX, CALIBRATE_MY);
+    if (scores.best < 0.75) continue;
+    at.push(i);
+    xs.push(scores.dx);
+    ys.push(scores.dy);
+  }
+  if (at.length < width / 3) return;
+  const across = median(xs);
+  const down = fit(at, ys, 1) || [median(ys), 0];
+  line.offset = (i) => [across, down[0] + down[1] * i];
 }
 
 // --- 5. decoding with the layout ----------------------------------------------------------
@@ -408,13 +492,44 @@ function checked(cells, slack = 0.12, tie = 0.05) {
     const digit = text.slice(-1);
     return checkDigit(data) === digit || (digit === "<" && /^<*$/.test(data));
   });
-  if (!passing.length) return null;
-  if (passing.length > 1 && passing[1][1] > passing[0][1] - tie) return null;
-  return passing[0][0];
+  if (!passing.length) return "none";
+  // Two look-alike swaps can cancel out in the check digit (O and 0 differ by 24, and
+  // 24 × (7 + 3) ≡ 0 mod 10): the more two passing strings differ, the clearer the
+  // winner must be.
+  const [best, bestScore] = passing[0];
+  for (const [other, score] of passing.slice(1)) {
+    let differ = 0;
+    for (let i = 0; i < best.length; i++) differ += best[i] !== other[i];
+    if (score > bestScore - tie * differ) return "tie";
+  }
+  return best;
+}
+
+// In OCR-B, O and 0 (and I and 1, B and 8, S and 5, Z and 2) differ by a sliver at a
+// phone camera's resolution, and two such swaps can cancel in a check digit (O − 0 = 24,
+// and 24 × (7 + 3) ≡ 0 mod 10). Issuers rarely put these letters in document numbers,
+// least of all between digits: there a digit is preferred unless the letter is clearly
+// better; a single swap is then still settled by the check digit.
+const LOOK_ALIKES = { O: "0", Q: "0", D: "0", I: "1", B: "8", S: "5", Z: "2", G: "6" };
+const NUMBER_PRIOR = 0.03;
+const BETWEEN_DIGITS_PRIOR = 0.12;
+
+function preferDigits(rank, before, after) {
+  // A neighbour counts as a digit if a digit is one of its two best readings.
+  const digit = (c) => c && c.slice(0, 2).some(([ch]) => DIGITS.includes(ch));
+  const between = (digit(before) || !before) && (digit(after) || !after);
+  const penalty = between ? BETWEEN_DIGITS_PRIOR : NUMBER_PRIOR;
+  return rank.map(([ch, s]) => [ch, LOOK_ALIKES[ch] ? s - penalty : s]).sort((a, b) => b[1] - a[1]);
 }
 
 function decode(layout, scoreRows) {
+  const [numberRow, numberStart, numberEnd] = layout.name === "TD1" ? [0, 5, 14] : [1, 0, 9];
   const ranks = scoreRows.map((row, r) => row.map((scores, i) => ranked(scores, layout.sets[r][i])));
+  const raw = ranks[numberRow].slice(numberStart, numberEnd);
+  for (let i = numberStart; i < numberEnd; i++) {
+    const k = i - numberStart;
+    ranks[numberRow][i] = preferDigits(raw[k], raw[k - 1], raw[k + 1]);
+  }
   const rows = ranks.map((row) => row.map((c) => c[0][0]));
   // Checked fields: [row, start, end (exclusive, the digit included)].
   let fields;
@@ -434,7 +549,7 @@ function decode(layout, scoreRows) {
   const covered = ranks.map((row) => row.map(() => false));
   for (const [r, a, b] of fields) {
     const text = checked(ranks[r].slice(a, b));
-    if (text === null) return null;
+        if (text === "none" || text === "tie") return { failed: `${text}@${r}:${a}` };
     for (let i = 0; i < text.length; i++) {
       rows[r][a + i] = text[i];
       covered[r][a + i] = true;
@@ -447,11 +562,11 @@ function decode(layout, scoreRows) {
       if (!covered[r][i]) weakest = Math.min(weakest, c[0][1] - c[1][1]);
     }),
   );
-  if (weakest < 0.015) return null;
+  if (weakest < 0.015) return { failed: "unclear" };
   const lines = rows.map((row) => row.join(""));
   if (composite) {
     const [data, digit] = composite(lines);
-    if (checkDigit(data) !== digit) return null;
+    if (checkDigit(data) !== digit) return { failed: "composite" };
   }
   return { layout: layout.name, lines, weakest };
 }
@@ -470,11 +585,12 @@ export function readFrame(gray, w, h) {
   if (!grids.length) return { found: false, stage: "lines" };
   const zone = findZone(grids);
   if (!zone) return { found: false, stage: "zone" };
-  const scoreRows = zone.lines.map((line) => Array.from({ length: zone.width }, (_, i) => matchCell(gray, w, h, line, i)));
+  for (const line of zone.lines) calibrate(gray, w, h, line, zone.width);
+  const scoreRows = zone.lines.map((line) => Array.from({ length: zone.width }, (_, i) => matchCell(gray, w, h, line, i, MX, MY)));
   const firstRanks = ranked(scoreRows[0][0], "PIACV");
   const layout = layoutOf(zone.rows, zone.width, firstRanks[0][0]);
   const result = decode(layout, scoreRows);
-  if (!result) return { found: false, stage: "checks" };
+  if (result.failed) return { found: false, stage: "checks", reason: result.failed };
   return { found: true, ...result };
 }
 
