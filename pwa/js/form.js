@@ -327,7 +327,9 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
     form.querySelector('[data-field="visa_category"]').hidden = kind !== "visa";
     form.querySelector('[data-field="entry_document_number"]').hidden = kind === "visa_exempt";
     form.querySelector('[data-field="stay_permitted_until"]').hidden = kind === "permanent_residence_card";
-    form.querySelector("#visa-scan").hidden = kind !== "visa";
+    // An embassy visa or a visa on arrival has a sticker to scan; an e-visa is a printed
+    // page without one, but the guest may hold a sticker after all.
+    form.querySelector("#visa-scan").hidden = !["visa", "e_visa"].includes(kind);
   };
   showEntryFields();
   if (item.nationality) setNationality(item.nationality);

@@ -176,3 +176,43 @@ def make(rng: random.Random, layout: str | None = None, today: date | None = Non
     composite = first[5:30] + second[0:7] + second[8:15] + second[18:29]
     second += check_digit(composite)
     return Document("TD1", (first, second, _name(rng, 30)))
+
+
+def td3(
+    surname: str,
+    given: str,
+    number: str,
+    nationality: str,
+    birth: date,
+    sex: str,
+    expiry: date,
+    issuer: str | None = None,
+) -> Document:
+    """A passport of exactly these particulars."""
+    optional = _fit("", 14)
+    top = "P<" + (issuer or nationality) + _fit(f"{surname}<<{given.replace(' ', '<')}", 39)
+    number = _fit(number, 9)
+    head = number + check_digit(number) + nationality + _yymmdd(birth) + check_digit(_yymmdd(birth))
+    head += sex + _yymmdd(expiry) + check_digit(_yymmdd(expiry)) + optional + check_digit(optional)
+    composite = head[0:10] + head[13:20] + head[21:43]
+    return Document("TD3", (top, head + check_digit(composite)))
+
+
+def mrva(
+    surname: str,
+    given: str,
+    number: str,
+    nationality: str,
+    birth: date,
+    sex: str,
+    valid_until: date,
+    category: str = "",
+    issuer: str = "VNM",
+) -> Document:
+    """A visa sticker (MRV-A) of exactly these particulars, as Vietnam would issue it."""
+    top = "V<" + issuer + _fit(f"{surname}<<{given.replace(' ', '<')}", 39)
+    number = _fit(number, 9)
+    bottom = number + check_digit(number) + nationality + _yymmdd(birth)
+    bottom += check_digit(_yymmdd(birth)) + sex + _yymmdd(valid_until)
+    bottom += check_digit(_yymmdd(valid_until)) + _fit(category, 16)
+    return Document("MRVA", (top, bottom))

@@ -151,15 +151,25 @@ def render(document: Document, rng: random.Random, *, hard: bool = False) -> Fra
     return capture(scene(document, rng, hard=hard), rng)
 
 
-def burst(document: Document, rng: random.Random, count: int, *, hard: bool = False) -> list[Frame]:
+def burst(
+    document: Document,
+    rng: random.Random,
+    count: int,
+    *,
+    hard: bool = False,
+    pitch: float | None = None,
+) -> list[Frame]:
     """``count`` consecutive frames of one pose of ``document``."""
-    posed = scene(document, rng, hard=hard)
+    posed = scene(document, rng, hard=hard, pitch=pitch)
     return [capture(posed, rng) for _ in range(count)]
 
 
-def scene(document: Document, rng: random.Random, *, hard: bool = False) -> Scene:
-    """``document`` posed in front of the camera: placed, rotated, in perspective, lit."""
-    pitch = rng.uniform(7.0, 9.5) if hard else rng.uniform(12.0, 21.0)
+def scene(
+    document: Document, rng: random.Random, *, hard: bool = False, pitch: float | None = None
+) -> Scene:
+    """``document`` posed in front of the camera: placed, rotated, in perspective, lit.
+    ``pitch`` (pixels per character) is drawn at random unless given."""
+    pitch = pitch or (rng.uniform(7.0, 9.5) if hard else rng.uniform(12.0, 21.0))
     page = _page(document, pitch, rng)
     w, h = page.size
     # The receptionist aims the MRZ into the guide: its middle lands near the frame's.

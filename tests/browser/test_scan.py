@@ -1,0 +1,296 @@
+"""Reading the passport with the phone's camera, in Chromium, from synthetic frames made at
+test time (tests/scan/frames.py): the reader's accuracy, Chromium's fake camera scanning a
+passport and then a visa into the real form, and the still-photo fallback."""
+
+from __future__ import annotations
+
+import base64
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
+from tortoise import Tortoise
+
+from server import db
+from server import settings as settings_module
+from server.models import Declaration
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.browser.pwa_steps import reveal, sign_in, today
+from tests.builders import run_async
+from tests.live import LiveServer
+from tests.scan import documents
+from tests.scan.frames import Scene, capture, scene, y4m
+
+pytestmark = pytest.mark.browser
+
+NORMAL_DOCUMENTS = 50
+HARD_DOCUMENTS = 20
+FIRST_FRAMES = 2  # two agreeing frames make a reading
+MORE_FRAMES = 4  # a steady hand gives more frames of the same pose
+
+READ_BURSTS = """
+async (bursts) => {
+  const reader = await import("/app/js/scan/reader.js");
+  const { Agreement } = await import("/app/js/scan/scanner.js");
+  const out = [];
+  for (const frames of bursts) {
+    const agreement = new Agreement();
+    let accepted = null;
+    const singles = [];
+    for (const encoded of frames) {
+      const bytes = Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0));
+      const bitmap = await createImageBitmap(new Blob([bytes], { type: "image/jpeg" }));
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      const context = canvas.getContext("2d");
+      context.drawImage(bitmap, 0, 0);
+      const rgba = context.getImageData(0, 0, bitmap.width, bitmap.height).data;
+      const result = reader.readFrame(reader.luma(rgba, bitmap.width, bitmap.height), bitmap.width, bitmap.height);
+      singles.push(result.found ? result.lines.join("\\n") : null);
+      const agreed = agreement.offer(result);
+      if (agreed) {
+        accepted = agreed.lines.join("\\n");
+        break;
+      }
+    }
+    out.push({ accepted, singles });
+  }
+  return out;
+}
+"""
+
+
+@dataclass
+class Outcome:
+    read: int = 0
+    wrong: int = 0
+    missed: int = 0
+    frames: int = 0
+    frames_wrong: int = 0
+
+
+def _encode(scene_: Scene, rng: random.Random, count: int) -> list[str]:
+    return [base64.b64encode(capture(scene_, rng).jpeg).decode() for _ in range(count)]
+
+
+def read_documents(page: Page, count: int, *, hard: bool, seed: int) -> Outcome:
+    """Show ``count`` random documents to the reader, each as a burst of frames of one pose:
+    two frames first, four more if those two did not agree on a reading."""
+    rng = random.Random(seed)
+    scenes = [scene(documents.make(rng), rng, hard=hard) for _ in range(count)]
+    results = page.evaluate(READ_BURSTS, [_encode(s, rng, FIRST_FRAMES) for s in scenes])
+    again = [i for i, r in enumerate(results) if r["accepted"] is None]
+    retried = page.evaluate(READ_BURSTS, [_encode(scenes[i], rng, MORE_FRAMES) for i in again])
+    for i, result in zip(again, retried, strict=True):
+        results[i] = {
+            "accepted": result["accepted"],
+            "singles": results[i]["singles"] + result["singles"],
+        }
+    outcome = Outcome()
+    for posed, result in zip(scenes, results, strict=True):
+        truth = posed.document.text
+        outcome.frames += len(result["singles"])
+        outcome.frames_wrong += sum(1 for s in result["singles"] if s is not None and s != truth)
+        if result["accepted"] is None:
+            outcome.missed += 1
+        elif result["accepted"] == truth:
+            outcome.read += 1
+        else:
+            outcome.wrong += 1
+    return outcome
+
+
+@pytest.fixture(scope="module")
+def app_page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+    """A page of the app's origin, where the reader's modules can be imported."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{live_server.url}/app/manifest.webmanifest")
+    yield page
+    context.close()
+
+
+def test_normal_frames_are_read_exactly_and_never_wrongly(app_page: Page) -> None:
+    """50 documents (passports, ID cards, visas) under blur, noise, rotation up to ±5°,
+    perspective, uneven light, a glare spot and JPEG: at least 49 read exactly, none wrong."""
+    outcome = read_documents(app_page, NORMAL_DOCUMENTS, hard=False, seed=2026)
+    assert outcome.wrong == 0, outcome
+    assert outcome.read >= NORMAL_DOCUMENTS - 1, outcome
+
+
+def test_hard_frames_never_give_a_wrong_reading(app_page: Page) -> None:
+    """20 documents small and blurred: the reader may give up, but accepts nothing wrong."""
+    outcome = read_documents(app_page, HARD_DOCUMENTS, hard=True, seed=2027)
+    assert outcome.wrong == 0, outcome
+
+
+# --- the fake camera, into the real form ------------------------------------------------------
+
+BIRTH = date(1980, 5, 17)
+PASSPORT = documents.td3("SMITH", "JOHN PAUL", "A12345678", "USA", BIRTH, "M", date(2031, 3, 1))
+
+
+def visa_until() -> date:
+    return today() + timedelta(days=29)
+
+
+def camera_file(tmp_path: Path) -> Path:
+    """A looping video: the passport's data page, then the visa sticker (same pose each)."""
+    rng = random.Random(5)
+    visa = documents.mrva("SMITH", "JOHN PAUL", "VN0123456", "USA", BIRTH, "M", visa_until(), "DL")
+    frames = [capture(s, rng).jpeg for s in [scene(PASSPORT, rng, pitch=18)] for _ in range(8)]
+    frames += [capture(s, rng).jpeg for s in [scene(visa, rng, pitch=18)] for _ in range(8)]
+    path = tmp_path / "camera.y4m"
+    y4m(frames, path, fps=8)
+    return path
+
+
+def open_camera_phone(playwright: Playwright, video: Path | None) -> BrowserContext:
+    """Chromium with its fake camera playing ``video`` (or no camera at all)."""
+    args = list(CHROMIUM_ARGS)
+    if video is not None:
+        args += [
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ]
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+    return browser.new_context(viewport=PHONE, locale="vi-VN", has_touch=True)
+
+
+async def stored(database_url: str, full_name: str) -> dict[str, Any]:
+    await db.connect(settings_module.load({"DATABASE_URL": database_url, "TESTING": "1"}))
+    try:
+        row = await Declaration.get(full_name=full_name)
+        return {k: getattr(row, k) for k in row._meta.fields_map if not k.startswith("_")}
+    finally:
+        await Tortoise.close_connections()
+
+
+def test_the_fake_camera_scans_a_passport_then_a_visa_into_the_form(
+    playwright_instance: Playwright, own_server: LiveServer, tmp_path: Path
+) -> None:
+    context = open_camera_phone(playwright_instance, camera_file(tmp_path))
+    context.grant_permissions(["camera"], origin=own_server.url)
+    page = context.new_page()
+    try:
+        sign_in(page, own_server.url, "staff.hk")
+        page.locator("#new-guest").click()
+
+        page.locator("#scan-passport").click()
+        expect(page.locator("#scan-read")).to_have_text(PASSPORT.text, timeout=30_000)
+        page.locator("#scan-accept").click()
+        expect(page.locator("#scan")).to_have_count(0)
+        expect(page.locator("#read-card")).to_contain_text("SMITH JOHN PAUL")
+        expect(page.locator("#read-card")).to_contain_text("A12345678")
+        # The United States are not visa-exempt: an e-visa is assumed until the visa is read.
+        expect(page.locator("#f-entry_kind")).to_have_value("e_visa")
+
+        page.locator("#scan-visa").click()
+        expect(page.locator("#scan-read")).to_contain_text("VN0123456", timeout=30_000)
+        page.locator("#scan-accept").click()
+        expect(page.locator("#visa-status")).to_contain_text("Đã đọc từ thị thực")
+        expect(page.locator("#f-entry_document_number")).to_have_value("VN0123456")
+
+        page.locator('[data-nights="2"]').click()
+        page.locator("#f-room").fill("305")
+        reveal(page, "entry_port")
+        page.locator("#f-entry_port").select_option("HAN")
+        page.locator("#save").click()
+        expect(page.locator("#new-guest")).to_be_visible()
+        record = page.locator("#record-list a", has_text="SMITH JOHN PAUL")
+        expect(record).to_be_visible(timeout=30_000)
+    finally:
+        context.browser.close()  # type: ignore[union-attr]
+
+    saved = run_async(stored(own_server.database_url, "SMITH JOHN PAUL"))
+    expected = {
+        "sex": "M",
+        "date_of_birth": "1980-05-17",
+        "nationality": "USA",
+        "document_type": "passport",
+        "document_number": "A12345678",
+        "document_expiry": date(2031, 3, 1),
+        "entry_kind": "visa",
+        "visa_category": "DL",
+        "entry_document_number": "VN0123456",
+        "stay_permitted_until": visa_until(),
+        "entry_date": today(),
+        "entry_port": "HAN",
+        "purpose": "tourism",
+        "expected_departure": today() + timedelta(days=2),
+        "room": "305",
+    }
+    got = {key: saved[key] for key in expected}
+    assert got == expected
+    assert saved["mrz"] == PASSPORT.text
+
+
+def test_a_refused_camera_says_how_to_allow_it_and_a_photo_reads_instead(
+    playwright_instance: Playwright, live_server: LiveServer, tmp_path: Path
+) -> None:
+    # A fake camera exists, but the permission prompt is dismissed (no fake UI): refused.
+    args = [*CHROMIUM_ARGS, "--use-fake-device-for-media-stream"]
+    browser = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=args
+    )
+    context = browser.new_context(viewport=PHONE, locale="vi-VN", has_touch=True)
+    page = context.new_page()
+    rng = random.Random(9)
+    photo = capture(scene(PASSPORT, rng, pitch=16), rng).jpeg
+    try:
+        sign_in(page, live_server.url, "staff.hk")
+        page.locator("#new-guest").click()
+        page.locator("#scan-passport").click()
+        expect(page.locator("#scan-status")).to_contain_text("Camera đang bị chặn", timeout=15_000)
+        expect(page.locator("#scan-photo-button")).to_be_visible()
+        page.locator("#scan-photo").set_input_files(
+            files=[{"name": "passport.jpg", "mimeType": "image/jpeg", "buffer": photo}]
+        )
+        expect(page.locator("#scan-read")).to_have_text(PASSPORT.text, timeout=15_000)
+        page.locator("#scan-accept").click()
+        expect(page.locator("#f-full_name")).to_have_value("SMITH JOHN PAUL")
+        expect(page.locator("#f-document_number")).to_have_value("A12345678")
+    finally:
+        browser.close()
+
+
+def test_a_photo_of_something_else_says_so_and_fills_nothing(
+    playwright_instance: Playwright, live_server: LiveServer
+) -> None:
+    browser = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    context = browser.new_context(viewport=PHONE, locale="vi-VN", has_touch=True)
+    page = context.new_page()
+    rng = random.Random(11)
+    visa = documents.mrva("SMITH", "JOHN", "VN7654321", "USA", BIRTH, "M", visa_until())
+    try:
+        sign_in(page, live_server.url, "staff.hk")
+        page.locator("#new-guest").click()
+        page.locator("#scan-passport").click()
+        expect(page.locator("#scan-photo-button")).to_be_visible()
+        # A visa where the passport is expected.
+        page.locator("#scan-photo").set_input_files(
+            files=[
+                {
+                    "name": "v.jpg",
+                    "mimeType": "image/jpeg",
+                    "buffer": capture(scene(visa, rng, pitch=16), rng).jpeg,
+                }
+            ]
+        )
+        expect(page.locator("#scan-status")).to_contain_text("Đây là thị thực", timeout=15_000)
+        # Not a picture at all.
+        page.locator("#scan-photo").set_input_files(
+            files=[{"name": "x.jpg", "mimeType": "image/jpeg", "buffer": b"not a picture"}]
+        )
+        expect(page.locator("#scan-status")).to_contain_text("không phải là ảnh", timeout=15_000)
+        page.locator("#scan-cancel").click()
+        expect(page.locator("#f-full_name")).to_have_value("")
+    finally:
+        browser.close()
