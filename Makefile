@@ -1,5 +1,6 @@
 # The verbs: run, test, bench, lint, fmt, i18n. Everything a fresh machine needs is
-# installed from here: the virtualenv, the project, Debian's chromium and PostgreSQL.
+# installed from here: the virtualenv, the project, Debian's chromium, PostgreSQL and the
+# OCR-B font.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -31,6 +32,9 @@ test-deps:
 	@command -v chromium >/dev/null 2>&1 || $(MAKE) --no-print-directory apt-install PKG=chromium
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 		$(MAKE) --no-print-directory apt-install PKG=postgresql
+	@# OCR-B: the passport reader's glyph templates and the synthetic camera frames.
+	@test -f /usr/share/fonts/opentype/ocr-b/OCRB.otf || \
+		$(MAKE) --no-print-directory apt-install PKG=fonts-ocr-b
 
 apt-install:
 	@[ -f $(APT_UPDATED) ] || { apt-get update -q && touch $(APT_UPDATED); }

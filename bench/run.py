@@ -3,7 +3,8 @@
 ingest.py       hotel clients over real HTTP, and the raw-driver ratio (SQLite, PostgreSQL)
 police_queue.py the police queue at 1,000,000 declarations (SQLite, PostgreSQL)
 drain.py        500 entries queued offline in the hotel app reach the server (Chromium)
-shell.py        the app shell's size and a Lighthouse-style audit (Chromium)"""
+shell.py        the app shell's size and a Lighthouse-style audit (Chromium)
+scan.py         the passport reader's speed, time to a reading, taps per guest (Chromium)"""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ SCRIPTS = [
     ["ingest.py", "--db", "both"],
     ["drain.py"],
     ["shell.py"],
+    ["scan.py"],
     ["police_queue.py", "--db", "both"],
 ]
 

@@ -13,18 +13,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
+from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, Playwright, expect
 from tortoise import Tortoise
 
 from server import db
 from server import settings as settings_module
 from server.models import Declaration
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
-from tests.browser.pwa_steps import reveal, sign_in, today
+from tests.browser.pwa_steps import reveal, screenshot, sign_in, today
 from tests.builders import run_async
 from tests.live import LiveServer
 from tests.scan import documents
-from tests.scan.frames import Scene, capture, scene, y4m
+from tests.scan.frames import DECODE_JS, Scene, capture, scene, y4m
 
 pytestmark = pytest.mark.browser
 
@@ -33,8 +33,11 @@ HARD_DOCUMENTS = 20
 FIRST_FRAMES = 2  # two agreeing frames make a reading
 MORE_FRAMES = 4  # a steady hand gives more frames of the same pose
 
-READ_BURSTS = """
-async (bursts) => {
+READ_BURSTS = (
+    """
+async (bursts) => {"""
+    + DECODE_JS
+    + """
   const reader = await import("/app/js/scan/reader.js");
   const { Agreement } = await import("/app/js/scan/scanner.js");
   const out = [];
@@ -43,13 +46,8 @@ async (bursts) => {
     let accepted = null;
     const singles = [];
     for (const encoded of frames) {
-      const bytes = Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0));
-      const bitmap = await createImageBitmap(new Blob([bytes], { type: "image/jpeg" }));
-      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-      const context = canvas.getContext("2d");
-      context.drawImage(bitmap, 0, 0);
-      const rgba = context.getImageData(0, 0, bitmap.width, bitmap.height).data;
-      const result = reader.readFrame(reader.luma(rgba, bitmap.width, bitmap.height), bitmap.width, bitmap.height);
+      const { rgba, width, height } = await decode(encoded);
+      const result = reader.readFrame(reader.luma(rgba, width, height), width, height);
       singles.push(result.found ? result.lines.join("\\n") : null);
       const agreed = agreement.offer(result);
       if (agreed) {
@@ -62,6 +60,7 @@ async (bursts) => {
   return out;
 }
 """
+)
 
 
 @dataclass
@@ -134,6 +133,10 @@ BIRTH = date(1980, 5, 17)
 PASSPORT = documents.td3("SMITH", "JOHN PAUL", "A12345678", "USA", BIRTH, "M", date(2031, 3, 1))
 
 
+def picture(name: str, data: bytes) -> FilePayload:
+    return {"name": name, "mimeType": "image/jpeg", "buffer": data}
+
+
 def visa_until() -> date:
     return today() + timedelta(days=29)
 
@@ -183,6 +186,7 @@ def test_the_fake_camera_scans_a_passport_then_a_visa_into_the_form(
 
         page.locator("#scan-passport").click()
         expect(page.locator("#scan-read")).to_have_text(PASSPORT.text, timeout=30_000)
+        screenshot(page, "scan-read-vi")
         page.locator("#scan-accept").click()
         expect(page.locator("#scan")).to_have_count(0)
         expect(page.locator("#read-card")).to_contain_text("SMITH JOHN PAUL")
@@ -198,6 +202,7 @@ def test_the_fake_camera_scans_a_passport_then_a_visa_into_the_form(
 
         page.locator('[data-nights="2"]').click()
         page.locator("#f-room").fill("305")
+        screenshot(page, "scan-form-vi")
         reveal(page, "entry_port")
         page.locator("#f-entry_port").select_option("HAN")
         page.locator("#save").click()
@@ -248,9 +253,7 @@ def test_a_refused_camera_says_how_to_allow_it_and_a_photo_reads_instead(
         page.locator("#scan-passport").click()
         expect(page.locator("#scan-status")).to_contain_text("Camera đang bị chặn", timeout=15_000)
         expect(page.locator("#scan-photo-button")).to_be_visible()
-        page.locator("#scan-photo").set_input_files(
-            files=[{"name": "passport.jpg", "mimeType": "image/jpeg", "buffer": photo}]
-        )
+        page.locator("#scan-photo").set_input_files(files=[picture("passport.jpg", photo)])
         expect(page.locator("#scan-read")).to_have_text(PASSPORT.text, timeout=15_000)
         page.locator("#scan-accept").click()
         expect(page.locator("#f-full_name")).to_have_value("SMITH JOHN PAUL")
@@ -275,20 +278,11 @@ def test_a_photo_of_something_else_says_so_and_fills_nothing(
         page.locator("#scan-passport").click()
         expect(page.locator("#scan-photo-button")).to_be_visible()
         # A visa where the passport is expected.
-        page.locator("#scan-photo").set_input_files(
-            files=[
-                {
-                    "name": "v.jpg",
-                    "mimeType": "image/jpeg",
-                    "buffer": capture(scene(visa, rng, pitch=16), rng).jpeg,
-                }
-            ]
-        )
+        visa_photo = capture(scene(visa, rng, pitch=16), rng).jpeg
+        page.locator("#scan-photo").set_input_files(files=[picture("v.jpg", visa_photo)])
         expect(page.locator("#scan-status")).to_contain_text("Đây là thị thực", timeout=15_000)
         # Not a picture at all.
-        page.locator("#scan-photo").set_input_files(
-            files=[{"name": "x.jpg", "mimeType": "image/jpeg", "buffer": b"not a picture"}]
-        )
+        page.locator("#scan-photo").set_input_files(files=[picture("x.jpg", b"not a picture")])
         expect(page.locator("#scan-status")).to_contain_text("không phải là ảnh", timeout=15_000)
         page.locator("#scan-cancel").click()
         expect(page.locator("#f-full_name")).to_have_value("")

@@ -254,6 +254,21 @@ def capture(posed: Scene, rng: random.Random) -> Frame:
     return Frame(posed.document, out.getvalue())
 
 
+# For page.evaluate scripts: a base64 JPEG decoded by the browser into RGBA pixels, as
+# the scan screen gets them from a canvas. Paste it at the top of the script's body.
+DECODE_JS = """
+  const decode = async (encoded) => {
+    const bytes = Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0));
+    const bitmap = await createImageBitmap(new Blob([bytes], { type: "image/jpeg" }));
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const context = canvas.getContext("2d");
+    context.drawImage(bitmap, 0, 0);
+    const rgba = context.getImageData(0, 0, bitmap.width, bitmap.height).data;
+    return { rgba, width: bitmap.width, height: bitmap.height };
+  };
+"""
+
+
 def y4m(frames: list[bytes], path: Path, fps: int = 10) -> None:
     """A YUV4MPEG2 (4:2:0) file of JPEG frames, for Chromium's fake camera."""
     first = Image.open(io.BytesIO(frames[0]))

@@ -83,7 +83,7 @@ export function scan({ expect, onType }) {
     const agreement = new Agreement();
     const video = h("video", { id: "scan-video", playsinline: true, muted: true, autoplay: true });
     const status = h("p.scan-status", { id: "scan-status", role: "status", "aria-live": "polite" }, _("Starting the camera…"));
-    const photoInput = h("input", { id: "scan-photo", type: "file", accept: "image/*", capture: "environment", hidden: true });
+    const photoInput = h("input", { id: "scan-photo", type: "file", accept: "image/*", capture: "environment", hidden: true, "aria-label": _("Take a photo instead") });
     const photoButton = h("button.secondary", { type: "button", id: "scan-photo-button", onclick: () => photoInput.click() }, _("Take a photo instead"));
     const title = expect === "visa" ? _("Scan the visa") : _("Scan the passport");
     const screen = h(
@@ -153,6 +153,12 @@ export function scan({ expect, onType }) {
     }
 
     function confirm(reading) {
+      // The frame that was read stays on screen, still, while the user checks the lines.
+      if (video.videoWidth) {
+        const still = h("canvas.scan-still", { width: video.videoWidth, height: video.videoHeight });
+        still.getContext("2d").drawImage(video, 0, 0);
+        video.replaceWith(still);
+      }
       stopCamera();
       replace(
         screen.querySelector(".scan-panel"),
@@ -179,7 +185,8 @@ export function scan({ expect, onType }) {
       say(_("Reading the photo…"));
       let bitmap;
       try {
-        bitmap = await createImageBitmap(file);
+        // Decoded at a reading size: a 48-megapixel photo must not fill a cheap phone's memory.
+        bitmap = await createImageBitmap(file, { resizeWidth: PHOTO_WIDTHS[1], resizeQuality: "high" });
       } catch {
         say(_("This file is not a picture this phone can open."), "bad");
         return;
@@ -189,7 +196,6 @@ export function scan({ expect, onType }) {
       const photoAgreement = new Agreement();
       let wrongKind = false;
       for (const width of PHOTO_WIDTHS) {
-        if (width > bitmap.width * 1.5) continue;
         const result = await read(bitmap, bitmap.width, bitmap.height, width);
         if (result.found && kindOf(result) !== expect) {
           wrongKind = true;
