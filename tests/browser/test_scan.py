@@ -288,3 +288,57 @@ def test_a_photo_of_something_else_says_so_and_fills_nothing(
         expect(page.locator("#f-full_name")).to_have_value("")
     finally:
         browser.close()
+
+
+CACHED_READER = """
+async () => {
+  const found = [];
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    for (const request of await cache.keys()) {
+      if (request.url.includes("/js/scan/")) found.push(new URL(request.url).pathname);
+    }
+  }
+  return found.sort();
+}
+"""
+
+
+def test_the_reader_is_fetched_on_first_use_then_works_offline(
+    playwright_instance: Playwright, own_server: LiveServer, tmp_path: Path
+) -> None:
+    """Not in the first-load shell; cached by the service worker when the scan screen first
+    opens; after that it opens with the server gone."""
+    from tests.browser.conftest import open_app
+    from tests.browser.pwa_steps import wait_for_offline_shell
+
+    context, page = open_app(playwright_instance, tmp_path / "profile", own_server.url)
+    try:
+        sign_in(page, own_server.url, "staff.hk")
+        wait_for_offline_shell(page)
+        assert page.evaluate(CACHED_READER) == []
+        page.locator("#new-guest").click()
+        page.locator("#scan-passport").click()
+        expect(page.locator("#scan-photo-button")).to_be_visible()
+        for _ in range(50):
+            if len(page.evaluate(CACHED_READER)) == 4:
+                break
+            page.wait_for_timeout(100)
+        assert page.evaluate(CACHED_READER) == [
+            "/app/js/scan/glyphs.js",
+            "/app/js/scan/reader.js",
+            "/app/js/scan/scanner.js",
+            "/app/js/scan/worker.js",
+        ]
+        page.locator("#scan-cancel").click()
+        own_server.stop()
+        page.reload()  # back on the new-guest screen (#/new), from the service worker
+        page.locator("#scan-passport").click()
+        expect(page.locator(".toast")).to_have_count(0)
+        # The reader itself runs with no network: a photo is read.
+        rng = random.Random(3)
+        photo = capture(scene(PASSPORT, rng, pitch=16), rng).jpeg
+        page.locator("#scan-photo").set_input_files(files=[picture("passport.jpg", photo)])
+        expect(page.locator("#scan-read")).to_have_text(PASSPORT.text, timeout=15_000)
+    finally:
+        context.close()

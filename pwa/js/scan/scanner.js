@@ -76,6 +76,9 @@ const WRONG_KIND = {
  * reading ({layout, lines}) or null if the user went back or chose to type.
  */
 export function scan({ expect, onType }) {
+  // Start the worker now: its files load (and are cached for offline use) while the
+  // camera starts, whether or not a camera ever gives a frame.
+  reader();
   return new Promise((resolve) => {
     let stream = null;
     let stopped = false;
