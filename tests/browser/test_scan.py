@@ -342,3 +342,30 @@ def test_the_reader_is_fetched_on_first_use_then_works_offline(
         expect(page.locator("#scan-read")).to_have_text(PASSPORT.text, timeout=15_000)
     finally:
         context.close()
+
+
+def test_no_lines_found_for_a_while_gives_a_hint(
+    playwright_instance: Playwright, live_server: LiveServer, tmp_path: Path
+) -> None:
+    """The camera sees a page with no MRZ: after a few seconds, how to hold it."""
+    import io
+
+    from PIL import Image
+
+    blank = io.BytesIO()
+    Image.effect_noise((640, 360), 20).convert("RGB").save(blank, "JPEG")
+    video = tmp_path / "blank.y4m"
+    y4m([blank.getvalue()] * 4, video, fps=4)
+    context = open_camera_phone(playwright_instance, video)
+    context.grant_permissions(["camera"], origin=live_server.url)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server.url, "staff.hk")
+        page.locator("#new-guest").click()
+        page.locator("#scan-passport").click()
+        expect(page.locator("#scan-status")).to_contain_text("Giữ yên trang")
+        expect(page.locator("#scan-status")).to_contain_text("đặt trang phẳng", timeout=15_000)
+        page.locator("#scan-cancel").click()
+        expect(page.locator("#scan")).to_have_count(0)
+    finally:
+        context.browser.close()  # type: ignore[union-attr]
