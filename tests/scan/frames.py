@@ -37,6 +37,7 @@ PAGE = {
     "TD1": (33.7, 21.3),
 }
 LINE_PITCH = 1.67  # six lines to the inch
+SUPERSAMPLE = 3
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,12 @@ def scene(
     """``document`` posed in front of the camera: placed, rotated, in perspective, lit.
     ``pitch`` (pixels per character) is drawn at random unless given."""
     pitch = pitch or (rng.uniform(7.0, 9.5) if hard else rng.uniform(12.0, 21.0))
-    page = _page(document, pitch, rng)
+    # Drawn three times larger and reduced, as a lens would: no font hinting at camera size.
+    large = _page(document, pitch * SUPERSAMPLE, rng)
+    page = large.resize(
+        (round(large.width / SUPERSAMPLE), round(large.height / SUPERSAMPLE)),
+        Image.Resampling.BOX,
+    )
     w, h = page.size
     # The receptionist aims the MRZ into the guide: its middle lands near the frame's.
     rows = len(document.lines)
