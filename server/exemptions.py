@@ -24,12 +24,16 @@ class Exemption:
     starts: date
     ends: date | None
     kind: str  # "unilateral" or "bilateral"
-    basis: str
+    basis: str  # in English
+    basis_vi: str
     verified: bool
     note: str
 
     def in_force(self, day: date) -> bool:
         return self.starts <= day and (self.ends is None or day <= self.ends)
+
+    def basis_in(self, lang: str) -> str:
+        return self.basis_vi if lang == "vi" else self.basis
 
     def permitted_until(self, entry: date) -> date:
         return entry + timedelta(days=self.days - 1)
@@ -52,6 +56,7 @@ def _load() -> tuple[str, tuple[Exemption, ...]]:
             ends=date.fromisoformat(row["to"]) if row["to"] else None,
             kind=row["kind"],
             basis=row["basis"],
+            basis_vi=row["basis_vi"],
             verified=bool(row["verified"]),
             note=row.get("note", ""),
         )

@@ -411,7 +411,8 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
         autoPermit = until;
         touched.delete("stay_permitted_until");
       }
-      entryHint.textContent = _("Visa-exempt for %(days)s days (%(basis)s): may stay until %(until)s.", { days: exemption.days, basis: exemption.basis, until });
+      const basis = current() === "vi" ? exemption.basis_vi : exemption.basis;
+      entryHint.textContent = _("Visa-exempt for %(days)s days (%(basis)s): may stay until %(until)s.", { days: exemption.days, basis, until });
     } else if (kind === "visa_exempt") {
       entryHint.textContent = _("This nationality is not on the exemption list for the day of entry: check the entry paper.");
     } else if (kind === "e_visa" && !touched.has("entry_kind")) {
