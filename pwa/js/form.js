@@ -71,7 +71,8 @@ function toWallClock(value) {
 /** Day-first birth dates, as written on forms here: 12/08/1974, 08/1974 or 1974. */
 export function birthToIso(text) {
   const t = text.trim();
-  let m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(t);
+  // A phone's number pad may have no "/": 12081974 is 12/08/1974.
+  let m = /^(\d{2})(\d{2})(\d{4})$/.exec(t) || /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(t);
   if (m) return `${m[3]}-${pad(m[2])}-${pad(m[1])}`;
   m = /^(\d{1,2})[/.-](\d{4})$/.exec(t);
   if (m) return `${m[2]}-${pad(m[1])}`;
@@ -81,14 +82,17 @@ export function birthToIso(text) {
 /** A day typed day-first (30/11/2026, 30.11.2026) or as ISO → YYYY-MM-DD. */
 export function dayToIso(text) {
   const t = (text || "").trim();
-  const m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(t);
+  // A phone's number pad may have no "/": 30112026 is 30/11/2026.
+  const m = /^(\d{2})(\d{2})(\d{4})$/.exec(t) || /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(t);
   return m ? `${m[3]}-${pad(m[2])}-${pad(m[1])}` : t;
 }
 
 /** "30/11/2026 14:05" (or ISO "2026-11-30T14:05") → "2026-11-30T14:05". */
 export function momentToIso(text) {
   const t = (text || "").trim().replace(/\s+/g, " ");
-  const m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})[ T](\d{1,2})[:.h](\d{2})$/.exec(t);
+  const m =
+    /^(\d{2})(\d{2})(\d{4}) ?(\d{2})(\d{2})$/.exec(t) ||
+    /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})[ T](\d{1,2})[:.h](\d{2})$/.exec(t);
   return m ? `${m[3]}-${pad(m[2])}-${pad(m[1])}T${pad(m[4])}:${m[5]}` : t;
 }
 
@@ -312,6 +316,15 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
       applyEntryDefaults();
     }
     if (name === "entry_date") applyEntryDefaults();
+    // Typed as digits only (a number pad without "/"): shown back day-first with slashes.
+    if (["document_expiry", "stay_permitted_until", "entry_date", "expected_departure"].includes(name)) {
+      const iso = dayToIso(inputs[name].value);
+      if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) inputs[name].value = formatDay(iso);
+    }
+    if (name === "arrived_at") {
+      const wall = momentToIso(inputs.arrived_at.value);
+      if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(wall)) inputs.arrived_at.value = momentFromIso(wall);
+    }
   });
 
   // Fill in the values.

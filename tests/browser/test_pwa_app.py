@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Playwright, expect
+from playwright.sync_api import Browser, Playwright, expect
 
 from tests.browser.conftest import open_app
 from tests.browser.pwa_steps import (
@@ -179,4 +179,35 @@ def test_correct_a_returned_declaration_then_check_out_and_cancel(
     page.locator("#record-list").page.get_by_role("button", name="Xem tất cả").click()
     expect(records.locator("a", has_text="DUPONT PAUL")).to_contain_text("Đã trả phòng")
     expect(marie).to_contain_text("Đã huỷ")
+    context.close()
+
+
+DATES_TYPED = """
+async () => {
+  const form = await import("/app/js/form.js");
+  const cases = [
+    ["day", "30/11/2026"], ["day", "30.11.2026"], ["day", "30112026"], ["day", "2026-11-30"],
+    ["day", "31/02/2026"], ["birth", "12081974"], ["birth", "12/08/1974"], ["birth", "08/1974"],
+    ["birth", "1974"], ["moment", "30/11/2026 14:05"], ["moment", "301120261405"],
+    ["moment", "2026-11-30T14:05"],
+  ];
+  const parse = { day: form.dayToIso, birth: form.birthToIso, moment: form.momentToIso };
+  return cases.map(([kind, text]) => parse[kind](text));
+}
+"""
+
+
+def test_dates_are_typed_day_first_with_or_without_slashes(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """A phone's number pad may have no "/": digits alone are read day first too."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{live_server.url}/app/manifest.webmanifest")
+    assert page.evaluate(DATES_TYPED) == [
+        "2026-11-30", "2026-11-30", "2026-11-30", "2026-11-30",
+        "2026-02-31",  # not a day: the checks refuse it with their own message
+        "1974-08-12", "1974-08-12", "1974-08", "1974",
+        "2026-11-30T14:05", "2026-11-30T14:05", "2026-11-30T14:05",
+    ]  # fmt: skip
     context.close()
