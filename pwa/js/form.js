@@ -46,6 +46,12 @@ const SECTIONS = [
 ];
 
 const NIGHTS = [1, 2, 3, 4, 5, 6, 7];
+// A visa's category says the purpose of entry (Law 47/2014, Art. 8), where it says one.
+const PURPOSE_OF_VISA = [
+  ["DL", "tourism"], ["DN", "business"], ["SQ", "business"], ["LĐ", "work"], ["ĐT", "investment"],
+  ["DH", "study"], ["TT", "visiting_relatives"], ["VR", "visiting_relatives"], ["HN", "conference"],
+  ["PV", "journalism"], ["NG", "official"], ["LV", "official"],
+];
 // Fields a new declaration gets a default for: folded into a one-line summary with "Edit".
 const DEFAULTED = ["entry_kind", "stay_permitted_until", "entry_date", "entry_port", "purpose", "arrived_at"];
 const READ_FIELDS = ["full_name", "sex", "date_of_birth", "nationality", "document_type", "document_number", "document_expiry"];
@@ -569,6 +575,11 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
     if (category) {
       inputs.visa_category.value = category;
       filled.push(_("category"));
+      const purpose = PURPOSE_OF_VISA.find(([prefix]) => category.startsWith(prefix));
+      if (purpose && !touched.has("purpose")) {
+        inputs.purpose.value = purpose[1];
+        refreshSummaries();
+      }
     }
     let message = _("Read from the visa: %(filled)s.", { filled: filled.join(", ") });
     if (!category) message += " " + _("Choose the visa category.");
