@@ -83,7 +83,8 @@ async def authenticate(username: str, password: str, ip: str) -> User:
         await throttle.failed(username, ip)
         raise InvalidCredentials()
     assert user is not None
-    await throttle.succeeded(username)
+    # A right password does not clear the count: only a completed sign-in does
+    # (``second_factor_passed``), so a guessed second factor is counted like a password.
     if not user.is_active:
         raise InvalidCredentials(N_("This account is disabled."), code="account_disabled")
     if user.locked_at is not None:
@@ -125,6 +126,18 @@ async def revoke_token(conn: HTTPConnection, user: User, token_id: int, via: str
 PENDING_MAX_AGE = 10 * 60
 # Wrong second-factor codes before a half-finished sign-in is thrown away.
 PENDING_MAX_ATTEMPTS = 5
+
+
+async def second_factor_passed(user: User) -> None:
+    """The password and (where there is one) the second factor are right: the failures
+    counted against this account end here, not before."""
+    await throttle.succeeded(user.username)
+
+
+async def second_factor_failed(user: User, ip: str) -> None:
+    """A wrong second-factor code counts against the account (and the address) exactly
+    as a wrong password does, on the web and the API alike."""
+    await throttle.failed(user.username, ip)
 
 
 def second_factor_required(user: User, settings: Settings) -> bool:

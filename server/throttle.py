@@ -6,7 +6,9 @@ database (so every server process counts the same ones).
   for usernames that do not exist too, so the answer never tells which ones do.
 - An address with ``ADDRESS_FAILURES`` failures within ``WINDOW`` (password guessing
   across many usernames) is refused in the same way.
-- A successful sign-in clears its username's count (not the address's).
+- A completed sign-in (the password and, where the account has one, the second factor)
+  clears its username's count (not the address's); a wrong second-factor code counts
+  like a wrong password.
 
 Each lock is written to the audit log. An administrator's unlock of an account (a
 permanent lock, ``User.locked_at``) also clears its throttle.

@@ -52,6 +52,7 @@ async def create_token(request: Request) -> Response:
         raise
     settings = request.app.state.settings
     await _check_steps(request, user, settings, code)
+    await auth.second_factor_passed(user)
     secret, token = await auth.issue_token(user, name, settings.token_max_age)
     await auth.audit(request, "token_created", user, target=token.id, via="password")
     return JSONResponse(
@@ -77,6 +78,7 @@ async def _check_steps(request: Request, user: User, settings: Settings, code: s
                 code="second_factor_required",
             )
         if not await account.check_second_factor(user, code):
+            await auth.second_factor_failed(user, auth.client_ip(request))
             await auth.audit(request, "login_code_failed", user, via="api")
             raise NotAuthenticated(
                 N_("This code is not right. Type the 6 digits the app shows now."),

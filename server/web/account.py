@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from tortoise.transactions import in_transaction
 
-from .. import auth, registration, security, totp
+from .. import auth, registration, security, throttle, totp
 from ..errors import Conflict, NotAuthenticated, PermissionDenied
 from ..i18n import N_, gettext
 from ..models import RecoveryCode, User, WebSession
@@ -56,9 +56,19 @@ async def code_submit(request: Request) -> Response:
     form = await auth.read_form(request)
     if session is None:  # already signed in: nothing to confirm
         return RedirectResponse(home_path(request, user), status_code=303)
+    try:
+        # Locked by failures from anywhere (the API, an earlier session): no more guesses.
+        await throttle.check(user.username, auth.client_ip(request))
+    except throttle.TooManyAttempts as error:
+        return render_page(
+            request, "account/code.html", {"error": error.translated()}, status_code=429,
+            headers=error.headers,
+        )
     if await check_second_factor(user, form.get("code", "")):
+        await auth.second_factor_passed(user)
         await auth.audit(request, "login_code_ok", user, via="web")
         return await _advance(request, user, session)
+    await auth.second_factor_failed(user, auth.client_ip(request))
     session.attempts += 1
     await auth.audit(request, "login_code_failed", user, via="web", attempt=session.attempts)
     if session.attempts >= auth.PENDING_MAX_ATTEMPTS:

@@ -147,3 +147,56 @@ async def test_an_owner_can_turn_it_off_with_the_password(client: httpx.AsyncCli
     assert off.status_code == 303
     user = await User.get(username="owner.hk")
     assert user.totp_secret is None and not await RecoveryCode.exists(user_id=user.id)
+
+
+async def _enrolled_owner(client: httpx.AsyncClient) -> tuple[User, dict[str, str]]:
+    await web_login(client, "owner.hk")
+    await enrol(client)
+    client.cookies.clear()
+    user = await User.get(username="owner.hk")
+    return user, {"username": "owner.hk", "password": DEMO_PASSWORD}
+
+
+async def test_wrong_codes_over_the_api_lock_the_account(client: httpx.AsyncClient) -> None:
+    """Review finding 1: with the right password, wrong codes were never counted."""
+    user, body = await _enrolled_owner(client)
+    assert user.totp_secret
+    for _ in range(5):
+        wrong = await client.post("/api/v1/auth/token", json=body | {"code": "000000"})
+        assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "invalid_code"
+    code = totp.now_code(user.totp_secret, time.time() + 30)
+    locked = await client.post("/api/v1/auth/token", json=body | {"code": code})
+    assert locked.status_code == 429 and "retry-after" in locked.headers
+    # The web sign-in is locked as well: one count per account, whatever the path.
+    web = await web_login(client, "owner.hk")
+    assert web.status_code == 429
+
+
+async def test_a_right_password_does_not_clear_the_code_failures(client: httpx.AsyncClient) -> None:
+    """Signing in again (password right) used to start a fresh count of code guesses."""
+    _user, body = await _enrolled_owner(client)
+    for _ in range(4):
+        assert (
+            await client.post("/api/v1/auth/token", json=body | {"code": "000000"})
+        ).status_code == 401
+    first = await web_login(client, "owner.hk")
+    assert first.status_code == 303 and first.headers["location"].startswith("/login/code")
+    fifth = await submit(client, "/login/code", "/login/code", code="123456")
+    assert fifth.status_code in (303, 401)
+    client.cookies.clear()
+    assert (await web_login(client, "owner.hk")).status_code == 429
+
+
+async def test_a_completed_sign_in_clears_the_count(client: httpx.AsyncClient) -> None:
+    user, body = await _enrolled_owner(client)
+    assert user.totp_secret
+    for _ in range(4):
+        assert (
+            await client.post("/api/v1/auth/token", json=body | {"code": "000000"})
+        ).status_code == 401
+    code = totp.now_code(user.totp_secret, time.time() + 30)
+    assert (await client.post("/api/v1/auth/token", json=body | {"code": code})).status_code == 200
+    for _ in range(4):
+        assert (
+            await client.post("/api/v1/auth/token", json=body | {"code": "000000"})
+        ).status_code == 401
