@@ -218,7 +218,15 @@ async def end_session(request: Request) -> None:
         await WebSession.filter(key_hash=security.digest(key)).delete()
 
 
-async def _user_from_token(secret: str) -> tuple[User | None, ApiToken | None]:
+def token_max_age(user: User, settings: Settings) -> int:
+    """Hotel software signs in once for months (TOKEN_MAX_AGE). Anyone else's token (the
+    police, an administrator) is a person at a screen: it gets a web session's limits."""
+    if user.role.is_hotel:
+        return settings.token_max_age
+    return min(settings.token_max_age, settings.session_max_age)
+
+
+async def _user_from_token(secret: str, settings: Settings) -> tuple[User | None, ApiToken | None]:
     token = await ApiToken.get_or_none(token_hash=security.digest(secret)).select_related(
         "user", "user__police_unit", "user__establishment"
     )
@@ -226,6 +234,16 @@ async def _user_from_token(secret: str) -> tuple[User | None, ApiToken | None]:
         return None, None
     if not token.user.is_active or token.user.locked_at is not None:
         return None, None
+    if not token.user.role.is_hotel:
+        # A person's token: the web session's absolute and idle timeouts.
+        moment = now()
+        idle = timedelta(seconds=settings.session_idle_timeout)
+        absolute = timedelta(seconds=settings.session_max_age)
+        if (
+            moment - token.created_at > absolute
+            or moment - (token.last_used_at or token.created_at) > idle + _TOUCH_EVERY
+        ):
+            return None, None
     if token.last_used_at is None or now() - token.last_used_at > _TOUCH_EVERY:
         await ApiToken.filter(id=token.id).update(last_used_at=now())
     return token.user, token
@@ -332,7 +350,7 @@ class RequestContext:
         if not path.startswith("/static/"):
             authorization = conn.headers.get("authorization", "")
             if authorization[:7].lower() == "bearer ":
-                user, token = await _user_from_token(authorization[7:].strip())
+                user, token = await _user_from_token(authorization[7:].strip(), self.settings)
                 scope["api_token"] = token
                 scope["auth_error"] = user is None
             elif SESSION_COOKIE in conn.cookies:

@@ -98,8 +98,9 @@ MATRIX: dict[str, str] = {
     "POST /api/v1/declarations/{declaration_id}/checkout": "LAANFFFFF",
     "POST /api/v1/declarations/{declaration_id}/cancel": "LAANFFFFF",
     # what both sides read, each within its own scope
-    "GET /api/v1/declarations": "LAAAAAAAA",  # the admin's list is empty (below)
-    "GET /api/v1/declarations/{declaration_id}": "LAANANAAN",
+    # hotel accounts only: police read in the console (logged), admins never read guests
+    "GET /api/v1/declarations": "LAAAFFFFF",
+    "GET /api/v1/declarations/{declaration_id}": "LAANFFFFF",
     "GET /api/v1/establishments": "LAAAAAAAA",  # admins manage establishments' accounts
     "GET /api/v1/establishments/{establishment_id:int}": "LAANANAAA",
     "GET /api/v1/establishments/{establishment_id:int}/users": "LAANANAAA",  # staff: only self
@@ -304,5 +305,18 @@ async def test_each_role_gets_what_the_matrix_says(app: Starlette, world: dict[s
 async def test_an_administrator_reads_no_guests(world: dict[str, Any]) -> None:
     client, token = world["clients"]["admin"]
     listed = await client.get("/api/v1/declarations", headers=bearer(token))
-    assert listed.status_code == 200
-    assert listed.json()["declarations"] == []
+    assert listed.status_code == 403
+    assert "declarations" not in listed.json()
+
+
+async def test_police_read_no_guests_through_the_api(world: dict[str, Any]) -> None:
+    """Review finding 2: a police token read the jurisdiction's full records, unlogged."""
+    for role in ("officer", "lead", "province"):
+        client, token = world["clients"][role]
+        listed = await client.get("/api/v1/declarations?cursor=0", headers=bearer(token))
+        assert listed.status_code == 403, role
+        assert listed.json()["error"]["code"] == "hotel_accounts_only"
+        one = await client.get(
+            f"/api/v1/declarations/{world['ids']['declaration_id']}", headers=bearer(token)
+        )
+        assert one.status_code == 403 and "full_name" not in one.text, role

@@ -80,7 +80,11 @@ def test_ctrl_c_ends_open_live_queue_streams_instead_of_waiting_for_them(
                 data={"csrf_token": token.group(1), "username": "police.hk",
                       "password": "demo-password"},
             )  # fmt: skip
-            with browser.stream("GET", "/police/declarations/stream") as stream:
+            queue = browser.get("/police/declarations").text
+            live = re.search(r'data-since="(\d+)" data-key="([0-9a-f]+)"', queue)
+            assert live is not None
+            stream_url = f"/police/declarations/stream?since={live.group(1)}&key={live.group(2)}"
+            with browser.stream("GET", stream_url) as stream:
                 for _chunk in stream.iter_text():
                     opened.set()
 

@@ -53,13 +53,13 @@ async def create_token(request: Request) -> Response:
     settings = request.app.state.settings
     await _check_steps(request, user, settings, code)
     await auth.second_factor_passed(user)
-    secret, token = await auth.issue_token(user, name, settings.token_max_age)
+    secret, token = await auth.issue_token(user, name, auth.token_max_age(user, settings))
     await auth.audit(request, "token_created", user, target=token.id, via="password")
     return JSONResponse(
         {
             "access_token": secret,
             "token_type": "bearer",
-            "expires_in": settings.token_max_age,
+            "expires_in": auth.token_max_age(user, settings),
             "token": token_json(token),
             "user": user_json(user),
         },

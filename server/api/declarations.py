@@ -11,10 +11,10 @@ from starlette.responses import JSONResponse, Response
 from .. import auth, paging, scope
 from ..declarations import service
 from ..declarations.rules import Issue, parse_moment
-from ..errors import BadRequest, Conflict, NotFound, ValidationFailed
+from ..errors import BadRequest, Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..establishments import declaring_establishment
 from ..i18n import N_
-from ..models import HOTEL_ROLES, Declaration
+from ..models import HOTEL_ROLES, Declaration, User
 from .common import iso, read_json
 
 FEED_LIMIT = 500
@@ -100,8 +100,10 @@ async def batch(request: Request) -> Response:
 
 
 async def feed(request: Request) -> Response:
-    """Declarations changed since ``cursor``, oldest change first (police decisions too)."""
-    user = auth.require(request)
+    """Declarations changed since ``cursor``, oldest change first (police decisions too).
+    For hotel accounts only: police read guests in the console, where every read is
+    logged (``_for_hotels``)."""
+    user = _for_hotels(request)
     raw_cursor = request.query_params.get("cursor", "0") or "0"
     raw_limit = request.query_params.get("limit", "100") or "100"
     if not paging.whole(raw_cursor) or not paging.whole(raw_limit):
@@ -121,8 +123,21 @@ async def feed(request: Request) -> Response:
     )
 
 
-async def detail(request: Request) -> Response:
+def _for_hotels(request: Request) -> User:
+    """The caller, who must be a hotel account: the API's reads of declarations are not
+    for police (the console logs every read of personal data; this API would not) nor
+    for administrators (who never see guests' data)."""
     user = auth.require(request)
+    if user.role not in HOTEL_ROLES:
+        raise PermissionDenied(
+            N_("Police read declarations in the console, where every read is logged."),
+            code="hotel_accounts_only",
+        )
+    return user
+
+
+async def detail(request: Request) -> Response:
+    user = _for_hotels(request)
     found = await scope.declaration(user, request.path_params["declaration_id"])
     return JSONResponse({"declaration": declaration_json(found)})
 

@@ -393,7 +393,8 @@ def document() -> dict[str, Any]:
             },
             "/declarations": {
                 "get": _op(
-                    "Declarations changed since the cursor, oldest change first",
+                    "Declarations changed since the cursor, oldest change first "
+                    "(hotel accounts only: police read in the console, where reads are logged)",
                     _json(
                         {
                             "type": "object",
@@ -406,6 +407,7 @@ def document() -> dict[str, Any]:
                     ),
                     400,
                     401,
+                    403,
                     parameters=[
                         {"name": "cursor", "in": "query", "schema": {"type": "string"}},
                         {
@@ -417,7 +419,14 @@ def document() -> dict[str, Any]:
                 )
             },
             "/declarations/{declaration_id}": {
-                "get": _op("One declaration", _json(declaration_out), 401, 404, parameters=PATH_ID),
+                "get": _op(
+                    "One declaration (hotel accounts only)",
+                    _json(declaration_out),
+                    401,
+                    403,
+                    404,
+                    parameters=PATH_ID,
+                ),
                 "put": _op(
                     "Correct a declaration (a new revision)",
                     _json(declaration_out),

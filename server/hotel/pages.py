@@ -63,7 +63,7 @@ async def create_token(request: Request) -> Response:
             request, user, error=gettext("Give the token a name of at most 100 characters.")
         )
     settings = request.app.state.settings
-    secret, token = await auth.issue_token(user, name, settings.token_max_age)
+    secret, token = await auth.issue_token(user, name, auth.token_max_age(user, settings))
     await auth.audit(request, "token_created", user, target=token.id, via="web")
     return await _tokens_page(request, user, new_secret=secret)
 

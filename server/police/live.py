@@ -18,22 +18,32 @@ from collections.abc import AsyncIterator
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from .. import auth, paging, scope
+from .. import auth, paging, scope, security
 from ..declarations import flags
+from ..errors import BadRequest
+from ..i18n import N_
 from ..models import POLICE_ROLES, User
 from ..templating import templates
 from .deadlines import Deadlines
 from .deadlines import for_user as deadlines_for
-from .queue import Filters, filtered, parse_filters
+from .queue import Filters, filtered, live_key, parse_filters
 
 BATCH = 100
 HEARTBEAT_SECONDS = 15
 SESSION_CHECK_SECONDS = 30
 
 
-def _start(request: Request) -> int:
-    raw = request.headers.get("last-event-id") or request.query_params.get("since", "")
-    return int(raw) if paging.whole(raw) else 0
+def _start(request: Request, user: User, f: Filters) -> int:
+    """Where the stream starts: never before its page's "live since" (so it cannot replay
+    the jurisdiction unlogged), and after the browser's last event when it reconnects."""
+    since = request.query_params.get("since", "")
+    key = request.query_params.get("key", "")
+    if not paging.whole(since) or not security.same(key, live_key(request, user, int(since), f)):
+        raise BadRequest(
+            N_("This live queue link is not valid. Reload the queue page."), code="bad_stream"
+        )
+    last = request.headers.get("last-event-id", "")
+    return max(int(since), int(last) if paging.whole(last) else 0)
 
 
 async def _events(
@@ -88,9 +98,10 @@ async def _events(
 async def stream(request: Request) -> Response:
     user = auth.require(request, POLICE_ROLES)
     f = parse_filters(request.query_params)
+    start = _start(request, user, f)
     deadlines = await deadlines_for(user)
     return StreamingResponse(
-        _events(request, user, f, deadlines, _start(request)),
+        _events(request, user, f, deadlines, start),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

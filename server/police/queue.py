@@ -17,7 +17,7 @@ from starlette.responses import Response
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from .. import auth, db, paging, scope
+from .. import auth, db, paging, scope, security
 from ..declarations import flags, service
 from ..declarations.rules import VIETNAM, ascii_name
 from ..errors import BadRequest
@@ -222,6 +222,13 @@ async def establishment_names(rows: list[Declaration]) -> dict[int, str]:
     return {int(i): str(n) for i, n in found}
 
 
+def live_key(request: Request, user: User, since: int, f: Filters) -> str:
+    """What binds the live stream to the queue page that was opened (and logged): the
+    officer, the page's "live since" and its filters (police/live.py checks it)."""
+    secret = request.app.state.settings.secret_key
+    return security.sign(str(secret), f"live:{user.id}:{since}:{f.query_string()}")
+
+
 async def page(request: Request) -> Response:
     user = auth.require(request, POLICE_ROLES)
     f = parse_filters(request.query_params)
@@ -234,6 +241,7 @@ async def page(request: Request) -> Response:
         await scope.establishments(user).order_by("name").limit(500).values("id", "name")
     )
     counts = await state_counts(scope.declarations(user), f, deadlines)
+    live_since = await service.last_change_number()
     return render_page(
         request,
         "police/queue.html",
@@ -246,7 +254,8 @@ async def page(request: Request) -> Response:
             "states": STATES,
             "establishments": establishments,
             "next_after": next_after,
-            "live_since": await service.last_change_number(),
+            "live_since": live_since,
+            "live_key": live_key(request, user, live_since, f),
             "confirmed": request.query_params.get("confirmed"),
             "flag_labels": flags.FLAGS,
             "deadlines": deadlines,

@@ -17,6 +17,7 @@ function start() {
   if (!status || !table || !window.EventSource) return;
   const url = new URL(status.dataset.stream, window.location.href);
   url.searchParams.set("since", status.dataset.since);
+  url.searchParams.set("key", status.dataset.key);
   const source = new EventSource(url);
   let arrived = 0;
   const label = status.dataset.newLabel;

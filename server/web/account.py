@@ -59,10 +59,13 @@ async def code_submit(request: Request) -> Response:
     try:
         # Locked by failures from anywhere (the API, an earlier session): no more guesses.
         await throttle.check(user.username, auth.client_ip(request))
-    except throttle.TooManyAttempts as error:
+    except throttle.TooManyAttempts as locked:
         return render_page(
-            request, "account/code.html", {"error": error.translated()}, status_code=429,
-            headers=error.headers,
+            request,
+            "account/code.html",
+            {"error": locked.translated()},
+            status_code=429,
+            headers=locked.headers,
         )
     if await check_second_factor(user, form.get("code", "")):
         await auth.second_factor_passed(user)

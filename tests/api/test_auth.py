@@ -6,7 +6,7 @@ import httpx
 from starlette.applications import Starlette
 
 from server.models import ApiToken, User
-from tests.builders import api_token, bearer
+from tests.builders import DEMO_PASSWORD, api_token, bearer
 
 
 async def test_password_grant_returns_a_bearer_token(client: httpx.AsyncClient) -> None:
@@ -146,3 +146,27 @@ async def test_anonymous_api_call_is_401_json(client: httpx.AsyncClient) -> None
     response = await client.get("/api/v1/me")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
+
+
+async def test_a_police_token_has_a_web_sessions_limits(client: httpx.AsyncClient) -> None:
+    """Review finding 2: police tokens lived 90 days with no idle timeout."""
+    from datetime import UTC, datetime, timedelta
+
+    answer = await client.post(
+        "/api/v1/auth/token", json={"username": "police.hk", "password": DEMO_PASSWORD}
+    )
+    assert answer.status_code == 200
+    assert answer.json()["expires_in"] <= 12 * 3600  # SESSION_MAX_AGE, not 90 days
+    token = answer.json()["access_token"]
+    assert (await client.get("/api/v1/me", headers=bearer(token))).status_code == 200
+    # Idle longer than SESSION_IDLE_TIMEOUT: gone, as a web session would be.
+    long_ago = datetime.now(UTC) - timedelta(hours=3)
+    await ApiToken.filter(id=answer.json()["token"]["id"]).update(
+        last_used_at=long_ago, created_at=long_ago
+    )
+    assert (await client.get("/api/v1/me", headers=bearer(token))).status_code == 401
+    # A hotel's token (hotel software) keeps its long life.
+    hotel = await client.post(
+        "/api/v1/auth/token", json={"username": "owner.hk", "password": DEMO_PASSWORD}
+    )
+    assert hotel.json()["expires_in"] > 30 * 24 * 3600

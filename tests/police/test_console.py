@@ -215,12 +215,13 @@ async def test_the_live_stream_sends_only_the_officers_jurisdiction(
     )
     officer = await steps.officer(app, "police.hk")
     page = (await officer.get("/police/declarations")).text
-    since = re.search(r'data-since="(\d+)"', page)
-    assert since is not None
+    live = re.search(r'data-since="(\d+)" data-key="([0-9a-f]+)"', page)
+    assert live is not None
+    url = f"/police/declarations/stream?since={live.group(1)}&key={live.group(2)}"
     mine, other = declaration(full_name="LIVE GUEST"), declaration()
     await steps.send(client, hotel, mine)
     await steps.send(client, await api_token(client, "owner.cn"), other)
-    stream = await officer.get(f"/police/declarations/stream?since={since.group(1)}")
+    stream = await officer.get(url)
     assert stream.headers["content-type"].startswith("text/event-stream")
     events = [
         json.loads(block.split("data: ", 1)[1])
@@ -233,5 +234,33 @@ async def test_the_live_stream_sends_only_the_officers_jurisdiction(
     assert (await hotel_user.get("/police/declarations/stream")).status_code == 403
     # Resuming from the last event id sends nothing twice.
     last_id = re.findall(r"^id: (\d+)$", stream.text, re.MULTILINE)[-1]
-    resumed = await officer.get("/police/declarations/stream", headers={"Last-Event-ID": last_id})
+    resumed = await officer.get(url, headers={"Last-Event-ID": last_id})
     assert "event: declaration" not in resumed.text
+
+
+async def test_the_live_stream_cannot_replay_the_jurisdiction_unlogged(
+    client: httpx.AsyncClient, app: Starlette, hotel: str
+) -> None:
+    """Review finding 2: ?since=0 replayed every row of the jurisdiction, and its
+    ``matches`` answered document-number searches, with nothing in the access log."""
+    app.state.settings = dataclasses.replace(
+        app.state.settings, live_stream_seconds=1, live_poll_seconds=0.05
+    )
+    officer = await steps.officer(app, "police.hk")
+    await steps.send(client, hotel, declaration(full_name="EARLIER GUEST"))
+    page = (await officer.get("/police/declarations")).text
+    live = re.search(r'data-since="(\d+)" data-key="([0-9a-f]+)"', page)
+    assert live is not None
+    since, key = live.groups()
+    base = "/police/declarations/stream"
+    for query in ("since=0", f"since=0&key={key}", f"since={since}&key={key}&doc=X1234567",
+                  f"since={since}", ""):  # fmt: skip
+        refused = await officer.get(f"{base}?{query}")
+        assert refused.status_code == 400, query
+        assert "EARLIER GUEST" not in refused.text
+    # The page's own link, with a forged Last-Event-ID, still starts at "live since".
+    stream = await officer.get(f"{base}?since={since}&key={key}", headers={"Last-Event-ID": "0"})
+    assert stream.status_code == 200 and "EARLIER GUEST" not in stream.text
+    # Another officer's key does not open this officer's stream.
+    other = await steps.officer(app, "lead.hk")
+    assert (await other.get(f"{base}?since={since}&key={key}")).status_code == 400
