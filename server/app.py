@@ -12,7 +12,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from . import db, i18n, pwa
+from . import db, i18n, offload, pwa
 from . import settings as settings_module
 from .admin import pages as admin_pages
 from .api import auth as api_auth
@@ -286,6 +286,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
+            offload.shutdown()
             await db.close()
 
     app = Starlette(

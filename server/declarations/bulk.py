@@ -13,10 +13,11 @@ import csv
 import io
 import re
 import uuid
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
-from zipfile import BadZipFile
+from zipfile import ZIP_DEFLATED, ZIP_STORED, BadZipFile, ZipFile
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -25,6 +26,12 @@ from ..i18n import N_, gettext
 
 MAX_ROWS = 1000
 MAX_BYTES = 2 * 1024 * 1024
+# What a template-shaped workbook of MAX_ROWS rows can need, with room to spare; a file
+# beyond these is a bomb or not ours, refused before openpyxl opens it.
+MAX_MEMBERS = 64
+MAX_MEMBER_INFLATED = 12 * 1024 * 1024
+MAX_INFLATED = 24 * 1024 * 1024
+MAX_CSV_FIELD = 4096
 ROW_ID = "row_id"
 
 # (field code, Vietnamese header, English header, example value)
@@ -72,6 +79,14 @@ class UploadError(Exception):
 
     def render(self) -> str:
         return gettext(self.message, **self.params)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Raised in a worker process (server/offload.py): it must cross back whole.
+        return (_upload_error, (self.code, self.message, self.params))
+
+
+def _upload_error(code: str, message: str, params: dict[str, Any]) -> UploadError:
+    return UploadError(code, message, **params)
 
 
 @dataclass
@@ -138,15 +153,102 @@ def _rows_from_csv(data: bytes) -> list[list[str]]:
         dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+    rows = []
+    try:
+        for row in csv.reader(io.StringIO(text), dialect):
+            if any(len(cell) > MAX_CSV_FIELD for cell in row):
+                raise UploadError(
+                    "field_too_long",
+                    N_("A cell holds more than %(max)s characters."),
+                    max=MAX_CSV_FIELD,
+                )
+            rows.append([cell.strip() for cell in row])
+            if len(rows) > MAX_ROWS + 1:
+                raise UploadError(
+                    "too_many_rows", N_("At most %(max)s rows per file."), max=MAX_ROWS
+                )
+    except csv.Error:  # a field past the csv module's own limit, a stray NUL …
+        raise UploadError("unreadable_csv", N_("This CSV file cannot be read.")) from None
+    return rows
+
+
+def _check_zip(data: bytes) -> None:
+    """Refuse a workbook whose parts would inflate beyond what the template can need, or
+    that openpyxl could not read safely (encrypted or unusual compression), before it is
+    opened. zipfile never inflates a part past its declared size, so these bounds hold."""
+    bomb = UploadError(
+        "too_big_inside",
+        N_("This Excel file is far larger inside than a filled-in template can be."),
+    )
+    try:
+        with ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            if len(members) > MAX_MEMBERS:
+                raise bomb
+            total = 0
+            for member in members:
+                if member.flag_bits & 0x1 or member.compress_type not in (ZIP_STORED, ZIP_DEFLATED):
+                    raise UploadError("unreadable", N_("This Excel file cannot be read."))
+                total += member.file_size
+                if member.file_size > MAX_MEMBER_INFLATED or total > MAX_INFLATED:
+                    raise bomb
+                if member.filename.endswith("sharedStrings.xml"):
+                    _check_shared_strings(archive, member.filename)
+                elif member.filename.startswith("xl/worksheets/"):
+                    _check_dimension(archive, member.filename)
+    except (BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError,
+            ValueError):  # fmt: skip
+        raise UploadError("unreadable", N_("This Excel file cannot be read.")) from None
+
+
+_SI = re.compile(rb"<(?:\w+:)?si[\s>/]")
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+\d+:([A-Z]+)(\d+)"')
+
+
+def _check_shared_strings(archive: ZipFile, name: str) -> None:
+    """No more distinct strings than MAX_ROWS rows of the template's columns can hold."""
+    limit = (MAX_ROWS + 2) * (len(COLUMNS) + 2)
+    count = 0
+    tail = b""
+    with archive.open(name) as part:
+        while chunk := part.read(256 * 1024):
+            window = tail + chunk
+            count += len(_SI.findall(window)) - len(_SI.findall(tail))
+            tail = window[-16:]
+            if count > limit:
+                raise UploadError(
+                    "too_many_strings",
+                    N_("This Excel file holds far more text than a filled-in template can."),
+                )
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _check_dimension(archive: ZipFile, name: str) -> None:
+    """A sheet that says it spans more rows or columns than the template is refused: a
+    reader sizes its work by it."""
+    with archive.open(name) as part:
+        head = part.read(4096)
+    found = _DIMENSION.search(head)
+    if found and (
+        _column_number(found.group(1)) > len(COLUMNS) + 20 or int(found.group(2)) > MAX_ROWS + 50
+    ):
+        raise UploadError("too_many_rows", N_("At most %(max)s rows per file."), max=MAX_ROWS)
 
 
 def _rows_from_xlsx(data: bytes) -> list[list[str]]:
+    _check_zip(data)
     rows: list[list[str]] = []
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            for values in book.worksheets[0].iter_rows(values_only=True):
+            sheet = book.worksheets[0]
+            for values in sheet.iter_rows(max_col=len(COLUMNS) + 20, values_only=True):
                 rows.append([_cell(v) for v in values])
                 if len(rows) > MAX_ROWS + 1:
                     break
@@ -155,7 +257,8 @@ def _rows_from_xlsx(data: bytes) -> list[list[str]]:
     # A hostile or broken file can fail in many ways inside zipfile, XML and openpyxl;
     # each means the same to the user: this file cannot be read.
     except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError, IndexError,
-            TypeError, AttributeError, SyntaxError):  # fmt: skip
+            TypeError, AttributeError, SyntaxError, RuntimeError, NotImplementedError,
+            EOFError, zlib.error):  # fmt: skip
         raise UploadError("unreadable", N_("This Excel file cannot be read.")) from None
     return rows
 
