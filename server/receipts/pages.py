@@ -8,7 +8,7 @@ from datetime import date
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from .. import auth, scope, totp
+from .. import auth, offload, scope, totp
 from ..errors import BadRequest
 from ..i18n import N_
 from ..models import HOTEL_ROLES, POLICE_ROLES, Establishment, User
@@ -19,6 +19,9 @@ from .documents import Receipt
 from .signing import verify
 
 RECEIPT_ROLES = (*HOTEL_ROLES, *POLICE_ROLES)
+
+
+PDF_SECONDS = 20.0
 
 
 def _base_url(request: Request) -> str:
@@ -65,9 +68,11 @@ def _html(request: Request, receipt: Receipt) -> Response:
     )
 
 
-def _pdf(receipt: Receipt) -> Response:
+async def _pdf(receipt: Receipt) -> Response:
+    # Drawing a PDF (a day's list may be long) is CPU work: not on the event loop.
+    body = await offload.run(PDF_SECONDS, pdf.render, receipt)
     return Response(
-        pdf.render(receipt),
+        body,
         media_type="application/pdf",
         headers={"content-disposition": f'inline; filename="receipt-{receipt.number}.pdf"'},
     )
@@ -80,7 +85,7 @@ async def declaration_html(request: Request) -> Response:
 
 async def declaration_pdf(request: Request) -> Response:
     _, receipt = await _declaration_receipt(request)
-    return _pdf(receipt)
+    return await _pdf(receipt)
 
 
 async def day_html(request: Request) -> Response:
@@ -90,7 +95,7 @@ async def day_html(request: Request) -> Response:
 
 async def day_pdf(request: Request) -> Response:
     _, receipt = await _day_receipt(request)
-    return _pdf(receipt)
+    return await _pdf(receipt)
 
 
 async def check(request: Request) -> Response:
