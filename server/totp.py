@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import time
+import unicodedata
 
 import pyotp
 import segno
@@ -37,7 +38,15 @@ def qr_svg(data: str) -> str:
 
 
 def clean(code: str) -> str:
-    return "".join(ch for ch in code if ch.isalnum()).lower()
+    """What was typed, as ASCII: digits of any script (full-width, Arabic-Indic …) become
+    the digits they are, ASCII letters stay (recovery codes); everything else goes."""
+    out = []
+    for ch in code:
+        if ch.isdecimal():
+            out.append(str(unicodedata.decimal(ch)))
+        elif ch.isascii() and ch.isalnum():
+            out.append(ch.lower())
+    return "".join(out)
 
 
 def verify(secret: str, code: str, last_step: int | None, at: float | None = None) -> int | None:

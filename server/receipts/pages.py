@@ -8,10 +8,10 @@ from datetime import date
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from .. import auth, offload, scope, totp
+from .. import auth, offload, paging, scope, totp
 from ..errors import BadRequest
 from ..i18n import N_
-from ..models import HOTEL_ROLES, POLICE_ROLES, Establishment, User
+from ..models import HOTEL_ROLES, POLICE_ROLES, Declaration, Establishment, User
 from ..police import access
 from ..templating import render_page
 from . import documents, pdf
@@ -51,7 +51,7 @@ async def _day_receipt(request: Request) -> tuple[User, Receipt]:
         est = await scope.establishment(user, user.establishment_id)
     else:
         raw = request.query_params.get("establishment", "")
-        if not raw.isdigit():
+        if not paging.whole(raw):
             raise BadRequest(N_("Unknown establishment."), code="bad_filter")
         est = await scope.establishment(user, int(raw))
         await access.record(request, user, "view", f"day:{est.id}:{day.isoformat()}")
@@ -98,6 +98,35 @@ async def day_pdf(request: Request) -> Response:
     return await _pdf(receipt)
 
 
+# What the public check says of the record now: its state only, never a guest's data.
+RECORD_STATES = {
+    "received": N_("Received by the police; not yet decided."),
+    "confirmed": N_("Confirmed by the police."),
+    "returned": N_("Returned to the establishment for correction."),
+    "corrected": N_("Corrected by the establishment since this receipt was printed."),
+    "checked_out": N_("The guest has checked out."),
+    "cancelled": N_("Cancelled by the establishment: this receipt no longer stands."),
+    "purged": N_("The stay is over and its personal data was deleted after the retention period."),
+    "missing": N_("No such declaration is on record."),
+}
+
+
+async def _record_state(record_id: str) -> str:
+    found = (
+        await Declaration.filter(id=record_id)
+        .only("id", "stay_status", "review_state", "revision", "purged_at")
+        .first()
+    )
+    if found is None:
+        return "missing"
+    if found.purged_at is not None:
+        return "purged"
+    state = found.state
+    if state in ("received", "returned") and found.revision > 1:
+        return "corrected"
+    return state
+
+
 async def check(request: Request) -> Response:
     """Public: is this code (from a receipt's QR code, or typed) signed by us? What it
     claims, and for a signed-in user allowed to see it, a link to the record."""
@@ -107,8 +136,11 @@ async def check(request: Request) -> Response:
     claim = verify(code, public) if code else None
     establishment = None
     record_link = None
+    state = None
     if claim is not None:
         establishment = await Establishment.get_or_none(id=claim.establishment_id)
+        if claim.kind == "R":
+            state = await _record_state(claim.record)
         user: User | None = request.scope.get("user")
         if user is not None and claim.kind == "R":
             if user.role.is_police:
@@ -125,6 +157,8 @@ async def check(request: Request) -> Response:
             "claim": claim,
             "establishment": establishment,
             "record_link": record_link,
+            "state": state,
+            "state_label": RECORD_STATES.get(state or "", ""),
         },
         status_code=200 if claim is not None or not code else 422,
     )

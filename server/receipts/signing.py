@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +47,7 @@ class Claim:
         parts = text.split("|")
         if len(parts) != 9 or parts[0] != VERSION or parts[1] not in ("R", "D"):
             return None
-        if not parts[4].isdigit() or not parts[7].isdigit():
+        if not _WHOLE.fullmatch(parts[4]) or not _WHOLE.fullmatch(parts[7]):
             return None
         return cls(parts[1], parts[2], parts[3], int(parts[4]), parts[5], parts[6],
                    int(parts[7]), parts[8])  # fmt: skip
@@ -56,7 +57,15 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+_WHOLE = re.compile(r"[0-9]{1,18}")
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
 def _unb64(text: str) -> bytes:
+    """Strict: the decoder skips characters outside the alphabet, so junk inside a
+    signature would still "verify"; any such character makes it invalid here."""
+    if not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise ValueError("not base64url")
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 

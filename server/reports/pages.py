@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from tortoise.queryset import QuerySet
 
-from .. import auth, codes, i18n, labels, offload, scope
+from .. import auth, codes, i18n, labels, offload, paging, scope
 from ..errors import BadRequest
 from ..i18n import N_, gettext
 from ..models import POLICE_ROLES, Establishment, Feedback, PoliceUnit, Role, User
@@ -72,13 +72,13 @@ async def _choice(request: Request, user: User) -> Choice:
     choice = Choice(start, end)
     raw_unit, raw_est = params.get("unit", ""), params.get("establishment", "")
     if raw_unit and user.role.is_police:
-        if not raw_unit.isdigit():
+        if not paging.whole(raw_unit):
             raise BadRequest(N_("Unknown police unit."), code="bad_filter")
         choice.unit = await scope.police_units(user).get_or_none(id=int(raw_unit))
         if choice.unit is None:
             raise BadRequest(N_("Unknown police unit."), code="bad_filter")
     if raw_est and user.role.is_police:
-        if not raw_est.isdigit():
+        if not paging.whole(raw_est):
             raise BadRequest(N_("Unknown establishment."), code="bad_filter")
         choice.establishment = await scope.establishment(user, int(raw_est))
     return choice

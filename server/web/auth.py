@@ -23,10 +23,17 @@ def home_path(request: Request, user: User) -> str:
 
 
 def safe_next(value: str | None) -> str | None:
-    """Only a path on this site: never another host (open redirect)."""
-    if value and value.startswith("/") and not value.startswith(("//", "/\\")):
-        return value
-    return None
+    """Only a path on this site: never another host (open redirect). Browsers drop tabs,
+    line breaks and other control characters from URLs (``/\t/evil.example/`` becomes
+    ``//evil.example/``), and treat a backslash as a slash: any of those, or a blank, is
+    refused outright."""
+    if not value or not value.startswith("/"):
+        return None
+    if any(ch in value for ch in "\\ ") or any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in value):
+        return None
+    if value.startswith("//"):
+        return None
+    return value
 
 
 async def root(request: Request) -> Response:

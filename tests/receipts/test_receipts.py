@@ -161,3 +161,31 @@ async def test_receipts_are_only_for_the_establishment_and_its_police(
     assert (await client.get(f"/receipts/declarations/{d.id}")).status_code == 401
     owner = await steps.officer(app, "owner.hk")
     assert (await owner.get("/receipts/day?day=not-a-day")).status_code == 400
+
+
+async def test_the_check_shows_the_records_state_and_refuses_junk_in_the_signature(
+    client: httpx.AsyncClient, app: Starlette
+) -> None:
+    """Review finding 15: "genuine" after a cancellation, and junk inside the base64."""
+    d = (await _declared(client))[0]
+    owner = await steps.officer(app, "owner.hk")
+    code = _code((await owner.get(f"/receipts/declarations/{d.id}")).text)
+    anonymous = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    )
+    page = await anonymous.get("/receipts/check", params={"c": code})
+    assert 'id="record-state"' in page.text and "chưa" in page.text.lower()
+    assert d.full_name not in page.text  # the state only, no guest's data
+    token = await api_token(client, "owner.hk")
+    cancelled = await client.post(
+        f"/api/v1/declarations/{d.id}/cancel",
+        json={"reason": "wrong guest"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert cancelled.status_code == 200
+    page = await anonymous.get("/receipts/check", params={"c": code})
+    assert page.status_code == 200 and "Đã bị cơ sở hủy" in page.text
+    text, _dot, signature = code.rpartition(".")
+    for junk in ("!", "*", " ", "\u00e9", "=="):
+        mangled = f"{text}.{signature[:10]}{junk}{signature[10:]}"
+        assert (await anonymous.get("/receipts/check", params={"c": mangled})).status_code == 422

@@ -125,3 +125,15 @@ async def test_bad_report_parameters_are_refused_clearly(app: Starlette) -> None
     for query in (*bad, "unit=abc"):
         answer = await user.get(f"/reports?{query}")
         assert answer.status_code == 400, query
+
+
+async def test_a_superscript_id_is_a_clear_400_not_a_500(
+    client: httpx.AsyncClient, app: Starlette
+) -> None:
+    """Review finding 9: "²" passed str.isdigit and broke int()."""
+    from tests.police import steps
+
+    owner = await steps.officer(app, "owner.hk")
+    for path in ("/reports?establishment=²", "/receipts/day?establishment=²", "/reports?unit=²"):
+        answer = await owner.get(path)
+        assert answer.status_code < 500, path

@@ -186,3 +186,16 @@ async def test_idle_and_expired_sessions_end(client: httpx.AsyncClient) -> None:
     await web_login(client, "police.hk")
     await WebSession.all().update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
     assert (await client.get("/police/")).status_code == 401  # past the absolute lifetime
+
+
+def test_next_never_leads_off_site() -> None:
+    """Review finding 12: browsers drop tabs and newlines, so /\\t/evil.example/ is //evil…"""
+    from server.web.auth import safe_next
+
+    hostile_targets = (
+        "/\t/evil.example/", "/\n/evil.example", "//evil.example", "/\\evil.example",
+        "/ /evil.example", "/\x00/evil", "/\x7f/x", "https://evil.example", "",
+    )  # fmt: skip
+    for hostile in hostile_targets:
+        assert safe_next(hostile) is None, repr(hostile)
+    assert safe_next("/hotel/?page=2") == "/hotel/?page=2"

@@ -200,3 +200,19 @@ async def test_a_completed_sign_in_clears_the_count(client: httpx.AsyncClient) -
         assert (
             await client.post("/api/v1/auth/token", json=body | {"code": "000000"})
         ).status_code == 401
+
+
+async def test_codes_in_other_scripts_are_read_as_their_digits(client: httpx.AsyncClient) -> None:
+    """Review finding 9: Arabic-Indic or full-width digits answered 500."""
+    user, body = await _enrolled_owner(client)
+    assert user.totp_secret
+    code = totp.now_code(user.totp_secret, time.time() + 30)
+    arabic = "".join(chr(0x0660 + int(d)) for d in code)
+    wide = "".join(chr(0xFF10 + int(d)) for d in code)
+    odd = await client.post("/api/v1/auth/token", json=body | {"code": "²³¹⁴⁵⁶"})
+    assert odd.status_code == 401
+    assert (
+        await client.post("/api/v1/auth/token", json=body | {"code": arabic})
+    ).status_code == 200
+    # Full-width digits, as some phone keyboards type them.
+    assert totp.verify(user.totp_secret, wide, None) is not None
