@@ -332,6 +332,10 @@ def _pick_language(conn: HTTPConnection, user: User | None, settings: Settings) 
     )
 
 
+# Files that are the same for everyone (the app shell, styles): cacheable even signed in.
+PUBLIC_FILES = ("/static/", "/app/")
+
+
 class RequestContext:
     """Resolve the caller and language; set the CSRF cookie and security headers."""
 
@@ -353,7 +357,9 @@ class RequestContext:
                 user, token = await _user_from_token(authorization[7:].strip(), self.settings)
                 scope["api_token"] = token
                 scope["auth_error"] = user is None
-            elif SESSION_COOKIE in conn.cookies:
+            elif SESSION_COOKIE in conn.cookies and not path.startswith("/api/"):
+                # The API takes bearer tokens only: a cookie there would make every API
+                # write a cross-site request forgery away (a text/plain POST needs no CORS).
                 session = await _session(conn.cookies[SESSION_COOKIE], self.settings)
                 if session is not None and session.pending:
                     scope["pending_session"] = session  # half signed in: see pending_session
@@ -380,6 +386,12 @@ class RequestContext:
                     )
                 if scope.get("auth_error") and not path.startswith("/api/"):
                     headers.append("set-cookie", f"{SESSION_COOKIE}=; Path=/; Max-Age=0")
+                if (user is not None or "pending_session" in scope) and not path.startswith(
+                    PUBLIC_FILES
+                ):
+                    # Guests' data must not stay in the browser's cache (Back after
+                    # sign-out, a shared computer's disk): nothing a signed-in user gets.
+                    headers["cache-control"] = "no-store"
             await send(message)
 
         # The locale is left set for this request's task: the 500 handler, which runs

@@ -199,3 +199,26 @@ def test_next_never_leads_off_site() -> None:
     for hostile in hostile_targets:
         assert safe_next(hostile) is None, repr(hostile)
     assert safe_next("/hotel/?page=2") == "/hotel/?page=2"
+
+
+async def test_signed_in_answers_are_never_cached(client: httpx.AsyncClient) -> None:
+    """Review finding 13: pages, PDFs and exports with guests' data were cacheable."""
+    await web_login(client, "owner.hk")
+    for path in ("/hotel/", "/reports", "/reports/export.csv", "/receipts/day"):
+        answer = await client.get(path)
+        assert answer.headers.get("cache-control") == "no-store", path
+    # The shared app shell stays cacheable.
+    assert (await client.get("/static/app.css")).headers.get("cache-control") != "no-store"
+
+
+async def test_the_api_ignores_the_cookie_session(client: httpx.AsyncClient) -> None:
+    """Review finding 11: a cross-site text/plain POST with the cookie used to be accepted."""
+    await web_login(client, "owner.hk")
+    assert (await client.get("/hotel/")).status_code == 200  # the cookie works on pages
+    forged = await client.post(
+        "/api/v1/declarations/batch",
+        content=b'{"declarations": []}',
+        headers={"content-type": "text/plain"},
+    )
+    assert forged.status_code == 401
+    assert (await client.get("/api/v1/me")).status_code == 401
