@@ -39,9 +39,13 @@ async def check_new_account(form: dict[str, str]) -> tuple[str, str, dict[str, s
     return username, full_name, errors
 
 
-async def sign_out_everywhere(user: User) -> None:
-    """End every web session and revoke every API token of ``user``."""
-    await WebSession.filter(user_id=user.id).delete()
+async def sign_out_everywhere(user: User, keep_session_id: int | None = None) -> None:
+    """End every web session and revoke every API token of ``user``; with
+    ``keep_session_id``, the session making the change stays (a password change)."""
+    sessions = WebSession.filter(user_id=user.id)
+    if keep_session_id is not None:
+        sessions = sessions.exclude(id=keep_session_id)
+    await sessions.delete()
     await ApiToken.filter(user_id=user.id, revoked_at__isnull=True).update(revoked_at=now())
 
 

@@ -212,6 +212,14 @@ def pending_session(conn: HTTPConnection) -> WebSession | None:
     return session
 
 
+async def current_session(request: Request) -> WebSession | None:
+    """The session row behind the caller's cookie (full or pending), if any."""
+    key = request.cookies.get(SESSION_COOKIE)
+    if not key:
+        return None
+    return await WebSession.get_or_none(key_hash=security.digest(key))
+
+
 async def end_session(request: Request) -> None:
     key = request.cookies.get(SESSION_COOKIE)
     if key:

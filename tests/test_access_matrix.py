@@ -141,6 +141,7 @@ MATRIX: dict[str, str] = {
 # What a request sends besides the CSRF token: enough to get past the form's own checks
 # where those come before the scope check, so the row shows who gets in.
 BODIES: dict[str, dict[str, Any]] = {
+    "POST /account/two-factor/start": {"current_password": DEMO_PASSWORD},
     "POST /account/two-factor/disable": {"current_password": DEMO_PASSWORD},
     "POST /account/two-factor/recovery-codes": {"current_password": DEMO_PASSWORD},
     "POST /hotel/staff/{user_id:int}": {"action": "enable"},

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from tortoise.transactions import in_transaction
 
-from .. import auth, registration, security, throttle, totp
+from .. import accounts, auth, registration, security, throttle, totp
 from ..errors import Conflict, NotAuthenticated, PermissionDenied
 from ..i18n import N_, gettext
 from ..models import RecoveryCode, User, WebSession
@@ -137,7 +137,12 @@ async def password_submit(request: Request) -> Response:
         return _password_form(request, session is None, gettext(problem))
     user.password_hash = security.hash_password(form["password"])
     user.must_change_password = False
-    await user.save(update_fields=["password_hash", "must_change_password"])
+    async with in_transaction():
+        await user.save(update_fields=["password_hash", "must_change_password"])
+        # Whoever else held the old password (a stolen session, a forgotten device, an
+        # API token) is out: every other session ends, every token is revoked.
+        current = await auth.current_session(request)
+        await accounts.sign_out_everywhere(user, keep_session_id=current.id if current else None)
     await auth.audit(request, "password_changed", user, via="web")
     return await _advance(request, user, session)
 
@@ -167,9 +172,15 @@ async def two_factor(request: Request) -> Response:
 async def two_factor_start(request: Request) -> Response:
     """A fresh secret, shown as a QR code; it counts only once a code from it is typed."""
     user, session = _caller(request, "enrol")
-    await auth.read_form(request)
+    form = await auth.read_form(request)
     if user.totp_enabled_at is not None:
         raise PermissionDenied(N_("Two-factor sign-in is already on."), code="already_enrolled")
+    # Signed in already (not in the middle of signing in, where the password was just
+    # typed): the password again, so a stolen session cannot enrol its own phone.
+    if session is None and not security.verify_password(
+        user.password_hash, form.get("current_password", "")
+    ):
+        raise PermissionDenied(N_("The current password is wrong."), code="wrong_password")
     user.totp_secret = totp.new_secret()
     user.totp_last_step = None
     await user.save(update_fields=["totp_secret", "totp_last_step"])

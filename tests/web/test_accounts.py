@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from tortoise import connections
 
 from server.models import AccessLog, AuditEvent, Role, User
-from tests.builders import api_token, bearer, csrf, web_login
+from tests.builders import DEMO_PASSWORD, api_token, bearer, csrf, web_login
 from tests.police import steps
 
 
@@ -190,3 +190,27 @@ async def test_the_audit_log_filters_by_user(app: Starlette) -> None:
     nobody = (await admin.get("/admin/audit?user=no.such.user")).text
     assert "<code>login</code>" not in nobody
     assert (await admin.get("/admin/audit?before=x")).status_code == 400
+
+
+async def test_a_password_change_ends_the_other_sessions_and_tokens(
+    client: httpx.AsyncClient, app: Starlette
+) -> None:
+    """Review finding 5: other sessions and API tokens kept working after a change."""
+    token = await api_token(client, "owner.hk")
+    elsewhere = await steps.officer(app, "owner.hk")  # another browser, signed in
+    assert (await elsewhere.get("/hotel/")).status_code == 200
+    await web_login(client, "owner.hk")
+    form = await csrf(client, "/account/password")
+    changed = await client.post(
+        "/account/password",
+        data={
+            "csrf_token": form,
+            "current_password": DEMO_PASSWORD,
+            "password": "a new long passphrase 42",
+            "password_confirm": "a new long passphrase 42",
+        },
+    )
+    assert changed.status_code == 303
+    assert (await client.get("/hotel/")).status_code == 200  # this browser stays in
+    assert (await elsewhere.get("/hotel/")).status_code == 401
+    assert (await client.get("/api/v1/me", headers=bearer(token))).status_code == 401

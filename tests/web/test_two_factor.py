@@ -22,7 +22,9 @@ async def submit(client: httpx.AsyncClient, path: str, page: str, **form: str) -
 
 async def enrol(client: httpx.AsyncClient, page: str = "/account/two-factor") -> list[str]:
     """Set up two-factor sign-in from ``page``; the recovery codes shown."""
-    started = await submit(client, "/account/two-factor/start", page)
+    started = await submit(
+        client, "/account/two-factor/start", page, current_password=DEMO_PASSWORD
+    )
     assert started.status_code == 200 and "<svg" in started.text  # the QR code, drawn inline
     secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', started.text)
     assert secret
@@ -216,3 +218,19 @@ async def test_codes_in_other_scripts_are_read_as_their_digits(client: httpx.Asy
     ).status_code == 200
     # Full-width digits, as some phone keyboards type them.
     assert totp.verify(user.totp_secret, wide, None) is not None
+
+
+async def test_turning_it_on_needs_the_password_when_already_signed_in(
+    client: httpx.AsyncClient,
+) -> None:
+    """Review finding 10: a stolen session could enrol its own authenticator."""
+    await web_login(client, "owner.hk")
+    token = await csrf(client, "/account/two-factor")
+    refused = await client.post("/account/two-factor/start", data={"csrf_token": token})
+    assert refused.status_code == 403
+    wrong = await client.post(
+        "/account/two-factor/start", data={"csrf_token": token, "current_password": "nope"}
+    )
+    assert wrong.status_code == 403
+    assert (await User.get(username="owner.hk")).totp_secret is None
+    await enrol(client)  # with the password: on
