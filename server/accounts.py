@@ -25,13 +25,15 @@ def temporary_password() -> str:
     return "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(3))
 
 
-async def check_new_account(form: dict[str, str]) -> tuple[str, str, dict[str, str]]:
+async def check_new_account(
+    form: dict[str, str], *, by_admin: bool = False
+) -> tuple[str, str, dict[str, str]]:
     """The username and full name of an account being created, and the translated
-    problems with them, by field."""
+    problems with them, by field. Only an administrator may take a reserved name."""
     username = form.get("username", "").strip().lower()
     full_name = " ".join(form.get("full_name", "").split())[:200]
     errors: dict[str, str] = {}
-    problem = await username_problem(username)
+    problem = await username_problem(username, for_staff=by_admin)
     if problem:
         errors["username"] = gettext(problem)
     if not full_name:

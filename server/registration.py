@@ -52,11 +52,26 @@ def check_password(password: str, confirm: str) -> str | None:
     return None
 
 
-async def username_problem(username: str) -> str | None:
-    """Why ``username`` cannot be a new account's (its form, or taken), or None."""
+# Names the police and administrators use. The sign-up page must not tell the public
+# which police or admin accounts exist: any name of this shape, and any name an existing
+# police or admin account holds, gets the same "reserved" answer, held or not.
+RESERVED = re.compile(
+    r"^(admin|root|police|officer|lead|pa\d\d|ca|bca|congan|cong-an|cand)([._-]|\d|$)"
+)
+
+
+async def username_problem(username: str, *, for_staff: bool = False) -> str | None:
+    """Why ``username`` cannot be a new account's (its form, taken, or reserved), or None.
+    ``for_staff``: an administrator creating a police or admin account, who may use the
+    reserved names and is told plainly that a name is taken."""
     if not USERNAME.match(username):
         return N_("3 to 64 lower-case letters, digits, dots, dashes or underscores.")
-    if await User.exists(username=username):
+    holder = await User.get_or_none(username=username).only("id", "role")
+    if not for_staff and (
+        RESERVED.match(username) or (holder is not None and not holder.role.is_hotel)
+    ):
+        return N_("This username is reserved. Choose another.")
+    if holder is not None:
         return N_("This username is taken. Choose another.")
     return None
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from .. import accounts, auth, paging
+from .. import accounts, auth, paging, registration
 from ..errors import BadRequest, NotFound
 from ..i18n import N_, gettext
 from ..models import POLICE_ROLES, AuditEvent, Establishment, PoliceUnit, Role, User
@@ -78,10 +78,19 @@ async def accounts_list(request: Request) -> Response:
 async def create_account(request: Request) -> Response:
     admin = auth.require(request, [Role.ADMIN])
     form = await auth.read_form(request)
-    username, full_name, errors = await accounts.check_new_account(form)
+    username, full_name, errors = await accounts.check_new_account(form, by_admin=True)
     role = form.get("role", "")
     if role not in {r.value for r in CREATABLE}:
         errors["role"] = gettext(N_("Choose a role."))
+    elif "username" not in errors and not registration.RESERVED.match(username):
+        # Police and admin names have a reserved shape, so the public sign-up page can
+        # answer "reserved" for all of them without telling which exist.
+        errors["username"] = gettext(
+            N_(
+                "Police and administrator usernames start with police., officer., lead., "
+                "pa08. or admin."
+            )
+        )
     unit = await PoliceUnit.get_or_none(code=form.get("unit", "").strip().upper())
     if role != Role.ADMIN and unit is None:
         errors["unit"] = gettext(N_("No police unit has this code."))

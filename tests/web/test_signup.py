@@ -169,3 +169,17 @@ async def test_without_scripts_the_province_step_lists_its_wards(
     assert page.status_code == 200
     assert f'<option value="{HOAN_KIEM}">Phường Hoàn Kiếm</option>' in page.text
     assert 'value="X"' in page.text
+
+
+async def test_sign_up_does_not_confirm_police_or_admin_usernames(
+    client: httpx.AsyncClient,
+) -> None:
+    """Review finding 8: "taken" confirmed that police.hk and admin exist."""
+    from server.registration import username_problem
+
+    held = [await username_problem(name) for name in ("police.hk", "admin", "pa08.hn", "lead.hk")]
+    free = [await username_problem(name) for name in ("police.zz9", "admin2", "pa08.zz")]
+    assert len(set(held + free)) == 1 and held[0] is not None  # one answer, held or not
+    assert "reserved" in held[0]
+    assert await username_problem("owner.hk") != held[0]  # a hotel's name is just "taken"
+    assert await username_problem("police.new", for_staff=True) is None  # the admin may
