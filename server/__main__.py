@@ -119,17 +119,24 @@ def app_from_environment() -> Any:
     return app
 
 
-def serve(settings: settings_module.Settings) -> None:
-    import uvicorn
-
-    options: dict[str, Any] = {
+def uvicorn_options(settings: settings_module.Settings) -> dict[str, Any]:
+    return {
         "host": settings.host,
         "port": settings.port,
         "log_level": settings.log_level,
-        "proxy_headers": False,
+        # Behind a TLS proxy every client would have the proxy's address (and one person's
+        # failures would throttle everyone): trust X-Forwarded-For from the proxy only.
+        "proxy_headers": bool(settings.forwarded_allow_ips),
+        "forwarded_allow_ips": settings.forwarded_allow_ips or None,
         # A last resort: the live-queue streams end by themselves (above).
         "timeout_graceful_shutdown": 5,
     }
+
+
+def serve(settings: settings_module.Settings) -> None:
+    import uvicorn
+
+    options = uvicorn_options(settings)
     print(
         f"Serving on http://{settings.host}:{settings.port} with {settings.workers} "
         f"process(es)  (Ctrl-C to stop)",

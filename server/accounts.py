@@ -106,4 +106,4 @@ async def unlock(user: User) -> None:
     user.locked_at = None
     user.lock_reason = ""
     await user.save(update_fields=["locked_at", "lock_reason"])
-    await throttle.succeeded(user.username)  # a temporary lock ends with it
+    await throttle.cleared(user.username)  # a temporary lock ends with it

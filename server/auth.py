@@ -128,10 +128,10 @@ PENDING_MAX_AGE = 10 * 60
 PENDING_MAX_ATTEMPTS = 5
 
 
-async def second_factor_passed(user: User) -> None:
+async def second_factor_passed(user: User, ip: str) -> None:
     """The password and (where there is one) the second factor are right: the failures
     counted against this account end here, not before."""
-    await throttle.succeeded(user.username)
+    await throttle.succeeded(user.username, ip)
 
 
 async def second_factor_failed(user: User, ip: str) -> None:

@@ -53,6 +53,8 @@ class Settings:
     live_poll_seconds: float = 1.0
     live_stream_seconds: int = 300
     workers: int = 1
+    # The reverse proxy's address(es): X-Forwarded-For is trusted from them only.
+    forwarded_allow_ips: str = ""
     locales_dir: Path = field(default=ROOT / "locales")
 
     @property
@@ -121,4 +123,5 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         live_poll_seconds=config("LIVE_POLL_SECONDS", cast=float, default=1.0),
         live_stream_seconds=config("LIVE_STREAM_SECONDS", cast=int, default=300),
         workers=max(1, config("WORKERS", cast=int, default=1)),
+        forwarded_allow_ips=config("FORWARDED_ALLOW_IPS", default="").strip(),
     )

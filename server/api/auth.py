@@ -52,7 +52,7 @@ async def create_token(request: Request) -> Response:
         raise
     settings = request.app.state.settings
     await _check_steps(request, user, settings, code)
-    await auth.second_factor_passed(user)
+    await auth.second_factor_passed(user, auth.client_ip(request))
     secret, token = await auth.issue_token(user, name, auth.token_max_age(user, settings))
     await auth.audit(request, "token_created", user, target=token.id, via="password")
     return JSONResponse(

@@ -68,7 +68,7 @@ async def code_submit(request: Request) -> Response:
             headers=locked.headers,
         )
     if await check_second_factor(user, form.get("code", "")):
-        await auth.second_factor_passed(user)
+        await auth.second_factor_passed(user, auth.client_ip(request))
         await auth.audit(request, "login_code_ok", user, via="web")
         return await _advance(request, user, session)
     await auth.second_factor_failed(user, auth.client_ip(request))

@@ -69,8 +69,8 @@ async def login(request: Request) -> Response:
             headers=error.headers,
         )
     step = auth.next_step(user, settings)
-    if step != "code":
-        await auth.second_factor_passed(user)  # no code to wait for: the sign-in is sound
+    if step != "code":  # no code to wait for: the sign-in is sound
+        await auth.second_factor_passed(user, auth.client_ip(request))
     await auth.end_session(request)  # whatever this browser had before
     key = await auth.start_session(request, user, settings, pending=step)
     target = safe_next(form.get("next")) or home_path(request, user)

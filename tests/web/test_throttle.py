@@ -44,16 +44,20 @@ async def test_an_account_is_locked_after_five_failures_even_for_the_right_passw
     assert refused.json()["error"]["code"] == "too_many_attempts"
     assert 800 <= int(refused.headers["retry-after"]) <= 900
     assert "15" in refused.json()["error"]["message"]
-    # The lock is the account's: another address is refused too, and so is the web form.
-    assert (await _token(elsewhere, "owner.hk", DEMO_PASSWORD)).status_code == 429
+    # The lock holds for this address, the web form included. Another address is only
+    # slowed down a little (review finding 7: a stranger must not lock an account out).
+    other = await _token(elsewhere, "owner.hk", DEMO_PASSWORD)
+    assert other.status_code == 200 or int(other.headers["retry-after"]) <= 60
     page = await web_login(client, "owner.hk")
     assert page.status_code == 429
     assert "Quá nhiều lần đăng nhập sai" in page.text
     assert "session" not in page.cookies
     # Other accounts at the same address still sign in.
     assert (await _token(client, "staff.hk", DEMO_PASSWORD)).status_code == 200
-    logged = await AuditEvent.filter(action="sign_in_throttled").values_list("target", flat=True)
-    assert logged == ["user:owner.hk"]
+    rows = await AuditEvent.filter(action="sign_in_throttled").values_list("target", flat=True)
+    logged = [str(target) for target in rows]
+    assert "user:owner.hk@127.0.0.1" in logged
+    assert all(target.startswith("user:owner.hk") for target in logged)
 
 
 async def test_unknown_usernames_are_locked_the_same_way(client: httpx.AsyncClient) -> None:
@@ -85,7 +89,7 @@ async def test_an_address_guessing_across_usernames_is_locked(
 async def test_the_lock_ends_by_itself(client: httpx.AsyncClient) -> None:
     await _fail(client, "owner.hk", throttle.ACCOUNT_FAILURES)
     assert (await _token(client, "owner.hk", DEMO_PASSWORD)).status_code == 429
-    await SignInThrottle.filter(key="user:owner.hk").update(
+    await SignInThrottle.filter(key__startswith="user:owner.hk").update(
         locked_until=datetime.now(UTC) - timedelta(seconds=1)
     )
     assert (await _token(client, "owner.hk", DEMO_PASSWORD)).status_code == 200
@@ -98,3 +102,42 @@ async def test_the_web_form_counts_too(client: httpx.AsyncClient) -> None:
     page = await web_login(client, "police.hk")
     assert page.status_code == 429
     assert page.headers["retry-after"]
+
+
+async def test_a_stranger_cannot_lock_an_account_out(
+    client: httpx.AsyncClient, elsewhere: httpx.AsyncClient
+) -> None:
+    """Review finding 7: five bad passwords from anywhere locked any named account for 15
+    minutes. Now the guesser's own address is locked; the account's holder waits at most
+    a short, growing delay."""
+    await _fail(elsewhere, "police.hk", throttle.ACCOUNT_FAILURES)
+    guesser = await _token(elsewhere, "police.hk", DEMO_PASSWORD)
+    assert guesser.status_code == 429 and int(guesser.headers["retry-after"]) > 600
+    holder = await _token(client, "police.hk", DEMO_PASSWORD)
+    assert holder.status_code == 200 or int(holder.headers["retry-after"]) <= throttle.DELAYS[0]
+    # Once the short wait is over, the holder signs in; the guesser is still locked.
+    await SignInThrottle.filter(key="user:police.hk").update(
+        locked_until=datetime.now(UTC) - timedelta(seconds=1)
+    )
+    assert (await _token(client, "police.hk", DEMO_PASSWORD)).status_code == 200
+    assert (await _token(elsewhere, "police.hk", DEMO_PASSWORD)).status_code == 429
+
+
+async def test_an_address_is_slowed_down_not_locked(client: httpx.AsyncClient) -> None:
+    """Behind a proxy every client may share one address: delays, never a 15-minute lock."""
+    for n in range(throttle.ADDRESS_FAILURES):
+        await _token(client, f"guess{n}", "wrong")
+    refused = await _token(client, "staff.hk", DEMO_PASSWORD)
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) <= max(throttle.DELAYS)
+
+
+def test_the_proxy_setting_reaches_uvicorn() -> None:
+    from server import settings as settings_module
+    from server.__main__ import uvicorn_options
+
+    base = {"TESTING": "1", "DATABASE_URL": "sqlite://x.sqlite3"}
+    plain = uvicorn_options(settings_module.load(base))
+    assert plain["proxy_headers"] is False
+    behind = uvicorn_options(settings_module.load(base | {"FORWARDED_ALLOW_IPS": "10.0.0.5"}))
+    assert behind["proxy_headers"] is True and behind["forwarded_allow_ips"] == "10.0.0.5"
