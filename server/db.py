@@ -26,6 +26,19 @@ MIGRATIONS_MODULE = "server.migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
+def _private_file(path: Path) -> None:
+    """Guests' data at rest is for this server's user alone: a new data directory is
+    0700, the database file 0600 (SQLite gives its -wal and -shm files the database
+    file's permissions), and an existing one readable by others is narrowed."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for item in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if item.exists() and item.stat().st_mode & 0o077:
+            item.chmod(0o600)
+
+
 def connection_config(database_url: str) -> dict[str, Any]:
     """Turn ``DATABASE_URL`` into a Tortoise connection dict."""
     parts = urlsplit(database_url)
@@ -33,7 +46,7 @@ def connection_config(database_url: str) -> dict[str, Any]:
     if parts.scheme == "sqlite":
         path = database_url[len("sqlite://") :].split("?", 1)[0]
         if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(path))
         return {
             "engine": "tortoise.backends.sqlite",
             "credentials": {

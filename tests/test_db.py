@@ -56,3 +56,21 @@ async def test_models_and_migrations_agree() -> None:
         assert ctx.apps is not None
         writers = await MigrationAutodetector(ctx.apps, config["apps"]).changes()
     assert writers == [], "models changed without a migration"
+
+
+async def test_the_database_files_are_private(app: object, database_url: str, lane: str) -> None:
+    """Review finding 14: the database and its WAL were created 0644."""
+    import stat
+    from pathlib import Path
+
+    import pytest
+
+    if lane != "sqlite":
+        pytest.skip("SQLite files")
+    from server.models import AuditEvent
+
+    await AuditEvent.create(action="permissions_probe", detail={})
+    path = Path(database_url[len("sqlite://") :])
+    for item in (path, Path(f"{path}-wal")):
+        assert item.exists(), item
+        assert stat.S_IMODE(item.stat().st_mode) & 0o077 == 0, (item, oct(item.stat().st_mode))
