@@ -57,6 +57,9 @@ def connection_config(database_url: str) -> dict[str, Any]:
                 # LIKE 'prefix%' may then use an ordinary index (name_search is stored
                 # lower case, so nothing else changes).
                 "case_sensitive_like": "ON",
+                # Deleted or overwritten content is zeroed, not left in free pages: the
+                # retention purge must leave nothing of a guest in the file.
+                "secure_delete": "ON",
             },
         }
     return {
@@ -113,6 +116,14 @@ async def migrate(settings: Settings) -> None:
     """Apply every committed migration that the database has not seen yet."""
     await migrate_api(config=tortoise_config(settings.database_url))
     await Tortoise.close_connections()
+
+
+async def scrub() -> None:
+    """After a purge, on SQLite: copy the WAL into the database (secure_delete zeroes the
+    freed space as it goes) and truncate the WAL, so no old page survives there."""
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "sqlite":
+        await connection.execute_query("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 async def ping() -> None:

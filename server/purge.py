@@ -6,6 +6,14 @@ flags, the establishment and police unit. Names, birth dates (the year stays, fo
 statistics), documents, contact details, rooms and the MRZ are blanked; revisions (full
 copies) are deleted; history entries keep who did what and when, not the values. The
 run is written to the audit log. Run it daily: ``make purge`` or ``luutru purge``.
+
+Nothing of the guest is left anywhere in the database files afterwards: party ids,
+content hashes and feedback comments are cleared too, the access log never held search
+terms in clear (police/access.py), and on SQLite ``secure_delete`` zeroes freed space and
+the WAL is checkpointed and truncated (``db.scrub``). On PostgreSQL the old row versions
+stay in the table files until VACUUM reclaims them: run ``VACUUM`` on ``declaration``,
+``declaration_revision`` and ``feedback`` after a purge (autovacuum does it eventually;
+``VACUUM FULL`` also returns the space to the system).
 """
 
 from __future__ import annotations
@@ -17,7 +25,15 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from .models import AuditEvent, Declaration, DeclarationEvent, DeclarationRevision, StayStatus
+from . import db
+from .models import (
+    AuditEvent,
+    Declaration,
+    DeclarationEvent,
+    DeclarationRevision,
+    Feedback,
+    StayStatus,
+)
 
 BATCH = 500
 # A date that stands for "removed" in the non-null date columns.
@@ -35,6 +51,10 @@ CLEARED = {
     "mrz": None,
     "review_reason": None,
     "cancel_reason": None,
+    "party_id": None,  # often a family name
+    # An unsalted hash of the personal fields would confirm the stay to anyone holding
+    # the passport; it is only needed while the record can still be resent.
+    "content_hash": "",
 }
 
 
@@ -75,10 +95,13 @@ async def purge(
             ids = [r[0] for r in rows]
             await DeclarationRevision.filter(declaration_id__in=ids).delete()
             await DeclarationEvent.filter(declaration_id__in=ids).update(detail={"purged": True})
+            await Feedback.filter(declaration_id__in=ids).update(comment="")
         total += len(rows)
     await AuditEvent.create(
         action="purge",
         target=f"{total} declarations",
         detail={"cutoff": cutoff.isoformat(), "retention_days": retention_days, "count": total},
     )
+    if total:
+        await db.scrub()
     return PurgeResult(cutoff, total, False)

@@ -4,6 +4,7 @@ period; the counts and reports unchanged; the run logged; the command works."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -88,3 +89,56 @@ def test_the_purge_command_runs_against_the_database(database_url: str) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Would purge 0 declarations")
+
+
+async def test_nothing_of_the_guest_survives_in_the_database_files(
+    client: httpx.AsyncClient, app: Starlette, database_url: str, lane: str
+) -> None:
+    """Review finding 6: search terms in the access log, feedback comments, party ids,
+    the unsalted content hash and WAL copies kept a purged guest's data."""
+    import hashlib
+    from pathlib import Path
+
+    import pytest
+
+    if lane != "sqlite":
+        pytest.skip("the files are SQLite's; PostgreSQL needs VACUUM (README)")
+    token = await api_token(client, "staff.hk")
+    guest = declaration(
+        full_name="TRAN THI RESIDUE", document_number="RS123456", party_id="RESIDUE FAMILY",
+        phone="+84912345678", room="R-RESIDUE",
+    )  # fmt: skip
+    assert (await send_batch(client, token, [guest])).status_code == 200
+    stored = await Declaration.get(id=guest["id"])
+    # Police search for her by document and by name: the access log must not keep either.
+    police = await steps.officer(app, "police.hk")
+    assert (await police.get("/police/declarations?doc=RS123456&state=all")).status_code == 200
+    assert (
+        await police.get("/police/declarations?name=tran+thi+residue&state=all")
+    ).status_code == 200
+    # The police confirm; the hotel rates the decision with a comment naming her.
+    page = f"/police/declarations/{guest['id']}"
+    done = await steps.post_form(police, f"{page}/decide", page, decision="confirm", version="1")
+    assert done.status_code == 303
+    staff = await steps.officer(app, "staff.hk")
+    event = re.search(r'data-event="(\d+)"', (await staff.get("/hotel/feedback")).text)
+    assert event
+    rated = await steps.post_form(
+        staff, f"/hotel/feedback/{event.group(1)}", "/hotel/feedback", rating="5",
+        comment="Chị TRAN THI RESIDUE rất vui",
+    )  # fmt: skip
+    assert rated.status_code == 303
+    out = await client.post(
+        f"/api/v1/declarations/{guest['id']}/checkout", json={}, headers=bearer(token)
+    )
+    assert out.status_code == 200
+    assert (await purge(365, now=datetime.now(UTC) + timedelta(days=400))).declarations >= 1
+
+    path = Path(database_url[len("sqlite://") :])
+    files = [p for p in (path, Path(f"{path}-wal")) if p.exists()]
+    raw = b"".join(p.read_bytes() for p in files)
+    for value in ("TRAN THI RESIDUE", "tran thi residue", "RS123456", "RESIDUE FAMILY",
+                  "912345678", "R-RESIDUE", stored.content_hash):  # fmt: skip
+        assert value.encode() not in raw, value
+        assert value.encode("utf-16-le") not in raw, value
+    assert hashlib.sha256(b"RS123456").hexdigest().encode() not in raw

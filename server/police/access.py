@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import auth, paging, scope
+from .. import auth, paging, scope, security
 from ..errors import BadRequest
 from ..i18n import N_
 from ..models import SUPERVISOR_ROLES, AccessLog, User
@@ -18,9 +18,23 @@ PAGE_SIZE = 100
 ACTIONS = ("view", "list", "search", "export")
 
 
+# Search terms that are a guest's data: the log keeps a keyed hash of them, not the text,
+# so the retention purge needs nothing from this append-only table, while a supervisor who
+# has the term can still find who searched for it (``term_hash``).
+PERSONAL_TERMS = ("doc", "name")
+
+
+def term_hash(request: Request, value: str) -> str:
+    secret = str(request.app.state.settings.secret_key)
+    return "hmac:" + security.sign(secret, f"access-term:{value.strip().lower()}")
+
+
 async def record(
     request: Request, user: User, action: str, target: str = "", **detail: Any
 ) -> None:
+    for key in PERSONAL_TERMS:
+        if detail.get(key):
+            detail[key] = term_hash(request, str(detail[key]))
     unit = user.police_unit
     await AccessLog.create(
         user_id=user.id,
