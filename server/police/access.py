@@ -58,6 +58,10 @@ async def page(request: Request) -> Response:
     who = request.query_params.get("user", "").strip()
     if who:
         query = query.filter(user__username=who)
+    # A document number or name a supervisor holds: its keyed hash marks the searches
+    # for it (the log itself never keeps the text).
+    term = request.query_params.get("term", "").strip()[:100]
+    marked = term_hash(request, term) if term else ""
     before = paging.cursor(request, "before")
     if before is not None:
         query = query.filter(id__lt=before)
@@ -67,5 +71,5 @@ async def page(request: Request) -> Response:
         request,
         "police/access_log.html",
         {"rows": rows[:PAGE_SIZE], "action": action, "who": who, "actions": ACTIONS,
-         "next_before": next_before},
+         "next_before": next_before, "term": term, "marked": marked},
     )  # fmt: skip
