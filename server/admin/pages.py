@@ -7,9 +7,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from .. import accounts, auth, paging, registration
-from ..errors import BadRequest, NotFound
+from ..errors import BadRequest, NotFound, PermissionDenied
 from ..i18n import N_, gettext
-from ..models import POLICE_ROLES, AuditEvent, Establishment, PoliceUnit, Role, User
+from ..models import POLICE_ROLES, AuditEvent, Establishment, PoliceUnit, Role, UnitKind, User
 from ..templating import render_page
 
 PAGE_SIZE = 50
@@ -94,6 +94,21 @@ async def create_account(request: Request) -> Response:
     unit = await PoliceUnit.get_or_none(code=form.get("unit", "").strip().upper())
     if role != Role.ADMIN and unit is None:
         errors["unit"] = gettext(N_("No police unit has this code."))
+    elif role != Role.ADMIN and unit is not None and unit.kind != UnitKind.WARD:
+        # A province or Ministry account reads a province's or the nation's guests: one
+        # administrator alone may not make one. Refused, and logged for the Ministry.
+        await auth.audit(
+            request, "account_creation_refused", admin, target=username[:64], unit=unit.code,
+            role=role,
+        )  # fmt: skip
+        raise PermissionDenied(
+            N_(
+                "Accounts above ward level see a province's or the nation's guests: they "
+                "are created by the Ministry with a second approval, not here. This "
+                "attempt is logged."
+            ),
+            code="above_ward_level",
+        )
     if errors:
         return await accounts_page(request, errors=errors, form=form)
     user, password = await accounts.create(
@@ -124,6 +139,16 @@ async def account_action(request: Request) -> Response:
     elif action == "unlock":
         await accounts.unlock(target)
     elif action == "reset":
+        if target.role.is_hotel:
+            # An owner resets their staff; the ward police handle owners. An administrator
+            # holding a hotel account's temporary password could read its guests.
+            raise PermissionDenied(
+                N_(
+                    "Hotel accounts are reset by their owner (staff) or their ward police "
+                    "(owners), not by an administrator."
+                ),
+                code="not_for_admins",
+            )
         password = await accounts.reset_password(target)
         await auth.audit(request, "password_reset", admin, target=target.username)
         return await accounts_page(request, shown_password=(target.username, password))

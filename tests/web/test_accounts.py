@@ -214,3 +214,25 @@ async def test_a_password_change_ends_the_other_sessions_and_tokens(
     assert (await client.get("/hotel/")).status_code == 200  # this browser stays in
     assert (await elsewhere.get("/hotel/")).status_code == 401
     assert (await client.get("/api/v1/me", headers=bearer(token))).status_code == 401
+
+
+async def test_an_administrator_cannot_reach_guests_through_accounts(
+    client: httpx.AsyncClient, app: Starlette
+) -> None:
+    """Review finding 4: an admin reset owner.cn's password (and so read its guests), and
+    created a Ministry account (which sees every declaration in the country)."""
+    admin = await steps.officer(app, "admin")
+    owner = await User.get(username="owner.cn")
+    reset = await steps.post_form(
+        admin, f"/admin/accounts/{owner.id}", "/admin/accounts", action="reset"
+    )
+    assert reset.status_code == 403
+    assert (await User.get(id=owner.id)).password_hash == owner.password_hash
+    for unit in ("BCA", "P01", "P01-PA08"):
+        created = await steps.post_form(
+            admin, "/admin/accounts", "/admin/accounts", username=f"police.top{unit.lower()}",
+            full_name="Trên", role="police_officer", unit=unit,
+        )  # fmt: skip
+        assert created.status_code in (403, 422), unit
+        assert not await User.exists(username=f"police.top{unit.lower()}")
+    assert await AuditEvent.exists(action="account_creation_refused")
