@@ -55,6 +55,14 @@ class Settings:
     workers: int = 1
     # The reverse proxy's address(es): X-Forwarded-For is trusted from them only.
     forwarded_allow_ips: str = ""
+    # Earlier SECRET_KEYs, still accepted to open what they sealed (a rotation).
+    previous_secret_keys: tuple[str, ...] = ()
+
+    @property
+    def secret_keys(self) -> tuple[str, ...]:
+        """The current SECRET_KEY first, then the previous ones."""
+        return (str(self.secret_key), *self.previous_secret_keys)
+
     locales_dir: Path = field(default=ROOT / "locales")
 
     @property
@@ -124,4 +132,9 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         live_stream_seconds=config("LIVE_STREAM_SECONDS", cast=int, default=300),
         workers=max(1, config("WORKERS", cast=int, default=1)),
         forwarded_allow_ips=config("FORWARDED_ALLOW_IPS", default="").strip(),
+        previous_secret_keys=tuple(
+            key.strip()
+            for key in config("SECRET_KEY_PREVIOUS", default="").split(",")
+            if key.strip()
+        ),
     )

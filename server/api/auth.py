@@ -77,7 +77,7 @@ async def _check_steps(request: Request, user: User, settings: Settings, code: s
                 N_("Type the 6-digit code from your authenticator app."),
                 code="second_factor_required",
             )
-        if not await account.check_second_factor(user, code):
+        if not await account.check_second_factor(user, code, settings):
             await auth.second_factor_failed(user, auth.client_ip(request))
             await auth.audit(request, "login_code_failed", user, via="api")
             raise NotAuthenticated(

@@ -16,6 +16,7 @@ from .. import accounts, auth, registration, security, throttle, totp
 from ..errors import Conflict, NotAuthenticated, PermissionDenied
 from ..i18n import N_, gettext
 from ..models import RecoveryCode, User, WebSession
+from ..settings import Settings
 from ..templating import render_page
 from .auth import home_path, safe_next, step_path
 
@@ -67,7 +68,7 @@ async def code_submit(request: Request) -> Response:
             status_code=429,
             headers=locked.headers,
         )
-    if await check_second_factor(user, form.get("code", "")):
+    if await check_second_factor(user, form.get("code", ""), request.app.state.settings):
         await auth.second_factor_passed(user, auth.client_ip(request))
         await auth.audit(request, "login_code_ok", user, via="web")
         return await _advance(request, user, session)
@@ -84,16 +85,26 @@ async def code_submit(request: Request) -> Response:
     return render_page(request, "account/code.html", {"error": error}, status_code=401)
 
 
-async def check_second_factor(user: User, code: str) -> bool:
+def totp_secret(user: User, settings: Settings) -> str:
+    """The user's second-factor secret in clear (it is sealed at rest)."""
+    assert user.totp_secret is not None
+    return totp.unseal(user.totp_secret, settings.secret_keys)[0]
+
+
+async def check_second_factor(user: User, code: str, settings: Settings) -> bool:
     """A current authenticator code (each accepted once) or an unused recovery code."""
     if user.totp_secret is None or user.totp_enabled_at is None:
         return False
+    secret, stale = totp.unseal(user.totp_secret, settings.secret_keys)
+    if stale:  # stored in clear, or under a previous SECRET_KEY: sealed with the current one
+        user.totp_secret = totp.seal(secret, str(settings.secret_key))
+        await User.filter(id=user.id).update(totp_secret=user.totp_secret)
     if totp.looks_like_recovery_code(code):
         used = await RecoveryCode.filter(
             user_id=user.id, code_hash=totp.recovery_hash(code), used_at__isnull=True
         ).update(used_at=auth.now())
         return used == 1
-    step = totp.verify(user.totp_secret, code, user.totp_last_step)
+    step = totp.verify(secret, code, user.totp_last_step)
     if step is None:
         return False
     # Conditional, so two requests racing with the same code cannot both pass.
@@ -181,7 +192,8 @@ async def two_factor_start(request: Request) -> Response:
         user.password_hash, form.get("current_password", "")
     ):
         raise PermissionDenied(N_("The current password is wrong."), code="wrong_password")
-    user.totp_secret = totp.new_secret()
+    secret = totp.new_secret()
+    user.totp_secret = totp.seal(secret, str(request.app.state.settings.secret_key))
     user.totp_last_step = None
     await user.save(update_fields=["totp_secret", "totp_last_step"])
     return _setup_page(request, user, session, None)
@@ -190,8 +202,8 @@ async def two_factor_start(request: Request) -> Response:
 def _setup_page(
     request: Request, user: User, session: WebSession | None, error: str | None
 ) -> Response:
-    assert user.totp_secret is not None
-    uri = totp.provisioning_uri(user.totp_secret, user.username)
+    secret = totp_secret(user, request.app.state.settings)
+    uri = totp.provisioning_uri(secret, user.username)
     return render_page(
         request,
         "account/two_factor.html",
@@ -200,7 +212,7 @@ def _setup_page(
             "required": auth.second_factor_required(user, request.app.state.settings),
             "signing_in": session is not None,
             "unused_codes": 0,
-            "setup": {"qr": totp.qr_svg(uri), "secret": user.totp_secret},
+            "setup": {"qr": totp.qr_svg(uri), "secret": secret},
             "error": error,
             "codes": None,
         },
@@ -213,7 +225,7 @@ async def two_factor_confirm(request: Request) -> Response:
     form = await auth.read_form(request)
     if user.totp_enabled_at is not None or user.totp_secret is None:
         raise PermissionDenied(N_("Start the set-up again."), code="enrolment_not_started")
-    step = totp.verify(user.totp_secret, form.get("code", ""), None)
+    step = totp.verify(totp_secret(user, request.app.state.settings), form.get("code", ""), None)
     if step is None:
         error = gettext("This code is not right. Type the 6 digits the app shows now.")
         return _setup_page(request, user, session, error)

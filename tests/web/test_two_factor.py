@@ -15,6 +15,15 @@ from server.models import RecoveryCode, User
 from tests.builders import DEMO_PASSWORD, csrf, web_login
 
 
+def plain(user: User) -> str:
+    """The user's second-factor secret in clear, opened with the test server's key."""
+    from server import settings as settings_module
+
+    assert user.totp_secret
+    keys = settings_module.load({"TESTING": "1", "DATABASE_URL": "sqlite://x"}).secret_keys
+    return totp.unseal(user.totp_secret, keys)[0]
+
+
 async def submit(client: httpx.AsyncClient, path: str, page: str, **form: str) -> httpx.Response:
     token = await csrf(client, page)
     return await client.post(path, data={"csrf_token": token, **form})
@@ -28,8 +37,11 @@ async def enrol(client: httpx.AsyncClient, page: str = "/account/two-factor") ->
     assert started.status_code == 200 and "<svg" in started.text  # the QR code, drawn inline
     secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', started.text)
     assert secret
-    stored = await User.get(totp_secret=secret.group(1))
+    stored = await User.get(totp_enabled_at__isnull=True, totp_secret__isnull=False)
     assert stored.totp_enabled_at is None  # not on until a code proves the app has it
+    # At rest the secret is sealed (review finding 14): not the key the page shows.
+    assert stored.totp_secret and secret.group(1) not in stored.totp_secret
+    assert plain(stored) == secret.group(1)
     wrong = await submit(client, "/account/two-factor/confirm", page, code="000000")
     assert wrong.status_code == 422
     done = await submit(
@@ -55,7 +67,7 @@ async def test_an_owner_turns_it_on_and_then_needs_a_code(client: httpx.AsyncCli
     assert first.headers["location"].startswith("/login/code")
     assert (await client.get("/hotel/")).status_code == 401  # half signed in is not signed in
     # A code of the next step (the clock may be ahead on the phone) is accepted...
-    code = totp.now_code(user.totp_secret, time.time() + 30)
+    code = totp.now_code(plain(user), time.time() + 30)
     ok = await submit(client, first.headers["location"], "/login/code", code=code)
     assert ok.status_code == 303 and ok.headers["location"] == "/hotel/"
     assert (await client.get("/hotel/")).status_code == 200
@@ -103,7 +115,7 @@ async def test_the_api_asks_for_the_code_in_the_same_request(client: httpx.Async
     wrong = await client.post("/api/v1/auth/token", json=body | {"code": "000000"})
     assert wrong.json()["error"]["code"] == "invalid_code"
     # The enrolment used the current step's code: the next step's one is still new.
-    code = totp.now_code(user.totp_secret, time.time() + 30)
+    code = totp.now_code(plain(user), time.time() + 30)
     ok = await client.post("/api/v1/auth/token", json=body | {"code": code})
     assert ok.status_code == 200 and ok.json()["access_token"]
 
@@ -166,7 +178,7 @@ async def test_wrong_codes_over_the_api_lock_the_account(client: httpx.AsyncClie
     for _ in range(5):
         wrong = await client.post("/api/v1/auth/token", json=body | {"code": "000000"})
         assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "invalid_code"
-    code = totp.now_code(user.totp_secret, time.time() + 30)
+    code = totp.now_code(plain(user), time.time() + 30)
     locked = await client.post("/api/v1/auth/token", json=body | {"code": code})
     assert locked.status_code == 429 and "retry-after" in locked.headers
     # The web sign-in is locked as well: one count per account, whatever the path.
@@ -196,7 +208,7 @@ async def test_a_completed_sign_in_clears_the_count(client: httpx.AsyncClient) -
         assert (
             await client.post("/api/v1/auth/token", json=body | {"code": "000000"})
         ).status_code == 401
-    code = totp.now_code(user.totp_secret, time.time() + 30)
+    code = totp.now_code(plain(user), time.time() + 30)
     assert (await client.post("/api/v1/auth/token", json=body | {"code": code})).status_code == 200
     for _ in range(4):
         assert (
@@ -208,7 +220,7 @@ async def test_codes_in_other_scripts_are_read_as_their_digits(client: httpx.Asy
     """Review finding 9: Arabic-Indic or full-width digits answered 500."""
     user, body = await _enrolled_owner(client)
     assert user.totp_secret
-    code = totp.now_code(user.totp_secret, time.time() + 30)
+    code = totp.now_code(plain(user), time.time() + 30)
     arabic = "".join(chr(0x0660 + int(d)) for d in code)
     wide = "".join(chr(0xFF10 + int(d)) for d in code)
     odd = await client.post("/api/v1/auth/token", json=body | {"code": "²³¹⁴⁵⁶"})
@@ -217,7 +229,7 @@ async def test_codes_in_other_scripts_are_read_as_their_digits(client: httpx.Asy
         await client.post("/api/v1/auth/token", json=body | {"code": arabic})
     ).status_code == 200
     # Full-width digits, as some phone keyboards type them.
-    assert totp.verify(user.totp_secret, wide, None) is not None
+    assert totp.verify(plain(user), wide, None) is not None
 
 
 async def test_turning_it_on_needs_the_password_when_already_signed_in(
@@ -234,3 +246,21 @@ async def test_turning_it_on_needs_the_password_when_already_signed_in(
     assert wrong.status_code == 403
     assert (await User.get(username="owner.hk")).totp_secret is None
     await enrol(client)  # with the password: on
+
+
+def test_a_secret_sealed_under_a_previous_key_still_opens_and_is_resealed() -> None:
+    """Rotation: SECRET_KEY_PREVIOUS keeps old seals readable until they are redone."""
+    secret = totp.new_secret()
+    old = totp.seal(secret, "an old secret key that is long enough!!")
+    assert old.startswith("e1:") and len(old) <= 64
+    assert totp.unseal(
+        old, ("the new secret key, also long enough!!", "an old secret key that is long enough!!")
+    ) == (secret, True)
+    assert totp.unseal(totp.seal(secret, "k" * 40), ("k" * 40,)) == (secret, False)
+    assert totp.unseal(secret, ("k" * 40,)) == (secret, True)  # stored in clear: reseal
+    try:
+        totp.unseal(old, ("some other key entirely, long enough!",))
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("a foreign key must not open the secret")
