@@ -15,7 +15,7 @@ from tortoise.transactions import in_transaction
 from .. import accounts, auth, registration, security, throttle, totp
 from ..errors import Conflict, NotAuthenticated, PermissionDenied
 from ..i18n import N_, gettext
-from ..models import RecoveryCode, User, WebSession
+from ..models import AuditEvent, RecoveryCode, User, WebSession
 from ..settings import Settings
 from ..templating import render_page
 from .auth import home_path, safe_next, step_path
@@ -119,15 +119,27 @@ async def check_second_factor(user: User, code: str, settings: Settings) -> bool
 
 
 async def password_page(request: Request) -> Response:
-    _, session = _caller(request, "password")
-    return _password_form(request, session is None, None)
+    user, session = _caller(request, "password")
+    return await _password_form(request, user, session is None, None)
 
 
-def _password_form(request: Request, ask_current: bool, error: str | None) -> Response:
+async def _password_form(
+    request: Request, user: User, ask_current: bool, error: str | None
+) -> Response:
+    # After a reset, the holder is told who reset it and when (an administrator or an
+    # owner holding a temporary password is exactly what they should know about).
+    reset = None
+    if not ask_current:
+        reset = (
+            await AuditEvent.filter(action="password_reset", target=user.username)
+            .order_by("-id")
+            .select_related("user")
+            .first()
+        )
     return render_page(
         request,
         "account/password.html",
-        {"ask_current": ask_current, "error": error},
+        {"ask_current": ask_current, "error": error, "reset": reset},
         status_code=422 if error else 200,
     )
 
@@ -140,12 +152,12 @@ async def password_submit(request: Request) -> Response:
     if session is None and not security.verify_password(
         user.password_hash, form.get("current_password", "")
     ):
-        return _password_form(request, True, gettext("The current password is wrong."))
+        return await _password_form(request, user, True, gettext("The current password is wrong."))
     problem = registration.check_password(
         form.get("password", ""), form.get("password_confirm", "")
     )
     if problem:
-        return _password_form(request, session is None, gettext(problem))
+        return await _password_form(request, user, session is None, gettext(problem))
     user.password_hash = security.hash_password(form["password"])
     user.must_change_password = False
     async with in_transaction():

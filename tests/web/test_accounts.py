@@ -66,6 +66,12 @@ async def test_an_owner_adds_disables_and_resets_a_staff_account(
     )
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "password_change_required"
+    # Review finding 4: the holder is told who reset the password, at their next sign-in.
+    client.cookies.clear()
+    first = await web_login(client, "new.staff", again)
+    assert first.headers["location"].startswith("/account/password")
+    told = await client.get(first.headers["location"])
+    assert 'id="reset-by"' in told.text and "owner.hk" in told.text
     actions = set(await AuditEvent.all().values_list("action", flat=True))
     assert {"account_created", "account_disable", "account_enable", "password_reset"} <= actions
 
