@@ -12,7 +12,14 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from starlette.applications import Starlette
 
-from server.models import AuditEvent, Declaration, DeclarationEvent, DeclarationRevision
+from server.models import (
+    AccessLog,
+    AuditEvent,
+    Declaration,
+    DeclarationEvent,
+    DeclarationRevision,
+    Feedback,
+)
 from server.purge import purge
 from server.settings import ROOT
 from tests.builders import api_token, bearer, declaration, send_batch
@@ -101,8 +108,6 @@ async def test_nothing_of_the_guest_survives_in_the_database_files(
 
     import pytest
 
-    if lane != "sqlite":
-        pytest.skip("the files are SQLite's; PostgreSQL needs VACUUM (README)")
     token = await api_token(client, "staff.hk")
     guest = declaration(
         full_name="TRAN THI RESIDUE", document_number="RS123456", party_id="RESIDUE FAMILY",
@@ -134,6 +139,15 @@ async def test_nothing_of_the_guest_survives_in_the_database_files(
     assert out.status_code == 200
     assert (await purge(365, now=datetime.now(UTC) + timedelta(days=400))).declarations >= 1
 
+    # In the tables, on both engines.
+    purged = await Declaration.get(id=guest["id"])
+    assert purged.party_id is None and purged.content_hash == "" and purged.phone is None
+    assert not await Feedback.filter(comment__contains="RESIDUE").exists()
+    searches = await AccessLog.filter(action="search").values_list("detail", flat=True)
+    assert searches and "RS123456" not in str(searches) and "residue" not in str(searches)
+    if lane != "sqlite":
+        pytest.skip("the rest reads SQLite's files; PostgreSQL needs VACUUM (README)")
+    # In the files themselves: the database and its WAL.
     path = Path(database_url[len("sqlite://") :])
     files = [p for p in (path, Path(f"{path}-wal")) if p.exists()]
     raw = b"".join(p.read_bytes() for p in files)
