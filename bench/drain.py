@@ -16,10 +16,8 @@ Writes bench/results/drain-sqlite.json. Target: under 15 s.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sqlite3
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -30,10 +28,8 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import Response, sync_playwright  # noqa: E402
 
 from bench import common, ingest  # noqa: E402
-from server import settings as settings_module  # noqa: E402
 from tests.browser.conftest import open_phone  # noqa: E402
 from tests.builders import declaration  # noqa: E402
-from tests.live import LiveServer  # noqa: E402
 
 TARGET_SECONDS = 15
 OUTAGE = 20  # seconds the app spends failing and backing off before the server returns
@@ -49,12 +45,7 @@ QUEUE = """async (items) => {
 
 
 def run(entries: int) -> dict[str, Any]:
-    folder = Path(tempfile.mkdtemp(prefix="bench-drain-"))
-    url = f"sqlite://{folder / 'drain.sqlite3'}"
-    settings = settings_module.load({"DATABASE_URL": url, "TESTING": "1"})
-    asyncio.run(ingest._prepare(settings, 0))
-    server = LiveServer(url, folder / "server.log")
-    server.start()
+    folder, server = ingest.demo_server("drain")
     batches: list[tuple[float, float, int]] = []
     starts: dict[int, float] = {}
     try:
@@ -100,7 +91,7 @@ def run(entries: int) -> dict[str, Any]:
             context.close()
     finally:
         server.stop()
-    with sqlite3.connect(url[len("sqlite://") :]) as conn:
+    with sqlite3.connect(server.database_url[len("sqlite://") :]) as conn:
         stored, distinct = conn.execute(
             "SELECT COUNT(*), COUNT(DISTINCT id) FROM declaration"
         ).fetchone()

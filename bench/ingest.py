@@ -241,6 +241,17 @@ def _cpu_seconds(process: Any) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def demo_server(name: str) -> tuple[Path, LiveServer]:
+    """A fresh SQLite database in a temp folder, migrated, with the places and the demo
+    accounts, and a server on it (started): what the browser benchmarks run against."""
+    folder = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
+    url = f"sqlite://{folder / f'{name}.sqlite3'}"
+    asyncio.run(_prepare(settings_module.load({"DATABASE_URL": url, "TESTING": "1"}), 0))
+    server = LiveServer(url, folder / "server.log")
+    server.start()
+    return folder, server
+
+
 def run(engine: str, total: int, clients: int, workers: int) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     with common.database(engine, folder, durable=True) as url:

@@ -22,7 +22,6 @@ import base64
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -35,10 +34,8 @@ import httpx  # noqa: E402
 from playwright.sync_api import Locator, Page, Playwright, expect, sync_playwright  # noqa: E402
 
 from bench import common, ingest  # noqa: E402
-from server import settings as settings_module  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE  # noqa: E402
 from tests.builders import declaration  # noqa: E402
-from tests.live import LiveServer  # noqa: E402
 from tests.scan import documents  # noqa: E402
 from tests.scan.frames import DECODE_JS, capture, scene, y4m  # noqa: E402
 
@@ -223,11 +220,7 @@ async def seed(url: str) -> None:
 
 
 def run() -> dict[str, Any]:
-    folder = Path(tempfile.mkdtemp(prefix="bench-scan-"))
-    url = f"sqlite://{folder / 'scan.sqlite3'}"
-    asyncio.run(ingest._prepare(settings_module.load({"DATABASE_URL": url, "TESTING": "1"}), 0))
-    server = LiveServer(url, folder / "server.log")
-    server.start()
+    folder, server = ingest.demo_server("scan")
     try:
         asyncio.run(seed(server.url))
         born = date(1985, 3, 9)

@@ -19,10 +19,8 @@ Writes bench/results/shell.json.
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +31,8 @@ import httpx  # noqa: E402
 from playwright.sync_api import ConsoleMessage, Page, sync_playwright  # noqa: E402
 
 from bench import common, ingest  # noqa: E402
-from server import settings as settings_module  # noqa: E402
 from server.pwa import SHELL  # noqa: E402
 from tests.browser.conftest import open_phone  # noqa: E402
-from tests.live import LiveServer  # noqa: E402
 
 AUDIT_PAGE = """() => {
   const controls = [...document.querySelectorAll("input, select, textarea")]
@@ -95,11 +91,7 @@ def _manifest(base_url: str) -> dict[str, Any]:
 
 
 def run() -> dict[str, Any]:
-    folder = Path(tempfile.mkdtemp(prefix="bench-shell-"))
-    url = f"sqlite://{folder / 'shell.sqlite3'}"
-    asyncio.run(ingest._prepare(settings_module.load({"DATABASE_URL": url, "TESTING": "1"}), 0))
-    server = LiveServer(url, folder / "server.log")
-    server.start()
+    folder, server = ingest.demo_server("shell")
     problems: list[str] = []
 
     def on_console(message: ConsoleMessage) -> None:

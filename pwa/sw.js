@@ -52,13 +52,12 @@ self.addEventListener("fetch", (event) => {
   else event.respondWith(request.mode === "navigate" ? appShell(request) : cacheFirst(request));
 });
 
+/** The reader's files, if an earlier version of the app had fetched them; else none. */
 async function usedLazyFiles() {
   for (const name of await caches.keys()) {
     if (!name.startsWith(PREFIX) || name === CACHE) continue;
     const old = await caches.open(name);
-    const found = [];
-    for (const entry of LAZY) if (await old.match(new URL(entry, self.registration.scope).href)) found.push(entry);
-    if (found.length) return LAZY;
+    if (await old.match(new URL(LAZY[0], self.registration.scope).href)) return LAZY;
   }
   return [];
 }

@@ -1,8 +1,9 @@
 """Vietnam's visa exemptions as dated data (``server/data/visa_exemptions.json``).
 
-The hotel app uses them for one thing: a default. A guest whose nationality is exempt on
-the day of entry starts as "visa-exempt", permitted to stay the exemption's days counted
-from the day of entry (that day is day 1). Nothing is refused because of this list: the
+The hotel app uses them for one thing: a default (``exemptionFor`` in pwa/js/form.js,
+on the phone). A guest whose nationality is exempt on the day of entry starts as
+"visa-exempt", permitted to stay the exemption's days counted from the day of entry
+(that day is day 1). Nothing is refused because of this list: the
 receptionist can always change the entry paper, and police see the list in force.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -34,9 +35,6 @@ class Exemption:
 
     def basis_in(self, lang: str) -> str:
         return self.basis_vi if lang == "vi" else self.basis
-
-    def permitted_until(self, entry: date) -> date:
-        return entry + timedelta(days=self.days - 1)
 
     def as_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -71,12 +69,6 @@ def version() -> str:
 
 def rows() -> tuple[Exemption, ...]:
     return _load()[1]
-
-
-def exemption_for(nationality: str, entry: date) -> Exemption | None:
-    """The exemption in force for ``nationality`` on the day of entry (the longest, if two)."""
-    found = [r for r in rows() if r.nationality == nationality and r.in_force(entry)]
-    return max(found, key=lambda r: r.days, default=None)
 
 
 def export() -> dict[str, Any]:

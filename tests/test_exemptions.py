@@ -12,19 +12,14 @@ from server.codes import countries, export
 from tests.police import steps
 
 
-def test_an_exempt_nationality_gets_its_days_counted_from_the_day_of_entry() -> None:
-    germany = exemptions.exemption_for("DEU", date(2026, 11, 30))
-    assert germany is not None and germany.days == 45
-    assert germany.permitted_until(date(2026, 11, 30)) == date(2027, 1, 13)
-    assert exemptions.exemption_for("PHL", date(2026, 11, 30)).days == 21  # type: ignore[union-attr]
-    assert exemptions.exemption_for("USA", date(2026, 11, 30)) is None
-
-
-def test_a_row_applies_only_between_its_dates() -> None:
-    assert exemptions.exemption_for("DEU", date(2023, 8, 14)) is None
-    assert exemptions.exemption_for("POL", date(2025, 2, 28)) is None
-    assert exemptions.exemption_for("POL", date(2025, 3, 1)) is not None
-    assert exemptions.exemption_for("POL", date(2029, 1, 1)) is None
+def test_a_row_is_in_force_only_between_its_dates() -> None:
+    """What the police page marks in force (the app's own choice is tested in Chromium:
+    tests/browser/test_pwa_app.py)."""
+    poland = next(r for r in exemptions.rows() if r.nationality == "POL")
+    germany = next(r for r in exemptions.rows() if r.nationality == "DEU")
+    assert not germany.in_force(date(2023, 8, 14)) and germany.in_force(date(2026, 11, 30))
+    assert not poland.in_force(date(2025, 2, 28)) and poland.in_force(date(2025, 3, 1))
+    assert not poland.in_force(date(2029, 1, 1))
 
 
 def test_every_row_names_a_known_nationality_a_basis_and_whether_it_was_verified() -> None:

@@ -56,6 +56,8 @@ const PURPOSE_OF_VISA = [
 const DEFAULTED = ["entry_kind", "stay_permitted_until", "entry_date", "entry_port", "purpose", "arrived_at"];
 const READ_FIELDS = ["full_name", "sex", "date_of_birth", "nationality", "document_type", "document_number", "document_expiry"];
 const OPTIONAL = ["relationship", "phone", "email"];
+// Whole days, typed day-first as text (never the browser's locale-dependent date input).
+const DAY_FIELDS = ["document_expiry", "stay_permitted_until", "entry_date", "expected_departure"];
 
 // What "add another guest of this party" copies from the guest just saved.
 export const PARTY_FIELDS = ["arrived_at", "expected_departure", "room", "party_id", "entry_date", "entry_port", "purpose"];
@@ -323,7 +325,7 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
     }
     if (name === "entry_date") applyEntryDefaults();
     // Typed as digits only (a number pad without "/"): shown back day-first with slashes.
-    if (["document_expiry", "stay_permitted_until", "entry_date", "expected_departure"].includes(name)) {
+    if (DAY_FIELDS.includes(name)) {
       const iso = dayToIso(inputs[name].value);
       if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) inputs[name].value = formatDay(iso);
     }
@@ -338,7 +340,7 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
     if (["sex", "nationality"].includes(name) || input.tagName === "SELECT") continue;
     if (name === "date_of_birth") input.value = birthFromIso(item.date_of_birth);
     else if (name === "arrived_at") input.value = momentFromIso(toWallClock(item.arrived_at));
-    else if (["document_expiry", "stay_permitted_until", "entry_date", "expected_departure"].includes(name)) input.value = formatDay(item[name] || "");
+    else if (DAY_FIELDS.includes(name)) input.value = formatDay(item[name] || "");
     else input.value = item[name] || "";
   }
   const showEntryFields = () => {
@@ -616,7 +618,7 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
         const wall = momentToIso(input.value);
         value = wall ? `${wall.length === 16 ? `${wall}:00` : wall}+07:00` : "";
       } else if (input.closest("[hidden]")) value = "";
-      else if (["document_expiry", "stay_permitted_until", "entry_date", "expected_departure"].includes(name)) value = dayToIso(input.value);
+      else if (DAY_FIELDS.includes(name)) value = dayToIso(input.value);
       else value = input.value;
       if (value === undefined || value === null || (typeof value === "string" && !value.trim())) delete out[name];
       else out[name] = value;

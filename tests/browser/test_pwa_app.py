@@ -211,3 +211,40 @@ def test_dates_are_typed_day_first_with_or_without_slashes(
         "2026-11-30T14:05", "2026-11-30T14:05", "2026-11-30T14:05",
     ]  # fmt: skip
     context.close()
+
+
+EXEMPTIONS = """
+async () => {
+  const form = await import("/app/js/form.js");
+  const rules = await import("/app/js/rules.js");
+  const codes = await (await fetch("/api/v1/codes")).json();
+  const days = (nationality, entry) => {
+    const row = form.exemptionFor(codes, nationality, entry);
+    return row ? row.days : null;
+  };
+  return {
+    deu: days("DEU", "2026-11-30"),
+    deuUntil: rules.addDays("2026-11-30", days("DEU", "2026-11-30") - 1),
+    phl: days("PHL", "2026-11-30"),
+    usa: days("USA", "2026-11-30"),
+    deuBefore: days("DEU", "2023-08-14"),
+    polBefore: days("POL", "2025-02-28"),
+    polFrom: days("POL", "2025-03-01"),
+    polAfter: days("POL", "2029-01-01"),
+  };
+}
+"""
+
+
+def test_the_app_picks_the_exemption_in_force_on_the_day_of_entry(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The entry day is day 1: 45 days from 30/11/2026 end on 13/01/2027."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{live_server.url}/app/manifest.webmanifest")
+    assert page.evaluate(EXEMPTIONS) == {
+        "deu": 45, "deuUntil": "2027-01-13", "phl": 21, "usa": None,
+        "deuBefore": None, "polBefore": None, "polFrom": 45, "polAfter": None,
+    }  # fmt: skip
+    context.close()

@@ -152,15 +152,19 @@ def camera_file(tmp_path: Path) -> Path:
     return path
 
 
-def open_camera_phone(playwright: Playwright, video: Path | None) -> BrowserContext:
-    """Chromium with its fake camera playing ``video`` (or no camera at all)."""
+def open_camera_phone(
+    playwright: Playwright, video: Path | None, *, camera: bool = True, allow: bool = True
+) -> BrowserContext:
+    """A phone-sized Chromium of its own: its fake camera playing ``video`` (Chromium's
+    test pattern when None), the permission prompt answered "allow" (``allow``) or
+    dismissed; with ``camera`` False, no camera at all."""
     args = list(CHROMIUM_ARGS)
-    if video is not None:
-        args += [
-            "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}",
-        ]
+    if camera:
+        args.append("--use-fake-device-for-media-stream")
+        if allow:
+            args.append("--use-fake-ui-for-media-stream")
+        if video is not None:
+            args.append(f"--use-file-for-fake-video-capture={video}")
     browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
     return browser.new_context(viewport=PHONE, locale="vi-VN", has_touch=True)
 
@@ -239,11 +243,7 @@ def test_a_refused_camera_says_how_to_allow_it_and_a_photo_reads_instead(
     playwright_instance: Playwright, live_server: LiveServer, tmp_path: Path
 ) -> None:
     # A fake camera exists, but the permission prompt is dismissed (no fake UI): refused.
-    args = [*CHROMIUM_ARGS, "--use-fake-device-for-media-stream"]
-    browser = playwright_instance.chromium.launch(
-        executable_path=CHROMIUM, headless=True, args=args
-    )
-    context = browser.new_context(viewport=PHONE, locale="vi-VN", has_touch=True)
+    context = open_camera_phone(playwright_instance, None, allow=False)
     page = context.new_page()
     rng = random.Random(9)
     photo = capture(scene(PASSPORT, rng, pitch=16), rng).jpeg
@@ -259,16 +259,13 @@ def test_a_refused_camera_says_how_to_allow_it_and_a_photo_reads_instead(
         expect(page.locator("#f-full_name")).to_have_value("SMITH JOHN PAUL")
         expect(page.locator("#f-document_number")).to_have_value("A12345678")
     finally:
-        browser.close()
+        context.browser.close()  # type: ignore[union-attr]
 
 
 def test_a_photo_of_something_else_says_so_and_fills_nothing(
     playwright_instance: Playwright, live_server: LiveServer
 ) -> None:
-    browser = playwright_instance.chromium.launch(
-        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-    )
-    context = browser.new_context(viewport=PHONE, locale="vi-VN", has_touch=True)
+    context = open_camera_phone(playwright_instance, None, camera=False)
     page = context.new_page()
     rng = random.Random(11)
     visa = documents.mrva("SMITH", "JOHN", "VN7654321", "USA", BIRTH, "M", visa_until())
@@ -287,7 +284,7 @@ def test_a_photo_of_something_else_says_so_and_fills_nothing(
         page.locator("#scan-cancel").click()
         expect(page.locator("#f-full_name")).to_have_value("")
     finally:
-        browser.close()
+        context.browser.close()  # type: ignore[union-attr]
 
 
 CACHED_READER = """

@@ -26,12 +26,15 @@ function reader() {
   return worker;
 }
 
+let canvas = null; // one canvas for every frame: a new one per frame is garbage at 10 fps
+
 /** Read one image (a video frame, a bitmap) in the worker. */
 function read(source, sourceWidth, sourceHeight, maxWidth = MAX_WIDTH) {
   const scale = Math.min(1, maxWidth / sourceWidth);
   const width = Math.round(sourceWidth * scale);
   const height = Math.round(sourceHeight * scale);
-  const canvas = h("canvas", { width, height });
+  if (!canvas) canvas = h("canvas");
+  if (canvas.width !== width || canvas.height !== height) Object.assign(canvas, { width, height });
   const context = canvas.getContext("2d", { willReadFrequently: true });
   context.drawImage(source, 0, 0, width, height);
   const pixels = context.getImageData(0, 0, width, height).data.buffer;
