@@ -2,9 +2,11 @@
 
     python -m server.babel_runner extract   # sources → locales/messages.pot
     python -m server.babel_runner update    # .pot → locales/<lang>/LC_MESSAGES/messages.po
-    python -m server.babel_runner compile   # .po → .mo, and pwa/locales/<lang>.json
+    python -m server.babel_runner compile   # .po → .mo, pwa/locales/<lang>.json, and
+                                            # the field table as pwa/generated/fields.js
 
-Only the .po files are committed; .mo and JSON are built by ``make``.
+Only the .po files are committed; .mo, JSON and the PWA's field table are built by
+``make``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
 POT = LOCALES / "messages.pot"
 PWA_CATALOGS = ROOT / "pwa" / "locales"
+PWA_FIELDS = ROOT / "pwa" / "generated" / "fields.js"
+# Besides its own files, the PWA shows the field table's labels.
+PWA_SOURCES = ("pwa/", "server/declarations/fields.py")
 LANGUAGES = ("vi", "en")
 
 
@@ -84,12 +89,28 @@ def compile_catalogs() -> None:
             if m.id
             and isinstance(m.id, str)
             and m.string
-            and any(path.startswith("pwa/") for path, _line in m.locations)
+            and any(path.startswith(PWA_SOURCES) for path, _line in m.locations)
         }
         body = {"messages": messages, **_issue_messages(catalog)}
         (PWA_CATALOGS / f"{lang}.json").write_text(
             json.dumps(body, ensure_ascii=False, sort_keys=True, indent=0), encoding="utf-8"
         )
+    write_field_table()
+
+
+def write_field_table() -> None:
+    """The field table for the PWA: an ES module around the JSON, so that the form and
+    the checks import it like any module, and the service worker precaches it."""
+    from server.declarations.fields import for_pwa
+
+    PWA_FIELDS.parent.mkdir(parents=True, exist_ok=True)
+    body = json.dumps(for_pwa(), ensure_ascii=False, separators=(",", ":"))
+    body = body.replace('},{"name"', '},\n{"name"')  # a field per line
+    PWA_FIELDS.write_text(
+        "// Built from server/declarations/fields.py by `make`: do not edit.\n"
+        f"export default {body};\n",
+        encoding="utf-8",
+    )
 
 
 def _issue_messages(catalog: Catalog) -> dict[str, dict[str, str]]:

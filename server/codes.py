@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gettext
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -188,18 +189,38 @@ RELATIONSHIPS = _table(
 )
 
 
+# The lists by the name the API's /codes and the field table (declarations/fields.py)
+# use for them.
+LISTS: dict[str, Callable[[], dict[str, Any]]] = {
+    "countries": countries,
+    "ports": ports,
+    "purposes": lambda: PURPOSES,
+    "visa_categories": lambda: VISA_CATEGORIES,
+    "document_types": lambda: DOCUMENT_TYPES,
+    "entry_kinds": lambda: ENTRY_KINDS,
+    "sexes": lambda: SEXES,
+    "relationships": lambda: RELATIONSHIPS,
+}
+
+
+def _upper(value: str) -> str | None:
+    return value.upper()
+
+
+# How a typed code becomes the stored one (None: not a code of the list); the PWA's
+# rules.js has the same normalisers under the same names.
+NORMALISERS: dict[str, Callable[[str], str | None]] = {
+    "upper": _upper,
+    "nationality": normalise_nationality,
+    "visa_category": normalise_visa_category,
+}
+
+
 def export() -> dict[str, Any]:
     """Every list, for the PWA and hotel software (``GET /api/v1/codes``)."""
     from . import exemptions  # it reads DATA from here
 
     return {
         "visa_exemptions": exemptions.export(),
-        "countries": [c.as_json() for c in countries().values()],
-        "ports": [p.as_json() for p in ports().values()],
-        "purposes": [c.as_json() for c in PURPOSES.values()],
-        "visa_categories": [c.as_json() for c in VISA_CATEGORIES.values()],
-        "document_types": [c.as_json() for c in DOCUMENT_TYPES.values()],
-        "entry_kinds": [c.as_json() for c in ENTRY_KINDS.values()],
-        "sexes": [c.as_json() for c in SEXES.values()],
-        "relationships": [c.as_json() for c in RELATIONSHIPS.values()],
+        **{name: [c.as_json() for c in table().values()] for name, table in LISTS.items()},
     }

@@ -55,6 +55,11 @@ def gettext(message: str, **variables: object) -> str:
     return text % variables if variables else text
 
 
+def translate(lang: str, message: str) -> str:
+    """``message`` in ``lang``, whatever the request's language (a file's language)."""
+    return translations(lang).gettext(message)
+
+
 def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
     text = translations(get_locale()).ngettext(singular, plural, n)
     variables.setdefault("num", n)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
+from .declarations import lifecycle
 from .i18n import N_, gettext
 from .models import EstablishmentKind, EstablishmentStatus, ReviewState, Role, StayStatus
 
@@ -33,19 +34,14 @@ ESTABLISHMENT_STATUSES = {
 }
 
 
-REVIEW_STATES = {
-    ReviewState.NEW: N_("Not reviewed"),
-    ReviewState.CONFIRMED: N_("Confirmed"),
-    ReviewState.RETURNED: N_("Returned for correction"),
-    ReviewState.ESCALATED: N_("Escalated to PA08"),
-}
+REVIEW_STATES = lifecycle.REVIEW_LABELS
+STAY_STATUSES = lifecycle.STAY_LABELS
 
 
-STAY_STATUSES = {
-    StayStatus.IN_HOUSE: N_("In house"),
-    StayStatus.CHECKED_OUT: N_("Checked out"),
-    StayStatus.CANCELLED: N_("Cancelled"),
-}
+def event_label(action: str) -> str:
+    """A history entry's step, as the history shows it."""
+    found = lifecycle.HISTORY.get(action)
+    return gettext(found) if found else action
 
 
 def _label(table: dict, value: Enum | str) -> str:

@@ -19,13 +19,14 @@ stay in the table files until VACUUM reclaims them: run ``VACUUM`` on ``declarat
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from . import db
+from .declarations import fields
 from .models import (
     AuditEvent,
     Declaration,
@@ -36,22 +37,12 @@ from .models import (
 )
 
 BATCH = 500
-# A date that stands for "removed" in the non-null date columns.
-REMOVED_DATE = date(1900, 1, 1)
-CLEARED = {
-    "full_name": "",
+# What is cleared besides the personal fields of the table (``fields.PERSONAL``): the
+# record's own columns that hold personal data.
+CLEARED_COLUMNS = {
     "name_search": "",
-    "document_number": "",
-    "document_expiry": REMOVED_DATE,
-    "entry_document_number": None,
-    "entry_document_issued_on": None,
-    "room": None,
-    "phone": None,
-    "email": None,
-    "mrz": None,
     "review_reason": None,
     "cancel_reason": None,
-    "party_id": None,  # often a family name
     # An unsalted hash of the personal fields would confirm the stay to anyone holding
     # the passport; it is only needed while the record can still be resent.
     "content_hash": "",
@@ -84,15 +75,17 @@ async def purge(
         return PurgeResult(cutoff, await _due(cutoff).count(), True)
     total = 0
     while True:
-        rows = await _due(cutoff).limit(BATCH).values_list("id", "date_of_birth")
+        personal = [f.name for f in fields.PERSONAL]
+        rows = await _due(cutoff).limit(BATCH).values("id", *personal)
         if not rows:
             break
         async with in_transaction():
-            for record_id, born in rows:
-                await Declaration.filter(id=record_id, purged_at__isnull=True).update(
-                    **CLEARED, date_of_birth=str(born)[:4], purged_at=moment
+            for row in rows:
+                cleared = {f.name: f.purged(row[f.name]) for f in fields.PERSONAL}
+                await Declaration.filter(id=row["id"], purged_at__isnull=True).update(
+                    **cleared, **CLEARED_COLUMNS, purged_at=moment
                 )
-            ids = [r[0] for r in rows]
+            ids = [r["id"] for r in rows]
             await DeclarationRevision.filter(declaration_id__in=ids).delete()
             await DeclarationEvent.filter(declaration_id__in=ids).update(detail={"purged": True})
             await Feedback.filter(declaration_id__in=ids).update(comment="")

@@ -46,6 +46,7 @@ def _environment() -> jinja2.Environment:
     env.globals["establishment_kind_label"] = labels.establishment_kind_label
     env.globals["establishment_status_label"] = labels.establishment_status_label
     env.globals["review_state_label"] = labels.review_state_label
+    env.globals["event_label"] = labels.event_label
     return env
 
 

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .. import auth
-from ..declarations.service import context_for
+from ..declarations.records import context_for
 from ..errors import AppError, BadRequest, NotAuthenticated, PermissionDenied
 from ..i18n import N_
 from ..models import ApiToken, Establishment, User

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, date, datetime
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .. import auth, paging, scope
-from ..declarations import service
+from ..declarations import corrections, fields, ingest, stays
 from ..declarations.rules import Issue, parse_moment
-from ..errors import BadRequest, Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..errors import BadRequest, PermissionDenied, ValidationFailed
 from ..establishments import declaring_establishment
 from ..i18n import N_
 from ..models import HOTEL_ROLES, Declaration, User
@@ -20,43 +21,26 @@ from .common import iso, read_json
 FEED_LIMIT = 500
 
 
-def declaration_json(d: Declaration) -> dict[str, Any]:
-    def day(value: Any) -> str | None:
-        return value.isoformat() if value else None
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
 
+
+def declaration_json(d: Declaration) -> dict[str, Any]:
+    """A stored declaration as the API answers it (schemas.declaration_output)."""
     return {
-        "id": str(d.id),
         "receipt_number": d.receipt_number,
         "state": d.state,
         "review_state": d.review_state.value,
         "stay_status": d.stay_status.value,
         "review_reason": d.review_reason,
         "establishment_id": d.establishment_id,
-        "full_name": d.full_name,
-        "sex": d.sex,
-        "date_of_birth": d.date_of_birth,
-        "nationality": d.nationality,
-        "document_type": d.document_type,
-        "document_number": d.document_number,
-        "document_expiry": day(d.document_expiry),
-        "entry_kind": d.entry_kind,
-        "visa_category": d.visa_category,
-        "entry_document_number": d.entry_document_number,
-        "entry_document_issued_on": day(d.entry_document_issued_on),
-        "stay_permitted_until": day(d.stay_permitted_until),
-        "entry_date": day(d.entry_date),
-        "entry_port": d.entry_port,
-        "purpose": d.purpose,
-        "arrived_at": iso(d.arrived_at),
-        "expected_departure": day(d.expected_departure),
-        "room": d.room,
-        "phone": d.phone,
-        "email": d.email,
-        "party_id": d.party_id,
-        "party_leader": d.party_leader,
-        "guardian_id": str(d.guardian_id) if d.guardian_id else None,
-        "relationship": d.relationship,
-        "declared_at": iso(d.declared_at),
+        **{f.name: _json_value(getattr(d, f.name)) for f in fields.FIELDS},
         "received_at": iso(d.received_at),
         "clock_skew_seconds": d.clock_skew_seconds,
         "departed_at": iso(d.departed_at),
@@ -86,7 +70,7 @@ async def batch(request: Request) -> Response:
             max=settings.batch_max,
         )
     establishment = await declaring_establishment(user)
-    results = await service.ingest(
+    results = await ingest.ingest(
         items,
         user=user,
         establishment=establishment,
@@ -142,29 +126,8 @@ async def detail(request: Request) -> Response:
     return JSONResponse({"declaration": declaration_json(found)})
 
 
-_NOT_EDITABLE = {
-    "not_in_house": N_("This guest has already been checked out or cancelled."),
-    "already_confirmed": N_(
-        "The police have confirmed this declaration: it can no longer be corrected."
-    ),
-}
-
-
 def _record_id(request: Request) -> str:
     return scope.declaration_id(request.path_params["declaration_id"])
-
-
-async def _apply(change: Any) -> Declaration:
-    """Run a service change, turning its outcomes into HTTP errors."""
-    try:
-        result: Declaration = await change
-    except LookupError:
-        raise NotFound() from None
-    except service.NotEditable as refused:
-        raise Conflict(_NOT_EDITABLE[refused.code], code=refused.code) from None
-    except service.Invalid as invalid:
-        raise ValidationFailed(fields=[e.as_json() for e in invalid.errors]) from None
-    return result
 
 
 async def correct(request: Request) -> Response:
@@ -177,16 +140,13 @@ async def correct(request: Request) -> Response:
     if body.get("id") not in (None, record_id):
         raise ValidationFailed(fields=[Issue("id", "id_conflict").as_json()])
     assert user.establishment_id is not None
-    outcome = await _apply(
-        service.correct(
-            record_id,
-            body,
-            user=user,
-            establishment=await scope.establishment(user, user.establishment_id),
-            settings=request.app.state.settings,
-            scope_filter=scope.declaration_filter(user),
-            ip=auth.client_ip(request),
-        )
+    outcome = await corrections.correct(
+        record_id,
+        body,
+        user=user,
+        establishment=await scope.establishment(user, user.establishment_id),
+        settings=request.app.state.settings,
+        ip=auth.client_ip(request),
     )
     return JSONResponse({"declaration": declaration_json(outcome)})
 
@@ -199,14 +159,11 @@ async def checkout(request: Request) -> Response:
     departed = parse_moment(raw) if raw is not None else datetime.now(UTC)
     if departed is None:
         raise ValidationFailed(fields=[Issue("departed_at", "invalid_datetime").as_json()])
-    outcome = await _apply(
-        service.check_out(
-            record_id,
-            departed,
-            user=user,
-            scope_filter=scope.declaration_filter(user),
-            ip=auth.client_ip(request),
-        )
+    outcome = await stays.check_out(
+        record_id,
+        departed,
+        user=user,
+        ip=auth.client_ip(request),
     )
     return JSONResponse({"declaration": declaration_json(outcome)})
 
@@ -220,13 +177,10 @@ async def cancel(request: Request) -> Response:
         raise ValidationFailed(fields=[Issue("reason", "required").as_json()])
     if len(reason) > 500:
         raise ValidationFailed(fields=[Issue("reason", "too_long", {"max": 500}).as_json()])
-    outcome = await _apply(
-        service.cancel(
-            record_id,
-            reason.strip(),
-            user=user,
-            scope_filter=scope.declaration_filter(user),
-            ip=auth.client_ip(request),
-        )
+    outcome = await stays.cancel(
+        record_id,
+        reason.strip(),
+        user=user,
+        ip=auth.client_ip(request),
     )
     return JSONResponse({"declaration": declaration_json(outcome)})

@@ -1,6 +1,7 @@
 """``GET /api/v1/openapi.json``: an OpenAPI 3.1 description of the API, with examples.
 
-Written by hand from the same code lists and field list the checks use, and tested
+Paths written by hand, the declaration schemas derived from the field table (schemas.py);
+tested
 against the routing table, so a route cannot be added without being described.
 """
 
@@ -12,125 +13,21 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .. import codes
-from ..declarations import rules
-
-UUID = {"type": "string", "format": "uuid"}
-DATE = {"type": "string", "format": "date"}
-DATETIME = {"type": "string", "format": "date-time"}
+from .schemas import (
+    DATETIME,
+    EXAMPLE,
+    ISSUE,
+    STATES,
+    UUID,
+    declaration_input,
+    declaration_output,
+    nullable,
+)
 
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
-
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"oneOf": [schema, {"type": "null"}]}
-
-
-EXAMPLE_DECLARATION = {
-    "id": "0b6f1c2e-8a1e-4f4e-9a57-3f2d1c0e9b11",
-    "declared_at": "2026-11-22T23:05:00+07:00",
-    "full_name": "ERIKSSON ANNA MARIA",
-    "sex": "F",
-    "date_of_birth": "1974-08-12",
-    "nationality": "SWE",
-    "document_type": "passport",
-    "document_number": "L898902C3",
-    "document_expiry": "2030-04-15",
-    "entry_kind": "e_visa",
-    "visa_category": "EV",
-    "entry_document_number": "EV12345678",
-    "stay_permitted_until": "2026-12-20",
-    "entry_date": "2026-11-22",
-    "entry_port": "HAN",
-    "purpose": "tourism",
-    "arrived_at": "2026-11-22T22:40:00+07:00",
-    "expected_departure": "2026-11-25",
-    "room": "301",
-    "party_id": "family-eriksson",
-    "party_leader": True,
-}
-
-
-def _declaration_input() -> dict[str, Any]:
-    def enum(table: dict[str, Any]) -> dict[str, Any]:
-        return {"type": "string", "enum": sorted(table)}
-
-    props: dict[str, Any] = {
-        "id": {**UUID, "description": "Client-generated; the same id is never stored twice."},
-        "declared_at": {**DATETIME, "description": "The device's clock when first saved."},
-        "full_name": {
-            "type": "string",
-            "maxLength": 100,
-            "description": "As printed in the passport, Latin letters.",
-        },
-        "sex": enum(codes.SEXES),
-        "date_of_birth": {
-            "type": "string",
-            "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$",
-            "description": "YYYY-MM-DD, or YYYY / YYYY-MM when the passport shows it unknown.",
-        },
-        "nationality": {
-            "type": "string",
-            "maxLength": 3,
-            "description": "ISO 3166-1 alpha-3 or ICAO 9303 code (D, XXA, UNO…); see /codes.",
-        },
-        "document_type": enum(codes.DOCUMENT_TYPES),
-        "document_number": {"type": "string", "pattern": "^[A-Za-z0-9 ]{1,40}$"},
-        "document_expiry": DATE,
-        "entry_kind": enum(codes.ENTRY_KINDS),
-        "visa_category": _nullable(enum(codes.VISA_CATEGORIES)),
-        "entry_document_number": _nullable({"type": "string", "maxLength": 20}),
-        "entry_document_issued_on": _nullable(DATE),
-        "stay_permitted_until": _nullable(DATE),
-        "entry_date": DATE,
-        "entry_port": enum(codes.ports()),
-        "purpose": enum(codes.PURPOSES),
-        "arrived_at": {
-            **DATETIME,
-            "description": "Arrival at the establishment; without an offset, Vietnam time.",
-        },
-        "expected_departure": DATE,
-        "room": _nullable({"type": "string", "maxLength": 20}),
-        "phone": _nullable({"type": "string", "maxLength": 20}),
-        "email": _nullable({"type": "string", "format": "email"}),
-        "party_id": _nullable({"type": "string", "maxLength": 64}),
-        "party_leader": {"type": "boolean"},
-        "guardian_id": _nullable(UUID),
-        "relationship": _nullable(enum(codes.RELATIONSHIPS)),
-        "mrz": _nullable(
-            {"type": "string", "maxLength": 200, "description": "TD1, TD2 or TD3 lines."}
-        ),
-    }
-    assert set(props) == set(rules.FIELDS)
-    required = [
-        "id", "declared_at", "full_name", "sex", "date_of_birth", "nationality",
-        "document_type", "document_number", "document_expiry", "entry_kind", "entry_date",
-        "entry_port", "purpose", "arrived_at", "expected_departure",
-    ]  # fmt: skip
-    return {
-        "type": "object",
-        "properties": props,
-        "required": required,
-        "additionalProperties": False,
-        "example": EXAMPLE_DECLARATION,
-    }
-
-
-ISSUE = {
-    "type": "object",
-    "properties": {
-        "field": {"type": "string"},
-        "code": {"type": "string", "enum": sorted(rules.MESSAGES)},
-        "message": {"type": "string", "description": "Translated (Accept-Language)."},
-        "params": {
-            "type": "object",
-            "description": "The values in the message, to render it in another language.",
-        },
-    },
-    "required": ["field", "code", "message"],
-}
 
 ERROR = {
     "type": "object",
@@ -197,40 +94,14 @@ def document() -> dict[str, Any]:
     result: dict[str, Any] = {
         "type": "object",
         "properties": {
-            "id": _nullable(UUID),
+            "id": nullable(UUID),
             "result": {"type": "string", "enum": ["created", "duplicate", "conflict", "invalid"]},
-            "receipt_number": _nullable({"type": "string", "example": "7KQ4-M9XZ-2A"}),
-            "state": _nullable(
-                {
-                    "type": "string",
-                    "enum": ["received", "confirmed", "returned", "checked_out", "cancelled"],
-                }
-            ),
+            "receipt_number": nullable({"type": "string", "example": "7KQ4-M9XZ-2A"}),
+            "state": nullable({"type": "string", "enum": STATES}),
             "warnings": {"type": "array", "items": ISSUE},
             "errors": {"type": "array", "items": ISSUE},
         },
         "required": ["id", "result", "receipt_number", "state", "warnings", "errors"],
-    }
-    stored = {
-        "allOf": [
-            _ref("DeclarationInput"),
-            {
-                "type": "object",
-                "properties": {
-                    "receipt_number": {"type": "string"},
-                    "state": result["properties"]["state"],
-                    "review_state": {
-                        "type": "string",
-                        "enum": ["new", "confirmed", "returned", "escalated"],
-                    },
-                    "received_at": DATETIME,
-                    "clock_skew_seconds": {"type": "integer"},
-                    "revision": {"type": "integer"},
-                    "warnings": {"type": "array", "items": ISSUE},
-                    "change_seq": {"type": "integer"},
-                },
-            },
-        ]
     }
     return {
         "openapi": "3.1.0",
@@ -248,8 +119,8 @@ def document() -> dict[str, Any]:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
                 "Error": ERROR,
-                "DeclarationInput": _declaration_input(),
-                "Declaration": stored,
+                "DeclarationInput": declaration_input(),
+                "Declaration": declaration_output(),
                 "BatchResult": result,
             },
         },
@@ -387,7 +258,7 @@ def document() -> dict[str, Any]:
                             },
                             "required": ["declarations"],
                         },
-                        "example": {"declarations": [EXAMPLE_DECLARATION]},
+                        "example": {"declarations": [EXAMPLE]},
                     },
                 )
             },
@@ -437,7 +308,7 @@ def document() -> dict[str, Any]:
                     409,
                     413,
                     422,
-                    body={"schema": _ref("DeclarationInput"), "example": EXAMPLE_DECLARATION},
+                    body={"schema": _ref("DeclarationInput"), "example": EXAMPLE},
                     parameters=PATH_ID,
                 ),
             },

@@ -22,7 +22,8 @@ from zipfile import ZIP_DEFLATED, ZIP_STORED, BadZipFile, ZipFile
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from ..i18n import N_, gettext
+from ..i18n import N_, gettext, translate
+from . import fields
 
 MAX_ROWS = 1000
 MAX_BYTES = 2 * 1024 * 1024
@@ -34,34 +35,29 @@ MAX_INFLATED = 24 * 1024 * 1024
 MAX_CSV_FIELD = 4096
 ROW_ID = "row_id"
 
-# (field code, Vietnamese header, English header, example value)
-COLUMNS: tuple[tuple[str, str, str, str], ...] = (
-    (ROW_ID, "Mã dòng", "Row id", "1"),
-    ("full_name", "Họ và tên", "Full name", "ERIKSSON ANNA MARIA"),
-    ("sex", "Giới tính (M/F/X)", "Sex (M/F/X)", "F"),
-    ("date_of_birth", "Ngày sinh", "Date of birth", "1974-08-12"),
-    ("nationality", "Quốc tịch", "Nationality", "SWE"),
-    ("document_type", "Loại giấy tờ", "Document type", "passport"),
-    ("document_number", "Số giấy tờ", "Document number", "L898902C3"),
-    ("document_expiry", "Ngày hết hạn giấy tờ", "Document expiry", "2030-04-15"),
-    ("entry_kind", "Loại giấy tờ nhập cảnh", "Entry document", "visa"),
-    ("visa_category", "Ký hiệu thị thực", "Visa category", "DL"),
-    ("entry_document_number", "Số thị thực/thẻ", "Visa/card number", "V1234567"),
-    ("entry_document_issued_on", "Ngày cấp thị thực/thẻ", "Visa/card issued on", ""),
-    ("stay_permitted_until", "Tạm trú đến ngày", "Permitted stay until", "2026-12-20"),
-    ("entry_date", "Ngày nhập cảnh", "Date of entry", "2026-11-21"),
-    ("entry_port", "Cửa khẩu nhập cảnh", "Port of entry", "HAN"),
-    ("purpose", "Mục đích nhập cảnh", "Purpose of entry", "tourism"),
-    ("arrived_at", "Thời điểm đến", "Arrival (date and time)", "2026-11-22 09:30"),
-    ("expected_departure", "Dự kiến đi", "Expected departure", "2026-11-25"),
-    ("room", "Số phòng", "Room", "301"),
-    ("phone", "Điện thoại", "Phone", ""),
-    ("email", "Thư điện tử", "E-mail", ""),
-    ("party_id", "Mã đoàn", "Party id", ""),
-    ("party_leader", "Trưởng đoàn (có/không)", "Party leader (yes/no)", ""),
-    ("guardian_id", "Mã dòng người giám hộ", "Guardian's row id", ""),
-    ("relationship", "Quan hệ với người giám hộ", "Relationship to guardian", ""),
-    ("mrz", "Vùng đọc máy (MRZ)", "Machine-readable zone (MRZ)", ""),
+
+@dataclass(frozen=True)
+class Column:
+    code: str
+    label: str  # translatable (N_)
+    example: str
+
+
+def _example(f: fields.Field) -> str:
+    """The template's example row: values as a person types them in a sheet."""
+    if f.example is None:
+        return ""
+    if f.kind == "bool":
+        return "x" if f.example else ""
+    if f.kind == "moment":
+        return datetime.fromisoformat(f.example).strftime("%Y-%m-%d %H:%M")
+    return str(f.example)
+
+
+# The row id first, then the table's fields that have a spreadsheet column.
+COLUMNS: tuple[Column, ...] = (
+    Column(ROW_ID, N_("Row id"), "1"),
+    *(Column(f.name, f.column, _example(f)) for f in fields.IN_SHEET),
 )
 _CODE_IN_HEADER = re.compile(r"\(([a-z_]+)\)\s*$")
 _TRUE = {"1", "true", "yes", "y", "x", "có", "co", "c"}
@@ -103,14 +99,15 @@ def record_id(establishment_id: int, row_id: str) -> str:
 
 
 def header(lang: str) -> list[str]:
-    return [f"{vi if lang == 'vi' else en} ({code})" for code, vi, en, _example in COLUMNS]
+    """The header row in ``lang``: only the code in brackets matters when reading."""
+    return [f"{translate(lang, c.label)} ({c.code})" for c in COLUMNS]
 
 
 def template_csv(lang: str) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header(lang))
-    writer.writerow([example for *_rest, example in COLUMNS])
+    writer.writerow([c.example for c in COLUMNS])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8
 
 
@@ -118,9 +115,9 @@ def template_xlsx(lang: str) -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = "Khai báo" if lang == "vi" else "Declarations"
+    sheet.title = translate(lang, N_("Declarations"))
     sheet.append(header(lang))
-    sheet.append([example for *_rest, example in COLUMNS])
+    sheet.append([c.example for c in COLUMNS])
     for cells in sheet.iter_cols(min_row=1, max_row=1):
         sheet.column_dimensions[cells[0].column_letter].width = max(14, len(str(cells[0].value)))
     out = io.BytesIO()
@@ -274,7 +271,7 @@ def parse(filename: str, data: bytes, establishment_id: int, declared_at: str) -
     if not table:
         raise UploadError("empty", N_("The file is empty."))
     codes = []
-    known = {code for code, *_rest in COLUMNS}
+    known = {c.code for c in COLUMNS}
     for title in table[0]:
         match = _CODE_IN_HEADER.search(title)
         code = match.group(1) if match else title.strip().lower()

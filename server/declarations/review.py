@@ -8,31 +8,33 @@ new place in the change feed (so the hotel's app sees it), and record the event.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from .. import scope
+from ..errors import Conflict, ValidationFailed
+from ..i18n import N_
 from ..models import Declaration, DeclarationEvent, ReviewState, User
-from . import flags
-from .service import lock_record, take_change_numbers
+from . import flags, lifecycle
+from .feed import take_change_numbers
+from .records import lock, record_event, refuse_unless_allowed
 
-DECISIONS = {
-    "confirm": ReviewState.CONFIRMED,
-    "return": ReviewState.RETURNED,
-    "escalate": ReviewState.ESCALATED,
-}
+DECISIONS = lifecycle.DECISIONS
 
 
-class StaleVersion(Exception):
+class StaleVersion(Conflict):
     """Someone else changed the declaration since the officer loaded it."""
 
+    code = "stale_version"
+
     def __init__(self, current: Declaration) -> None:
-        super().__init__("stale_version")
+        super().__init__()
         self.current = current
 
 
-class ReasonRequired(ValueError):
-    pass
+class ReasonRequired(ValidationFailed):
+    code = "reason_required"
+    message = N_("Give the establishment a reason for the correction.")
 
 
 async def decide(
@@ -40,43 +42,32 @@ async def decide(
     decision: str,
     *,
     user: User,
-    scope_filter: Any,
     reason: str = "",
     expected_version: int | None = None,
     ip: str = "",
 ) -> Declaration:
-    """Apply ``decision`` (a key of ``DECISIONS``); raises LookupError outside the
-    officer's scope, StaleVersion on a concurrent change, ReasonRequired for a return
-    without a reason."""
-    target = DECISIONS[decision]
+    """Apply ``decision`` (one of ``DECISIONS``). Raises NotFound outside the officer's
+    scope, StaleVersion on a concurrent change, Refused in a state the lifecycle does not
+    allow it from, ReasonRequired for a return without a reason."""
     reason = reason.strip()
-    if target == ReviewState.RETURNED and not reason:
-        raise ReasonRequired(decision)
+    if decision == "return" and not reason:
+        raise ReasonRequired()
     async with in_transaction() as conn:
-        d = await lock_record(conn, record_id, scope_filter)
-        if d is None:
-            raise LookupError(record_id)
+        d = await lock(conn, user, record_id)
         if expected_version is not None and d.version != expected_version:
             raise StaleVersion(d)
+        refuse_unless_allowed(d, decision)
         before = d.state
         before_review = d.review_state.value
-        d.review_state = target
+        d.review_state, d.stay_status = lifecycle.after(decision, d.review_state, d.stay_status)
         d.review_reason = reason or None
         d.reviewed_at = datetime.now(UTC)
         d.reviewed_by_id = user.id
         d.version += 1
         d.change_seq = await take_change_numbers(conn, 1)
         await d.save(using_db=conn)
-        await DeclarationEvent.create(
-            declaration_id=d.id,
-            at=datetime.now(UTC),
-            user_id=user.id,
-            action=f"review_{decision}",
-            from_state=before,
-            to_state=d.state,
-            ip=ip,
-            detail={"reason": reason, "review_from": before_review},
-            using_db=conn,
+        await record_event(
+            conn, d, user, decision, before, ip, reason=reason, review_from=before_review
         )
         return d
 
@@ -84,9 +75,7 @@ async def decide(
 BULK_CHUNK = 100
 
 
-async def confirm_many(
-    candidates: list[Declaration], *, user: User, scope_filter: Any, ip: str = ""
-) -> int:
+async def confirm_many(candidates: list[Declaration], *, user: User, ip: str = "") -> int:
     """Confirm declarations as they were seen in the preview, in chunks of one
     transaction each. A declaration that changed since (another decision, a correction,
     a new flag) is left alone for a person to read. Returns how many were confirmed."""
@@ -99,11 +88,12 @@ async def confirm_many(
             events = []
             for offset, seen in enumerate(chunk):
                 updated = await (
-                    Declaration.filter(scope_filter)
+                    Declaration.filter(scope.declaration_filter(user))
                     .filter(
                         id=seen.id,
                         version=seen.version,
                         review_state=ReviewState.NEW,
+                        stay_status__in=list(lifecycle.ACTIONS["confirm"].stay),
                         queue_rank=flags.CLEAN,
                     )
                     .using_db(conn)
@@ -122,7 +112,8 @@ async def confirm_many(
                     events.append(
                         DeclarationEvent(
                             declaration_id=seen.id, at=now, user_id=user.id,
-                            action="review_confirm", from_state=before, to_state=seen.state,
+                            action=lifecycle.ACTIONS["confirm"].event, from_state=before,
+                            to_state=seen.state,
                             ip=ip, detail={"bulk": True, "review_from": "new"},
                         )
                     )  # fmt: skip

@@ -5,7 +5,7 @@ JavaScript, tested against the same vectors) the PWA.
 errors (the item is refused) and the warnings (accepted, flagged for police). Each issue
 names its field and a stable code; the message is a template translated where it is shown.
 Checks that need the database (an overlapping stay elsewhere, a guest still checked in
-here) live in ``service.py`` and report in the same shape.
+here) live in ``records.py`` and report in the same shape.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import dataclasses
 import re
 import unicodedata
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from .. import codes
 from ..i18n import N_, gettext
 from ..mrz import MrzFormatError
 from ..mrz import parse as parse_mrz
+from . import fields
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -95,17 +97,6 @@ ENTRY_NUMBER_RE = re.compile(r"^[A-Z0-9]{1,20}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^\+?[0-9 ().\-]{6,20}$")
 PARTIAL_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-
-# Fields a client may send. Anything else is refused, so a typo is not silently lost.
-FIELDS = (
-    "id", "declared_at", "full_name", "sex", "date_of_birth", "nationality",
-    "document_type", "document_number", "document_expiry", "entry_kind", "visa_category",
-    "entry_document_number", "entry_document_issued_on", "stay_permitted_until",
-    "entry_date", "entry_port", "purpose", "arrived_at", "expected_departure", "room",
-    "phone", "email", "party_id", "party_leader", "guardian_id", "relationship", "mrz",
-)  # fmt: skip
-# Fields that are not part of the content compared for idempotency.
-TRANSIENT = ("declared_at",)
 
 
 @dataclass(frozen=True)
@@ -321,15 +312,6 @@ class _Checker:
             return None
         return value
 
-    def code(self, name: str, table: dict[str, Any], *, required: bool) -> str | None:
-        value = self.text(name, required=required, max_length=40)
-        if value is None:
-            return None
-        if value not in table:
-            self.error(name, "unknown_code", value=value)
-            return None
-        return value
-
     def day(self, name: str, *, required: bool) -> date | None:
         value = self.text(name, required=required, max_length=10)
         if value is None:
@@ -354,124 +336,152 @@ class _Checker:
 
 
 def check(item: dict[str, Any], ctx: RuleContext) -> Checked:
-    """Clean and check one declaration as sent by a client."""
+    """Clean and check one declaration as sent by a client: each field of the table by
+    its kind, in the table's order, then the rules across fields."""
     c = _Checker(item, ctx)
     v = c.values
-    today = ctx.today
-
-    for unknown in sorted(set(item) - set(FIELDS)):
+    for unknown in sorted(set(item) - set(fields.NAMES)):
         c.error(unknown, "unknown_field", value=unknown)
-
-    record_id = c.text("id", required=True, max_length=36)
-    if record_id is not None:
-        try:
-            v["id"] = str(uuid.UUID(record_id))
-        except ValueError:
-            c.error("id", "invalid_uuid")
-    v["declared_at"] = c.moment("declared_at", required=True)
-
-    full_name = c.text("full_name", required=True, max_length=100)
-    if full_name is not None:
-        full_name = normalise_name(full_name)
-        if not is_latin_name(full_name):
-            c.error("full_name", "name_characters")
-        v["full_name"] = full_name
-
-    sex = c.text("sex", required=True, max_length=1)
-    if sex is not None:
-        sex = sex.upper()
-        if sex not in codes.SEXES:
-            c.error("sex", "unknown_code", value=sex)
-        v["sex"] = sex
-
-    birth = c.text("date_of_birth", required=True, max_length=10)
-    if birth is not None:
-        parts = parse_partial_date(birth)
-        if parts is None:
-            c.error("date_of_birth", "invalid_date")
-        else:
-            year, month, day_ = parts
-            earliest = date(year, month or 1, day_ or 1)
-            if earliest > today:
-                c.error("date_of_birth", "birth_in_future")
-            elif year < today.year - 130:
-                c.error("date_of_birth", "birth_too_old", years=130)
-            v["date_of_birth"] = birth.strip()
-
-    nationality = c.text("nationality", required=True, max_length=3)
-    if nationality is not None:
-        normalised = codes.normalise_nationality(nationality)
-        if normalised is None:
-            c.error("nationality", "unknown_code", value=nationality)
-        v["nationality"] = normalised or nationality.upper()
-
-    v["document_type"] = c.code("document_type", codes.DOCUMENT_TYPES, required=True)
-    number = c.text("document_number", required=True, max_length=40)
-    if number is not None:
-        number = re.sub(r"\s+", "", number).upper()
-        if not (DOCUMENT_RE.match(number) and len(number) <= ctx.document_number_max):
-            c.error("document_number", "document_number_format", max=ctx.document_number_max)
-        v["document_number"] = number
-    v["document_expiry"] = c.day("document_expiry", required=True)
-
-    kind = c.code("entry_kind", codes.ENTRY_KINDS, required=True)
-    v["entry_kind"] = kind
-    category = c.text("visa_category", required=kind == "visa", max_length=4)
-    if kind == "e_visa" and category is None:
-        category = "EV"
-    if category is not None:
-        normalised_category = codes.normalise_visa_category(category)
-        if normalised_category is None:
-            c.error("visa_category", "unknown_code", value=category)
-        category = normalised_category or category
-    v["visa_category"] = category if kind in ("visa", "e_visa") else None
-    entry_number = c.text(
-        "entry_document_number", required=kind not in (None, "visa_exempt"), max_length=20
-    )
-    if entry_number is not None:
-        entry_number = re.sub(r"\s+", "", entry_number).upper()
-        if not ENTRY_NUMBER_RE.match(entry_number):
-            c.error("entry_document_number", "entry_number_format")
-    v["entry_document_number"] = entry_number
-    v["entry_document_issued_on"] = c.day("entry_document_issued_on", required=False)
-    v["stay_permitted_until"] = c.day(
-        "stay_permitted_until",
-        required=kind in ("visa", "e_visa", "temporary_residence_card"),
-    )
-    v["entry_date"] = c.day("entry_date", required=True)
-    v["entry_port"] = c.code("entry_port", codes.ports(), required=True)
-    v["purpose"] = c.code("purpose", codes.PURPOSES, required=True)
-
-    arrived = c.moment("arrived_at", required=True)
-    v["arrived_at"] = arrived
-    v["expected_departure"] = c.day("expected_departure", required=True)
-    v["room"] = c.text("room", required=ctx.room_required, max_length=20)
-    phone = c.text("phone", required=False, max_length=20)
-    if phone is not None and not PHONE_RE.match(phone):
-        c.error("phone", "invalid_phone")
-    v["phone"] = phone
-    email = c.text("email", required=False, max_length=254)
-    if email is not None and not EMAIL_RE.match(email):
-        c.error("email", "invalid_email")
-    v["email"] = email
-    v["party_id"] = c.text("party_id", required=False, max_length=64)
-    leader = item.get("party_leader", False)
-    if not isinstance(leader, bool):
-        c.error("party_leader", "invalid_type")
-        leader = False
-    v["party_leader"] = leader
-    guardian = c.text("guardian_id", required=False, max_length=36)
-    if guardian is not None:
-        try:
-            guardian = str(uuid.UUID(guardian))
-        except ValueError:
-            c.error("guardian_id", "invalid_uuid")
-    v["guardian_id"] = guardian
-    v["relationship"] = c.code("relationship", codes.RELATIONSHIPS, required=False)
-
-    _check_dates(c, arrived)
+    for f in fields.FIELDS:
+        if f.kind == "mrz":
+            continue  # last: compared with everything else (``_check_mrz``)
+        required = f.required.holds(v, ctx) if isinstance(f.required, fields.When) else f.required
+        v[f.name] = _PARSERS[f.kind](c, f, required)
+    _entry_paper(c)
+    _check_dates(c, v["arrived_at"])
     _check_mrz(c)
     return Checked(values=v, errors=c.errors, warnings=c.warnings)
+
+
+def _entry_paper(c: _Checker) -> None:
+    """An e-visa's category is EV when not given; only visas keep a category."""
+    v = c.values
+    if v["entry_kind"] == "e_visa" and v["visa_category"] is None:
+        v["visa_category"] = "EV"
+    if v["entry_kind"] not in ("visa", "e_visa"):
+        v["visa_category"] = None
+
+
+def _uuid(c: _Checker, f: fields.Field, required: bool) -> str | None:
+    value = c.text(f.name, required=required, max_length=f.max_length)
+    if value is None:
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        c.error(f.name, "invalid_uuid")
+        return None
+
+
+def _name(c: _Checker, f: fields.Field, required: bool) -> str | None:
+    value = c.text(f.name, required=required, max_length=f.max_length)
+    if value is None:
+        return None
+    value = normalise_name(value)
+    if not is_latin_name(value):
+        c.error(f.name, "name_characters")
+    return value
+
+
+def _code(c: _Checker, f: fields.Field, required: bool) -> str | None:
+    value = c.text(f.name, required=required, max_length=f.max_length)
+    if value is None:
+        return None
+    if f.normalise:
+        found = codes.NORMALISERS[f.normalise](value)
+        if found is None or found not in f.code_list:
+            c.error(f.name, "unknown_code", value=value)
+        return found or value.upper()  # kept as typed, for the checks across fields
+    if value not in f.code_list:
+        c.error(f.name, "unknown_code", value=value)
+        return None
+    return value
+
+
+def _partial_date(c: _Checker, f: fields.Field, required: bool) -> str | None:
+    value = c.text(f.name, required=required, max_length=f.max_length)
+    if value is None:
+        return None
+    parts = parse_partial_date(value)
+    if parts is None:
+        c.error(f.name, "invalid_date")
+        return None
+    year, month, day_ = parts
+    today = c.ctx.today
+    if date(year, month or 1, day_ or 1) > today:
+        c.error(f.name, "birth_in_future")
+    elif year < today.year - 130:
+        c.error(f.name, "birth_too_old", years=130)
+    return value
+
+
+def _document_number(c: _Checker, f: fields.Field, required: bool) -> str | None:
+    value = c.text(f.name, required=required, max_length=f.max_length)
+    if value is None:
+        return None
+    value = re.sub(r"\s+", "", value).upper()
+    most = c.ctx.document_number_max
+    if not (DOCUMENT_RE.match(value) and len(value) <= most):
+        c.error(f.name, "document_number_format", max=most)
+    return value
+
+
+def _entry_number(c: _Checker, f: fields.Field, required: bool) -> str | None:
+    value = c.text(f.name, required=required, max_length=f.max_length)
+    if value is None:
+        return None
+    value = re.sub(r"\s+", "", value).upper()
+    if not ENTRY_NUMBER_RE.match(value):
+        c.error(f.name, "entry_number_format")
+    return value
+
+
+def _matching(pattern: re.Pattern[str], code: str) -> Parser:
+    def parse(c: _Checker, f: fields.Field, required: bool) -> str | None:
+        value = c.text(f.name, required=required, max_length=f.max_length)
+        if value is not None and not pattern.match(value):
+            c.error(f.name, code)
+        return value
+
+    return parse
+
+
+def _text(c: _Checker, f: fields.Field, required: bool) -> str | None:
+    return c.text(f.name, required=required, max_length=f.max_length)
+
+
+def _bool(c: _Checker, f: fields.Field, required: bool) -> bool:
+    value = c.item.get(f.name, False)
+    if not isinstance(value, bool):
+        c.error(f.name, "invalid_type")
+        return False
+    return value
+
+
+def _day(c: _Checker, f: fields.Field, required: bool) -> date | None:
+    return c.day(f.name, required=required)
+
+
+def _moment(c: _Checker, f: fields.Field, required: bool) -> datetime | None:
+    return c.moment(f.name, required=required)
+
+
+Parser = Callable[[_Checker, fields.Field, bool], Any]
+# One parser per kind of field (fields.Kind); "mrz" is checked last, across fields.
+_PARSERS: dict[str, Parser] = {
+    "uuid": _uuid,
+    "moment": _moment,
+    "day": _day,
+    "partial_date": _partial_date,
+    "name": _name,
+    "code": _code,
+    "document_number": _document_number,
+    "entry_number": _entry_number,
+    "text": _text,
+    "phone": _matching(PHONE_RE, "invalid_phone"),
+    "email": _matching(EMAIL_RE, "invalid_email"),
+    "bool": _bool,
+}
 
 
 def _check_dates(c: _Checker, arrived: datetime | None) -> None:
@@ -539,24 +549,15 @@ def _check_mrz(c: _Checker) -> None:
         )
     ):
         c.error("full_name", "mrz_mismatch", value=mrz.full_name)
-    pairs = {
-        "document_number": (v.get("document_number"), mrz.document_number),
-        # A code outside our list (UTO, a new state) cannot be compared: the user picks.
-        "nationality": (v.get("nationality"), mrz.nationality),
-        "date_of_birth": (v.get("date_of_birth"), mrz.date_of_birth),
-        "sex": (v.get("sex"), mrz.sex),
-        "document_expiry": (
-            v["document_expiry"].isoformat() if v.get("document_expiry") else None,
-            mrz.document_expiry,
-        ),
-    }
-    for name, (typed, read) in pairs.items():
-        if typed is None or read is None:
-            continue
-        if typed != read:
-            c.error(name, "mrz_mismatch", value=read)
+    # A code outside our lists (UTO, a new state) reads as None: the user picks.
+    for f in fields.COMPARED_WITH_MRZ:
+        typed, read = v.get(f.name), getattr(mrz, f.name)
+        if isinstance(typed, date):
+            typed = typed.isoformat()
+        if typed is not None and read is not None and typed != read:
+            c.error(f.name, "mrz_mismatch", value=read)
 
 
 def content_key(item: dict[str, Any]) -> dict[str, Any]:
     """What is compared when the same id arrives again: the item minus transient fields."""
-    return {k: item[k] for k in sorted(item) if k not in TRANSIENT}
+    return {k: item[k] for k in sorted(item) if k not in fields.TRANSIENT}

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .. import auth, i18n, offload
-from ..declarations import bulk, service
+from ..declarations import bulk, ingest
 from ..errors import NotFound
 from ..establishments import declaring_establishment
 from ..i18n import N_
@@ -26,8 +26,7 @@ _MEDIA = {
 
 
 def _labels() -> dict[str, str]:
-    lang = i18n.get_locale()
-    labels = {code: (vi if lang == "vi" else en) for code, vi, en, _ex in bulk.COLUMNS}
+    labels = {c.code: i18n.gettext(c.label) for c in bulk.COLUMNS}
     labels["id"] = labels[bulk.ROW_ID]
     return labels
 
@@ -79,7 +78,7 @@ async def upload(request: Request) -> Response:
     results: list[tuple[bulk.Row, dict[str, Any]]] = []
     for start in range(0, len(rows), settings.batch_max):
         chunk = rows[start : start + settings.batch_max]
-        answers = await service.ingest(
+        answers = await ingest.ingest(
             [r.item for r in chunk],
             user=user,
             establishment=establishment,

@@ -2,34 +2,38 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
 
+from ..declarations.fields import FIELDS, Field
+from ..declarations.lifecycle import ReviewState, StayStatus
 from .accounts import User
 from .establishments import Establishment
 
 
-class StayStatus(StrEnum):
-    IN_HOUSE = "in_house"
-    CHECKED_OUT = "checked_out"
-    CANCELLED = "cancelled"
-
-
-class ReviewState(StrEnum):
-    NEW = "new"
-    CONFIRMED = "confirmed"
-    RETURNED = "returned"  # returned to the establishment for correction
-    ESCALATED = "escalated"  # sent up to the province immigration division
+def _column(f: Field) -> fields.Field[Any]:
+    """The column that stores one field of the table (declarations/fields.py)."""
+    # A dict, because the column types' overloads want a literal null=True or False.
+    null: dict[str, Any] = {"null": f.nullable}
+    if f.name == "id":
+        return fields.UUIDField(primary_key=True)
+    if f.kind == "uuid":
+        return fields.UUIDField(**null)
+    if f.kind == "moment":
+        return fields.DatetimeField(**null)
+    if f.kind == "day":
+        return fields.DateField(**null)
+    if f.kind == "bool":
+        return fields.BooleanField(default=False)
+    return fields.CharField(max_length=f.width, **null)
 
 
 class Declaration(Model):
     """One guest's stay at one establishment. The primary key is the client's UUID, which
     makes a resent record harmless (same id and content: a duplicate, not a new row)."""
 
-    id = fields.UUIDField(primary_key=True)
     establishment: fields.ForeignKeyRelation[Establishment] = fields.ForeignKeyField(
         "models.Establishment", related_name="declarations", on_delete=fields.RESTRICT
     )
@@ -38,35 +42,10 @@ class Declaration(Model):
     province_id = fields.IntField()
     receipt_number = fields.CharField(max_length=16, unique=True)
     content_hash = fields.CharField(max_length=64)
-
-    full_name = fields.CharField(max_length=100)
+    # The guest's fields, one column each, as the field table says (the id is the key).
+    locals().update({f.name: _column(f) for f in FIELDS})
     name_search = fields.CharField(max_length=100)  # A–Z lower case, for prefix search
-    sex = fields.CharField(max_length=1)
-    date_of_birth = fields.CharField(max_length=10)  # YYYY, YYYY-MM or YYYY-MM-DD
-    nationality = fields.CharField(max_length=3)
-    document_type = fields.CharField(max_length=24)
-    document_number = fields.CharField(max_length=20)
-    document_expiry = fields.DateField()
-    entry_kind = fields.CharField(max_length=32)
-    visa_category = fields.CharField(max_length=4, null=True)
-    entry_document_number = fields.CharField(max_length=20, null=True)
-    entry_document_issued_on = fields.DateField(null=True)
-    stay_permitted_until = fields.DateField(null=True)
-    entry_date = fields.DateField()
-    entry_port = fields.CharField(max_length=20)
-    purpose = fields.CharField(max_length=24)
-    arrived_at = fields.DatetimeField()
-    expected_departure = fields.DateField()
-    room = fields.CharField(max_length=20, null=True)
-    phone = fields.CharField(max_length=20, null=True)
-    email = fields.CharField(max_length=254, null=True)
-    party_id = fields.CharField(max_length=64, null=True)
-    party_leader = fields.BooleanField(default=False)
-    guardian_id = fields.UUIDField(null=True)
-    relationship = fields.CharField(max_length=16, null=True)
-    mrz = fields.CharField(max_length=200, null=True)
 
-    declared_at = fields.DatetimeField()  # the device's clock
     received_at = fields.DatetimeField()  # the server's clock
     clock_skew_seconds = fields.IntField()  # server time minus device time, at sending
     warnings: list[dict[str, Any]] = fields.JSONField(default=list)
@@ -97,6 +76,10 @@ class Declaration(Model):
     establishment_id: int
     created_by_id: int | None
     reviewed_by_id: int | None
+
+    if TYPE_CHECKING:  # the field table's columns, made in the class body above
+
+        def __getattr__(self, name: str) -> Any: ...
 
     class Meta:
         table = "declaration"

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from .. import auth, db, paging, scope
-from ..declarations import flags, review, service
+from ..declarations import feed, flags, review
 from ..errors import BadRequest
 from ..i18n import N_
 from ..models import POLICE_ROLES, Declaration, User
@@ -46,7 +46,7 @@ async def _selection(user: User, f: Filters, upto: int) -> tuple[list[Declaratio
 async def preview(request: Request) -> Response:
     user = auth.require(request, POLICE_ROLES)
     f = _for_bulk(request.query_params)
-    upto = await service.last_change_number()
+    upto = await feed.last_change_number()
     clean, skipped = await _selection(user, f, upto)
     return render_page(
         request,
@@ -63,8 +63,6 @@ async def confirm(request: Request) -> Response:
     if not paging.whole(upto):
         raise BadRequest(N_("Reload the page and decide again."))
     clean, _skipped = await _selection(user, f, int(upto))
-    done = await review.confirm_many(
-        clean, user=user, scope_filter=scope.declaration_filter(user), ip=auth.client_ip(request)
-    )
+    done = await review.confirm_many(clean, user=user, ip=auth.client_ip(request))
     url = request.url_for("police:queue").path
     return RedirectResponse(f"{url}?{f.query_string(confirmed=str(done))}", status_code=303)

@@ -9,10 +9,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from .. import auth, codes, i18n, paging, scope
-from ..declarations import flags, review, screening
+from .. import auth, i18n, paging, scope
+from ..declarations import fields, flags, lifecycle, review, screening
+from ..declarations.records import Refused
 from ..declarations.rules import VIETNAM, Issue
-from ..errors import NotFound
 from ..i18n import N_, gettext
 from ..models import (
     POLICE_ROLES,
@@ -50,16 +50,7 @@ def _names(d: Declaration) -> dict[str, str]:
         entry = table.get(code or "")
         return f"{entry.name(lang)} ({code})" if entry else (code or "")
 
-    return {
-        "nationality": name(codes.countries(), d.nationality),
-        "sex": name(codes.SEXES, d.sex),
-        "document_type": name(codes.DOCUMENT_TYPES, d.document_type),
-        "entry_kind": name(codes.ENTRY_KINDS, d.entry_kind),
-        "visa_category": name(codes.VISA_CATEGORIES, d.visa_category),
-        "entry_port": name(codes.ports(), d.entry_port),
-        "purpose": name(codes.PURPOSES, d.purpose),
-        "relationship": name(codes.RELATIONSHIPS, d.relationship),
-    }
+    return {f.name: name(f.code_list, getattr(d, f.name)) for f in fields.CODED}
 
 
 def _changes(revisions: list[DeclarationRevision]) -> list[dict[str, Any]]:
@@ -117,6 +108,7 @@ async def _context(user: User, d: Declaration) -> dict[str, Any]:
         "other_stays": [s for s in stays if s.id != d.id],
         "nights_365": _nights_in_window(stays, today),
         "reasons": RETURN_REASONS,
+        "actions": lifecycle.allowed(d.review_state, d.stay_status, police=True),
         "conflict": False,
         "problem": None,
     }
@@ -179,16 +171,17 @@ async def decide(request: Request) -> Response:
                 record_id,
                 decision,
                 user=user,
-                scope_filter=scope.declaration_filter(user),
                 reason=reason,
                 expected_version=int(version),
                 ip=auth.client_ip(request),
             )
-        except LookupError:
-            raise NotFound() from None
         except review.StaleVersion:
             context = await _context(user, await _visible(user, record_id))
             context["conflict"] = True
+            return render_page(request, "police/declaration.html", context, status_code=409)
+        except Refused as refused:
+            context = await _context(user, await _visible(user, record_id))
+            context["problem"] = refused.translated()
             return render_page(request, "police/declaration.html", context, status_code=409)
         url = request.url_for("police:declaration", declaration_id=record_id)
         return RedirectResponse(f"{url.path}?decided={decision}", status_code=303)

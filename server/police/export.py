@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from .. import auth, scope
-from ..declarations import flags
+from ..declarations import fields, flags
 from ..declarations.rules import VIETNAM
 from ..models import POLICE_ROLES, Declaration, User
 from . import access
@@ -22,17 +22,22 @@ from .queue import Filters, filtered, parse_filters
 
 EXPORT_MAX = 50_000
 CHUNK = 1_000
+# The exported fields of the table, between the receipt and the record's states.
 COLUMNS = (
-    "receipt_number", "full_name", "sex", "date_of_birth", "nationality", "document_type",
-    "document_number", "document_expiry", "visa_category", "stay_permitted_until",
-    "entry_date", "entry_port", "arrived_at", "expected_departure", "establishment",
-    "room", "state", "review_state", "flags", "received_at",
-)  # fmt: skip
+    "receipt_number",
+    *(f.name for f in fields.EXPORTED),
+    "establishment",
+    "state",
+    "review_state",
+    "flags",
+    "received_at",
+)
 
 
 def _cells(d: Declaration) -> list[str]:
     values = {
-        **{name: getattr(d, name, "") for name in COLUMNS},
+        **{f.name: getattr(d, f.name) for f in fields.EXPORTED},
+        "receipt_number": d.receipt_number,
         "arrived_at": d.arrived_at.astimezone(VIETNAM).isoformat(timespec="minutes"),
         "received_at": d.received_at.astimezone(VIETNAM).isoformat(timespec="seconds"),
         "establishment": d.establishment.name,

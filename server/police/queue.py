@@ -18,7 +18,7 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from .. import auth, db, paging, scope, security
-from ..declarations import flags, service
+from ..declarations import feed, flags
 from ..declarations.rules import VIETNAM, ascii_name
 from ..errors import BadRequest
 from ..i18n import N_
@@ -241,7 +241,7 @@ async def page(request: Request) -> Response:
         await scope.establishments(user).order_by("name").limit(500).values("id", "name")
     )
     counts = await state_counts(scope.declarations(user), f, deadlines)
-    live_since = await service.last_change_number()
+    live_since = await feed.last_change_number()
     return render_page(
         request,
         "police/queue.html",

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import Page, expect
 from tortoise import Tortoise
 
-from server import db, scope
+from server import db
 from server import settings as settings_module
 from server.declarations import review
 from server.models import Declaration, User
@@ -147,7 +147,6 @@ async def return_for_correction(
             str(record.id),
             "return",
             user=officer,
-            scope_filter=scope.declaration_filter(officer),
             reason=reason,
         )
     finally:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from server import scope
 from server.declarations import review
+from server.errors import NotFound
 from server.models import DeclarationEvent, User
 from tests.builders import api_token, bearer, declaration, send_batch
 
@@ -32,7 +32,6 @@ async def test_a_return_for_correction_shows_in_the_hotel_feed(client: httpx.Asy
         record_id,
         "return",
         user=officer,
-        scope_filter=scope.declaration_filter(officer),
         reason="Visa number unreadable",
         expected_version=1,
     )
@@ -50,12 +49,12 @@ async def test_the_second_of_two_officers_is_told(client: httpx.AsyncClient) -> 
     record_id = await _declared(client, token)
     first, second = await _officer("police.hk"), await _officer("pa08.hn")
     await review.decide(
-        record_id, "confirm", user=first, scope_filter=scope.declaration_filter(first),
+        record_id, "confirm", user=first,
         expected_version=1,
     )  # fmt: skip
     with pytest.raises(review.StaleVersion) as stale:
         await review.decide(
-            record_id, "return", user=second, scope_filter=scope.declaration_filter(second),
+            record_id, "return", user=second,
             reason="x", expected_version=1,
         )  # fmt: skip
     assert stale.value.current.review_state.value == "confirmed"
@@ -65,10 +64,8 @@ async def test_another_wards_officer_cannot_decide(client: httpx.AsyncClient) ->
     token = await api_token(client, "staff.hk")
     record_id = await _declared(client, token)
     other = await _officer("police.cn")
-    with pytest.raises(LookupError):
-        await review.decide(
-            record_id, "confirm", user=other, scope_filter=scope.declaration_filter(other)
-        )
+    with pytest.raises(NotFound):
+        await review.decide(record_id, "confirm", user=other)
 
 
 async def test_a_return_needs_a_reason(client: httpx.AsyncClient) -> None:
@@ -76,9 +73,7 @@ async def test_a_return_needs_a_reason(client: httpx.AsyncClient) -> None:
     record_id = await _declared(client, token)
     officer = await _officer("police.hk")
     with pytest.raises(review.ReasonRequired):
-        await review.decide(
-            record_id, "return", user=officer, scope_filter=scope.declaration_filter(officer)
-        )
+        await review.decide(record_id, "return", user=officer)
 
 
 async def test_me_gives_the_app_its_establishment_and_check_settings(

@@ -101,7 +101,7 @@ async def test_a_return_reaches_the_hotel_feed(
     [row] = [r for r in feed["declarations"] if r["id"] == item["id"]]
     assert row["state"] == "returned" and "V123?" in row["review_reason"]
     page = (await officer.get(f"/police/declarations/{item['id']}")).text
-    assert "review_return" in page
+    assert "<td>Trả lại để sửa</td>" in page  # the history names the step
     missing = await _decide(
         officer, item["id"], decision="return", version="2", reason_code="other"
     )

@@ -17,7 +17,7 @@ from tests.builders import csrf, declaration, web_login
 
 
 def _rows(*items: dict[str, object], row_ids: list[str]) -> list[list[str]]:
-    codes = [code for code, *_rest in bulk.COLUMNS]
+    codes = [c.code for c in bulk.COLUMNS]
     table = [bulk.header("en")]
     for row_id, item in zip(row_ids, items, strict=True):
         values = {**item, bulk.ROW_ID: row_id}
@@ -74,7 +74,7 @@ async def test_xlsx_upload_with_dates_as_excel_cells(client: httpx.AsyncClient) 
     await web_login(client, "owner.hk")
     item = declaration()
     table: list[list[object]] = [list(row) for row in _rows(item, row_ids=["7"])]
-    codes = [code for code, *_rest in bulk.COLUMNS]
+    codes = [c.code for c in bulk.COLUMNS]
     # Dates typed into Excel arrive as date and datetime cells, numbers as numbers.
     arrived = datetime.fromisoformat(str(item["arrived_at"])).replace(tzinfo=None, microsecond=0)
     table[1][codes.index("arrived_at")] = arrived

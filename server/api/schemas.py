@@ -1,0 +1,100 @@
+"""The declaration's JSON schemas for the OpenAPI document, derived from the field
+table (``declarations/fields.py``): what a client sends, and what the API answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..declarations import fields, rules
+from ..declarations.fields import Field
+
+UUID = {"type": "string", "format": "uuid"}
+DATE = {"type": "string", "format": "date"}
+DATETIME = {"type": "string", "format": "date-time"}
+
+
+def nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"oneOf": [schema, {"type": "null"}]}
+
+
+def _by_kind(f: Field) -> dict[str, Any]:
+    if f.kind == "uuid":
+        return dict(UUID)
+    if f.kind == "moment":
+        return dict(DATETIME)
+    if f.kind == "day":
+        return dict(DATE)
+    if f.kind == "bool":
+        return {"type": "boolean"}
+    if f.kind == "email":
+        return {"type": "string", "format": "email"}
+    # Nationalities also accept ICAO aliases outside the list (D for DEU): described.
+    if f.kind == "code" and f.normalise != "nationality":
+        return {"type": "string", "enum": sorted(f.code_list)}
+    schema: dict[str, Any] = {"type": "string"}
+    if f.pattern:
+        schema["pattern"] = f.pattern
+    else:
+        schema["maxLength"] = f.max_length
+    return schema
+
+
+def field_schema(f: Field) -> dict[str, Any]:
+    schema = _by_kind(f)
+    if f.description:
+        schema["description"] = f.description
+    # A boolean may be left out (false) but not sent as null.
+    return nullable(schema) if f.nullable and f.kind != "bool" else schema
+
+
+EXAMPLE = {f.name: f.example for f in fields.FIELDS if f.example is not None}
+
+ISSUE = {
+    "type": "object",
+    "properties": {
+        "field": {"type": "string"},
+        "code": {"type": "string", "enum": sorted(rules.MESSAGES)},
+        "message": {"type": "string", "description": "Translated (Accept-Language)."},
+        "params": {
+            "type": "object",
+            "description": "The values in the message, to render it in another language.",
+        },
+    },
+    "required": ["field", "code", "message"],
+}
+
+STATES = ["received", "confirmed", "returned", "checked_out", "cancelled"]
+
+
+def declaration_input() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {f.name: field_schema(f) for f in fields.FIELDS},
+        "required": [f.name for f in fields.FIELDS if f.required is True],
+        "additionalProperties": False,
+        "example": EXAMPLE,
+    }
+
+
+def declaration_output() -> dict[str, Any]:
+    """A stored declaration: its fields as cleaned, and what the server adds."""
+    added: dict[str, Any] = {
+        "receipt_number": {"type": "string"},
+        "state": {"type": "string", "enum": STATES},
+        "review_state": {"type": "string", "enum": ["new", "confirmed", "returned", "escalated"]},
+        "stay_status": {"type": "string", "enum": ["in_house", "checked_out", "cancelled"]},
+        "review_reason": nullable({"type": "string"}),
+        "establishment_id": {"type": "integer"},
+        "received_at": DATETIME,
+        "clock_skew_seconds": {"type": "integer"},
+        "departed_at": nullable(DATETIME),
+        "cancel_reason": nullable({"type": "string"}),
+        "revision": {"type": "integer"},
+        "warnings": {"type": "array", "items": ISSUE},
+        "change_seq": {"type": "integer"},
+    }
+    return {
+        "type": "object",
+        "properties": {**{f.name: field_schema(f) for f in fields.FIELDS}, **added},
+        "required": [*fields.NAMES, *added],
+    }

@@ -1,0 +1,247 @@
+"""Storing a batch of declarations exactly once.
+
+A batch is checked item by item (``rules.check``), then compared with what the database
+already holds under the same client ids: same id and content → ``duplicate`` with the
+original receipt; same id, other content → ``conflict``. New valid items get the
+database-side checks (still checked in here: refused; overlapping stay elsewhere:
+flagged) and are inserted together in one transaction. If that insert collides with a
+concurrent request (same id sent twice at once), the items are retried one by one and the
+collision resolves to ``duplicate`` or ``conflict``: nothing is ever stored twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from ..models import Declaration, DeclarationEvent, DeclarationRevision, Establishment, User
+from ..settings import Settings
+from . import rules, screening
+from .feed import take_change_numbers
+from .records import Pending, content_hash, context_for, new_receipt_number, screen_stays
+from .rules import Issue
+
+log = logging.getLogger("luutru")
+
+
+def result(
+    record_id: str | None,
+    outcome: str,
+    *,
+    declaration: Declaration | None = None,
+    errors: list[Issue] | None = None,
+    warnings: list[Issue] | None = None,
+) -> dict[str, Any]:
+    return {
+        "id": record_id,
+        "result": outcome,
+        "receipt_number": declaration.receipt_number if declaration else None,
+        "state": declaration.state if declaration else None,
+        "warnings": [w.as_json() for w in warnings or []],
+        "errors": [e.as_json() for e in errors or []],
+    }
+
+
+def _replay(prior: Declaration, pending: Pending, establishment: Establishment) -> dict[str, Any]:
+    """The answer for an id the database already has."""
+    if prior.establishment_id == establishment.id and prior.content_hash == pending.digest:
+        warnings = [Issue.from_stored(w) for w in prior.warnings]
+        return result(pending.id, "duplicate", declaration=prior, warnings=warnings)
+    # Another content, or another establishment's record: never overwritten, never shown.
+    return result(pending.id, "conflict", errors=[Issue("id", "id_conflict")])
+
+
+async def ingest(
+    items: list[Any],
+    *,
+    user: User,
+    establishment: Establishment,
+    settings: Settings,
+    ip: str = "",
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Check and store a batch; one result per item, in order."""
+    now = now or datetime.now(UTC)
+    ctx = context_for(establishment, settings, now)
+    results: list[dict[str, Any] | None] = [None] * len(items)
+    pending: list[Pending] = []
+    for index, raw in enumerate(items):
+        if not isinstance(raw, dict):
+            results[index] = result(None, "invalid", errors=[Issue("", "invalid_type")])
+            continue
+        checked = rules.check(raw, ctx)
+        if checked.values.get("id") is None:
+            results[index] = result(
+                raw.get("id") if isinstance(raw.get("id"), str) else None,
+                "invalid",
+                errors=checked.errors,
+                warnings=checked.warnings,
+            )
+            continue
+        pending.append(Pending(index, raw, checked, content_hash(raw)))
+
+    existing = {str(d.id): d for d in await Declaration.filter(id__in=[p.id for p in pending])}
+    first_in_batch: dict[str, Pending] = {}
+    repeats: list[Pending] = []  # an id already seen earlier in this batch
+    fresh: list[Pending] = []
+    for item in pending:
+        prior = existing.get(item.id)
+        if prior is not None:
+            results[item.index] = _replay(prior, item, establishment)
+            continue
+        if item.id in first_in_batch:
+            repeats.append(item)
+            continue
+        first_in_batch[item.id] = item
+        if item.checked.errors:
+            results[item.index] = result(
+                item.id, "invalid", errors=item.checked.errors, warnings=item.checked.warnings
+            )
+            continue
+        fresh.append(item)
+
+    await screen_stays(fresh, establishment)
+    valid = [item for item in fresh if not item.checked.errors]
+    for item in fresh:
+        if item.checked.errors:
+            results[item.index] = result(
+                item.id, "invalid", errors=item.checked.errors, warnings=item.checked.warnings
+            )
+    created = await _store(valid, user=user, establishment=establishment, now=now, ip=ip)
+    for item in valid:
+        results[item.index] = created[item.id]
+
+    for item in repeats:  # answered like a resend of the first one
+        first = first_in_batch[item.id]
+        first_result = results[first.index]
+        assert first_result is not None
+        if first.digest != item.digest:
+            results[item.index] = result(item.id, "conflict", errors=[Issue("id", "id_conflict")])
+        elif first_result["result"] in ("created", "duplicate"):
+            results[item.index] = {**first_result, "result": "duplicate"}
+        else:
+            results[item.index] = first_result
+    assert all(r is not None for r in results)
+    return [r for r in results if r is not None]
+
+
+def _declaration(
+    item: Pending, *, user: User, establishment: Establishment, now: datetime
+) -> Declaration:
+    declared_at = item.checked.values["declared_at"]
+    return Declaration(
+        id=uuid.UUID(item.id),
+        establishment_id=establishment.id,
+        police_unit_id=establishment.police_unit_id,
+        province_id=establishment.province_id,
+        receipt_number=new_receipt_number(),
+        declared_at=declared_at,
+        received_at=now,
+        clock_skew_seconds=int((now - declared_at).total_seconds()),
+        change_seq=0,
+        created_by_id=user.id,
+        **item.columns(),
+    )
+
+
+def revision_data(item: Pending) -> dict[str, Any]:
+    """The content as the client sent it (kept verbatim for the reviewer's diffs)."""
+    return rules.content_key(item.raw)
+
+
+@dataclass
+class Prepared:
+    """A batch's rows, built and screened before the transaction (see ``_write``)."""
+
+    declarations: list[Declaration]
+    revisions: list[DeclarationRevision]
+    events: list[DeclarationEvent]
+
+
+async def _prepare(
+    items: list[Pending], *, user: User, establishment: Establishment, now: datetime, ip: str
+) -> Prepared:
+    declarations = [
+        _declaration(item, user=user, establishment=establishment, now=now) for item in items
+    ]
+    await screening.flag_watch_hits(declarations)
+    return Prepared(
+        declarations,
+        [
+            DeclarationRevision(
+                declaration_id=d.id, number=1, data=revision_data(item),
+                content_hash=item.digest, created_at=now, user_id=user.id, ip=ip,
+            )
+            for d, item in zip(declarations, items, strict=True)
+        ],
+        [
+            DeclarationEvent(
+                declaration_id=d.id, at=now, user_id=user.id, action="received",
+                to_state="received", ip=ip,
+                detail={"clock_skew_seconds": d.clock_skew_seconds},
+            )
+            for d in declarations
+        ],
+    )  # fmt: skip
+
+
+async def _write(rows: Prepared, conn: BaseDBAsyncClient, establishment: Establishment) -> None:
+    """Only writes and what must see them: on SQLite the first statement (taking the
+    change numbers) takes the write lock, held until the commit, so it comes first and
+    everything else was done before (a read first would make the lock upgrade fail at
+    once, without waiting, when another writer got in between)."""
+    last = await take_change_numbers(conn, len(rows.declarations))
+    for k, d in enumerate(rows.declarations):
+        d.change_seq = last - len(rows.declarations) + 1 + k
+    await screening.refresh_minors(establishment.id, rows.declarations, conn, unsaved=True)
+    await Declaration.bulk_create(rows.declarations, using_db=conn)
+    await DeclarationRevision.bulk_create(rows.revisions, using_db=conn)
+    await DeclarationEvent.bulk_create(rows.events, using_db=conn)
+
+
+async def _store(
+    items: list[Pending], *, user: User, establishment: Establishment, now: datetime, ip: str
+) -> dict[str, dict[str, Any]]:
+    if not items:
+        return {}
+    rows = await _prepare(items, user=user, establishment=establishment, now=now, ip=ip)
+    try:
+        async with in_transaction() as conn:
+            await _write(rows, conn, establishment)
+        return {
+            str(d.id): result(str(d.id), "created", declaration=d, warnings=item.checked.warnings)
+            for d, item in zip(rows.declarations, items, strict=True)
+        }
+    except IntegrityError:
+        log.info("batch insert collided; storing %d items one by one", len(items))
+    answers: dict[str, dict[str, Any]] = {}
+    for item in items:
+        answers[item.id] = await _store_one(
+            item, user=user, establishment=establishment, now=now, ip=ip
+        )
+    return answers
+
+
+async def _store_one(
+    item: Pending, *, user: User, establishment: Establishment, now: datetime, ip: str
+) -> dict[str, Any]:
+    for _attempt in range(3):
+        rows = await _prepare([item], user=user, establishment=establishment, now=now, ip=ip)
+        try:
+            async with in_transaction() as conn:
+                await _write(rows, conn, establishment)
+            (stored,) = rows.declarations
+            return result(item.id, "created", declaration=stored, warnings=item.checked.warnings)
+        except IntegrityError:
+            prior = await Declaration.get_or_none(id=item.id)
+            if prior is not None:
+                return _replay(prior, item, establishment)
+            # Otherwise a receipt number clashed: draw another.
+    raise RuntimeError("could not store a declaration after three attempts")
