@@ -42,6 +42,7 @@ SHELL = (
     "js/views.js",
     "locales/en.json",
     "locales/vi.json",
+    "generated/fields.js",
 )
 
 

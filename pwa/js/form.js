@@ -6,44 +6,26 @@
 import { h, replace } from "./dom.js";
 import { _, codeName, current, formatDay, issueMessage, N_ } from "./i18n.js";
 import { MrzFormatError, parse as parseMrz, VISAS } from "./mrz.js";
-import { addDays, check, normaliseNationality, normaliseVisaCategory, vietnamDay } from "./rules.js";
+import TABLE from "../generated/fields.js";
+import { addDays, check, FIELD_TABLE, normaliseNationality, normaliseVisaCategory, vietnamDay } from "./rules.js";
 
 
-const LABELS = {
-  mrz: N_("Machine-readable zone (the two or three lines at the bottom of the passport)"),
-  full_name: N_("Full name as in the passport"),
-  sex: N_("Sex"),
-  date_of_birth: N_("Date of birth"),
-  nationality: N_("Nationality"),
-  document_type: N_("Document type"),
-  document_number: N_("Document number"),
-  document_expiry: N_("Document expiry date"),
-  entry_kind: N_("Entry paper"),
-  visa_category: N_("Visa category"),
-  entry_document_number: N_("Visa or card number"),
-  stay_permitted_until: N_("Permitted to stay until"),
-  entry_date: N_("Date of entry into Vietnam"),
-  entry_port: N_("Port of entry"),
-  purpose: N_("Purpose of entry"),
-  arrived_at: N_("Arrival here (date and time)"),
-  expected_departure: N_("Expected departure"),
-  room: N_("Room"),
-  relationship: N_("Relationship (for a minor travelling with this party)"),
-  phone: N_("Phone"),
-  email: N_("E-mail"),
-};
-
-const SECTIONS = [
-  [N_("Read the passport"), ["mrz"]],
-  [N_("Guest"), ["full_name", "sex", "date_of_birth", "nationality"]],
-  [N_("Travel document"), ["document_type", "document_number", "document_expiry"]],
-  [
-    N_("Entry into Vietnam"),
-    ["entry_kind", "visa_category", "entry_document_number", "stay_permitted_until", "entry_date", "entry_port", "purpose"],
-  ],
-  [N_("Stay"), ["arrived_at", "expected_departure", "room"]],
-  [N_("Party and contact"), ["relationship", "phone", "email"]],
-];
+// Everything about the fields comes from the server's table (server/declarations/fields.py).
+const ON_FORM = FIELD_TABLE.filter((f) => f.section);
+const BY_NAME = Object.fromEntries(FIELD_TABLE.map((f) => [f.name, f]));
+const LABELS = Object.fromEntries(FIELD_TABLE.map((f) => [f.name, f.label]));
+const SECTIONS = TABLE.sections.map((s) => [s.label, ON_FORM.filter((f) => f.section === s.key).map((f) => f.name)]);
+const names = (fields) => fields.map((f) => f.name);
+// Fields a new declaration gets a default for: folded into a one-line summary with "Edit".
+const DEFAULTED = names(ON_FORM.filter((f) => f.defaulted));
+// Fields a passport scan fills: shown on the read card instead.
+const READ_FIELDS = names(ON_FORM.filter((f) => f.mrz));
+// Never required: folded under "Optional" on a new declaration.
+const OPTIONAL = names(ON_FORM.filter((f) => f.required === false && f.kind !== "mrz"));
+// Whole days, typed day-first as text (never the browser's locale-dependent date input).
+const DAY_FIELDS = names(ON_FORM.filter((f) => f.kind === "day"));
+// What "add another guest of this party" copies from the guest just saved.
+export const PARTY_FIELDS = names(FIELD_TABLE.filter((f) => f.party));
 
 const NIGHTS = [1, 2, 3, 4, 5, 6, 7];
 // A visa's category says the purpose of entry (Law 47/2014, Art. 8), where it says one.
@@ -52,16 +34,6 @@ const PURPOSE_OF_VISA = [
   ["DH", "study"], ["TT", "visiting_relatives"], ["VR", "visiting_relatives"], ["HN", "conference"],
   ["PV", "journalism"], ["NG", "official"], ["LV", "official"],
 ];
-// Fields a new declaration gets a default for: folded into a one-line summary with "Edit".
-const DEFAULTED = ["entry_kind", "stay_permitted_until", "entry_date", "entry_port", "purpose", "arrived_at"];
-const READ_FIELDS = ["full_name", "sex", "date_of_birth", "nationality", "document_type", "document_number", "document_expiry"];
-const OPTIONAL = ["relationship", "phone", "email"];
-// Whole days, typed day-first as text (never the browser's locale-dependent date input).
-const DAY_FIELDS = ["document_expiry", "stay_permitted_until", "entry_date", "expected_departure"];
-
-// What "add another guest of this party" copies from the guest just saved.
-export const PARTY_FIELDS = ["arrived_at", "expected_departure", "room", "party_id", "entry_date", "entry_port", "purpose"];
-
 const pad = (n) => String(n).padStart(2, "0");
 
 /** Now as a Vietnam wall-clock "YYYY-MM-DDTHH:MM" (for datetime-local inputs). */
@@ -248,7 +220,23 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
     NIGHTS.map((n) => h("button.chip-button", { type: "button", dataset: { nights: n }, onclick: () => setNights(n) }, String(n))),
   );
 
-  const controls = {
+  const codeControl = (f) => {
+    if (f.widget === "combo") return field(f.name, h("div.combo", {}, inputs.nationality, nationalityList));
+    if (f.widget === "choice") return field(f.name, sexGroup);
+    const rows = codes[f.codes] || [];
+    // A long list reads best sorted by name, with the code beside it.
+    if (rows.length > 40) {
+      const sorted = [...rows].sort((a, b) => a[current()].localeCompare(b[current()]));
+      return select(f.name, sorted, { label: (r) => `${r[current()]} (${r.code})` });
+    }
+    // Short codes that mean something (visa symbols) are shown before the name.
+    const label = rows.some((r) => r.code.length <= 4 && r.code === r.code.toUpperCase()) ? (r) => `${r.code} — ${r[current()]}` : undefined;
+    // A required choice among a few starts on the first (a passport, a visa).
+    return select(f.name, rows, { label, blank: !(f.required === true && rows.length <= 5) });
+  };
+  const printed = { autocapitalize: "characters", spellcheck: false };
+  // One control per kind of field.
+  const CONTROLS = {
     mrz: () =>
       h(
         "div",
@@ -257,39 +245,34 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
         readCard,
         field("mrz", h("div", {}, inputs.mrz, h("button.secondary", { type: "button", onclick: () => readMrz() }, _("Fill the form from these lines")), mrzStatus)),
       ),
-    full_name: () => text("full_name", { autocapitalize: "characters", spellcheck: false, autocomplete: "off" }),
-    sex: () => field("sex", sexGroup),
-    date_of_birth: () => text("date_of_birth", { inputmode: "numeric", placeholder: _("dd/mm/yyyy"), hint: _("Day/month/year, or only the year if the passport shows no day.") }),
-    nationality: () => field("nationality", h("div.combo", {}, inputs.nationality, nationalityList)),
-    document_type: () => select("document_type", codes.document_types, { blank: false }),
-    document_number: () => text("document_number", { autocapitalize: "characters", spellcheck: false }),
-    document_expiry: () => day("document_expiry"),
-    entry_kind: () => h("div", {}, select("entry_kind", codes.entry_kinds, { blank: false }), entryHint),
-    visa_category: () => select("visa_category", codes.visa_categories, { label: (r) => `${r.code} — ${r[current()]}` }),
-    entry_document_number: () =>
-      text(
-        "entry_document_number",
-        { autocapitalize: "characters", spellcheck: false },
-        h("div", { id: "visa-scan" }, h("button.secondary", { type: "button", id: "scan-visa", onclick: () => scanWith("visa") }, _("Scan the visa")), visaStatus),
-      ),
-    stay_permitted_until: () => day("stay_permitted_until"),
-    entry_date: () => day("entry_date"),
-    entry_port: () =>
-      select("entry_port", [...codes.ports].sort((a, b) => a[current()].localeCompare(b[current()])), { label: (r) => `${r[current()]} (${r.code})` }),
-    purpose: () => select("purpose", codes.purposes),
-    arrived_at: () => text("arrived_at", { inputmode: "numeric", placeholder: _("dd/mm/yyyy hh:mm"), maxlength: 16 }),
-    expected_departure: () => day("expected_departure", nightsRow),
-    room: () => text("room", { inputmode: "text", autocapitalize: "characters" }),
-    relationship: () => select("relationship", codes.relationships),
-    phone: () => text("phone", { type: "tel", inputmode: "tel", autocomplete: "tel" }),
-    email: () => text("email", { type: "email", inputmode: "email", autocapitalize: "none" }),
+    name: (f) => text(f.name, { ...printed, autocomplete: "off" }),
+    partial_date: (f) => text(f.name, { inputmode: "numeric", placeholder: _("dd/mm/yyyy"), hint: f.hint ? _(f.hint) : "" }),
+    code: codeControl,
+    document_number: (f) => text(f.name, printed),
+    entry_number: (f) => text(f.name, printed),
+    day: (f) => day(f.name),
+    moment: (f) => text(f.name, { inputmode: "numeric", placeholder: _("dd/mm/yyyy hh:mm"), maxlength: 16 }),
+    text: (f) => text(f.name, { inputmode: "text", autocapitalize: "characters" }),
+    phone: (f) => text(f.name, { type: "tel", inputmode: "tel", autocomplete: "tel" }),
+    email: (f) => text(f.name, { type: "email", inputmode: "email", autocapitalize: "none" }),
+  };
+  // What some fields add below their control.
+  const extras = new Map();
+  extras.set("entry_kind", entryHint);
+  extras.set("expected_departure", nightsRow);
+  extras.set("entry_document_number", h("div", { id: "visa-scan" }, h("button.secondary", { type: "button", id: "scan-visa", onclick: () => scanWith("visa") }, _("Scan the visa")), visaStatus));
+  const control = (name) => {
+    const f = FIELD_TABLE.find((x) => x.name === name);
+    const built = CONTROLS[f.kind](f);
+    if (extras.has(name)) built.querySelector(".field-message").before(extras.get(name));
+    return built;
   };
 
   const general = h("div.form-errors", { role: "alert" });
   const summaries = {};
   const fieldsets = SECTIONS.map(([legend, names], index) => {
     summaries[index] = h("div.summary", { hidden: true }, h("p.summary-text"), h("button.link", { type: "button", dataset: { edit: index }, onclick: () => unfold(names, true) }, _("Edit")));
-    return h("fieldset", { dataset: { section: index } }, h("legend", {}, _(legend)), summaries[index], names.map((n) => controls[n]()));
+    return h("fieldset", { dataset: { section: index } }, h("legend", {}, _(legend)), summaries[index], names.map((n) => control(n)));
   });
   const form = h(
     "form.declaration",
@@ -337,10 +320,11 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
 
   // Fill in the values.
   for (const [name, input] of Object.entries(inputs)) {
-    if (["sex", "nationality"].includes(name) || input.tagName === "SELECT") continue;
-    if (name === "date_of_birth") input.value = birthFromIso(item.date_of_birth);
-    else if (name === "arrived_at") input.value = momentFromIso(toWallClock(item.arrived_at));
-    else if (DAY_FIELDS.includes(name)) input.value = formatDay(item[name] || "");
+    const f = BY_NAME[name];
+    if (f.widget || input.tagName === "SELECT") continue;
+    if (f.kind === "partial_date") input.value = birthFromIso(item[name]);
+    else if (f.kind === "moment") input.value = momentFromIso(toWallClock(item[name]));
+    else if (f.kind === "day") input.value = formatDay(item[name] || "");
     else input.value = item[name] || "";
   }
   const showEntryFields = () => {
@@ -381,8 +365,9 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
 
   function shown(name) {
     const input = inputs[name];
-    if (name === "sex") return codeName(codes.sexes, (sexGroup.querySelector("input:checked") || {}).value);
-    if (name === "nationality") return input.value;
+    const f = BY_NAME[name];
+    if (f.widget === "choice") return codeName(codes[f.codes], (input.querySelector("input:checked") || {}).value);
+    if (f.widget === "combo") return input.value;
     if (input.tagName === "SELECT") return input.value ? input.selectedOptions[0].textContent : "";
     return input.value;
   }
@@ -611,14 +596,15 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
     delete out.op;
     for (const [name, input] of Object.entries(inputs)) {
       let value;
-      if (name === "sex") value = (sexGroup.querySelector("input:checked") || {}).value;
-      else if (name === "nationality") value = input.dataset.code || input.value.trim();
-      else if (name === "date_of_birth") value = birthToIso(input.value);
-      else if (name === "arrived_at") {
+      const f = BY_NAME[name];
+      if (f.widget === "choice") value = (input.querySelector("input:checked") || {}).value;
+      else if (f.widget === "combo") value = input.dataset.code || input.value.trim();
+      else if (f.kind === "partial_date") value = birthToIso(input.value);
+      else if (f.kind === "moment") {
         const wall = momentToIso(input.value);
         value = wall ? `${wall.length === 16 ? `${wall}:00` : wall}+07:00` : "";
       } else if (input.closest("[hidden]")) value = "";
-      else if (DAY_FIELDS.includes(name)) value = dayToIso(input.value);
+      else if (f.kind === "day") value = dayToIso(input.value);
       else value = input.value;
       if (value === undefined || value === null || (typeof value === "string" && !value.trim())) delete out[name];
       else out[name] = value;

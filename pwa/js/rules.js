@@ -5,19 +5,16 @@
 // check(item, ctx, tables) → {values, errors, warnings}; each issue is
 // {field, code, params}. Messages are rendered by i18n.js from the server's catalogs.
 
+import TABLE from "../generated/fields.js";
 import { MrzFormatError, parse as parseMrz, VISAS } from "./mrz.js";
 
 // Vietnam has kept UTC+7 without daylight saving since 1975.
 const VIETNAM_OFFSET_MS = 7 * 3600 * 1000;
 const DAY_MS = 86400 * 1000;
 
-export const FIELDS = [
-  "id", "declared_at", "full_name", "sex", "date_of_birth", "nationality",
-  "document_type", "document_number", "document_expiry", "entry_kind", "visa_category",
-  "entry_document_number", "entry_document_issued_on", "stay_permitted_until",
-  "entry_date", "entry_port", "purpose", "arrived_at", "expected_departure", "room",
-  "phone", "email", "party_id", "party_leader", "guardian_id", "relationship", "mrz",
-];
+// The declaration's fields, from the server's table (server/declarations/fields.py).
+export const FIELD_TABLE = TABLE.fields;
+export const FIELDS = FIELD_TABLE.map((f) => f.name);
 
 const NAME_PUNCTUATION = new Set([" ", "-", "'", "."]);
 const DOCUMENT_RE = /^[A-Z0-9]+$/;
@@ -29,19 +26,11 @@ const UUID_RE = /^([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{
 const ICAO_ALIASES = { D: "DEU", "D<<": "DEU" };
 const ICAO_TRANSLIT = { Ä: "AE", Ö: "OE", Ü: "UE", ß: "SS", Å: "AA", Æ: "AE", Ø: "OE", Þ: "TH", Ð: "D", Đ: "D" };
 
-/** Sets of codes from GET /api/v1/codes, for quick lookups. */
+/** Sets of codes from GET /api/v1/codes, for quick lookups: every list a field uses. */
 export function codeTables(exported) {
-  const set = (name) => new Set((exported[name] || []).map((c) => c.code));
-  return {
-    countries: set("countries"),
-    ports: set("ports"),
-    purposes: set("purposes"),
-    visa_categories: set("visa_categories"),
-    document_types: set("document_types"),
-    entry_kinds: set("entry_kinds"),
-    sexes: set("sexes"),
-    relationships: set("relationships"),
-  };
+  const tables = {};
+  for (const f of FIELD_TABLE) if (f.codes) tables[f.codes] = new Set((exported[f.codes] || []).map((c) => c.code));
+  return tables;
 }
 
 export function normaliseNationality(tables, value) {
@@ -184,16 +173,6 @@ class Checker {
     return value;
   }
 
-  code(name, table, required) {
-    const value = this.text(name, required, 40);
-    if (value === null) return null;
-    if (!table.has(value)) {
-      this.error(name, "unknown_code", { value });
-      return null;
-    }
-    return value;
-  }
-
   day(name, required) {
     const value = this.text(name, required, 10);
     if (value === null) return null;
@@ -224,116 +203,116 @@ export function check(item, ctx, tables) {
     c.error(unknown, "unknown_field", { value: unknown });
   }
 
-  const recordId = c.text("id", true, 36);
-  if (recordId !== null) {
-    const clean = cleanUuid(recordId);
-    if (clean === null) c.error("id", "invalid_uuid");
-    else v.id = clean;
+  for (const f of FIELD_TABLE) {
+    if (f.kind === "mrz") continue; // last: compared with everything else (checkMrz)
+    v[f.name] = PARSERS[f.kind](c, f, isRequired(f.required, v, ctx), today, tables);
   }
-  v.declared_at = c.moment("declared_at", true);
-
-  let fullName = c.text("full_name", true, 100);
-  if (fullName !== null) {
-    fullName = normaliseName(fullName);
-    if (!isLatinName(fullName)) c.error("full_name", "name_characters");
-    v.full_name = fullName;
-  }
-
-  let sex = c.text("sex", true, 1);
-  if (sex !== null) {
-    sex = sex.toUpperCase();
-    if (!tables.sexes.has(sex)) c.error("sex", "unknown_code", { value: sex });
-    v.sex = sex;
-  }
-
-  const birth = c.text("date_of_birth", true, 10);
-  if (birth !== null) {
-    const parts = parsePartialDate(birth);
-    if (parts === null) c.error("date_of_birth", "invalid_date");
-    else {
-      const [year, month, day] = parts;
-      const earliest = `${pad(year, 4)}-${pad(month || 1)}-${pad(day || 1)}`;
-      if (earliest > today) c.error("date_of_birth", "birth_in_future");
-      else if (year < Number(today.slice(0, 4)) - 130) {
-        c.error("date_of_birth", "birth_too_old", { years: 130 });
-      }
-      v.date_of_birth = birth.trim();
-    }
-  }
-
-  const nationality = c.text("nationality", true, 3);
-  if (nationality !== null) {
-    const normalised = normaliseNationality(tables, nationality);
-    if (normalised === null) c.error("nationality", "unknown_code", { value: nationality });
-    v.nationality = normalised || nationality.toUpperCase();
-  }
-
-  v.document_type = c.code("document_type", tables.document_types, true);
-  let number = c.text("document_number", true, 40);
-  if (number !== null) {
-    number = number.replace(/\s+/g, "").toUpperCase();
-    if (!(DOCUMENT_RE.test(number) && number.length <= ctx.document_number_max)) {
-      c.error("document_number", "document_number_format", { max: ctx.document_number_max });
-    }
-    v.document_number = number;
-  }
-  v.document_expiry = c.day("document_expiry", true);
-
-  const kind = c.code("entry_kind", tables.entry_kinds, true);
-  v.entry_kind = kind;
-  let category = c.text("visa_category", kind === "visa", 4);
-  if (kind === "e_visa" && category === null) category = "EV";
-  if (category !== null) {
-    const normalised = normaliseVisaCategory(tables, category);
-    if (normalised === null) c.error("visa_category", "unknown_code", { value: category });
-    category = normalised || category;
-  }
-  v.visa_category = kind === "visa" || kind === "e_visa" ? category : null;
-  let entryNumber = c.text("entry_document_number", kind !== null && kind !== "visa_exempt", 20);
-  if (entryNumber !== null) {
-    entryNumber = entryNumber.replace(/\s+/g, "").toUpperCase();
-    if (!ENTRY_NUMBER_RE.test(entryNumber)) c.error("entry_document_number", "entry_number_format");
-  }
-  v.entry_document_number = entryNumber;
-  v.entry_document_issued_on = c.day("entry_document_issued_on", false);
-  v.stay_permitted_until = c.day(
-    "stay_permitted_until",
-    ["visa", "e_visa", "temporary_residence_card"].includes(kind),
-  );
-  v.entry_date = c.day("entry_date", true);
-  v.entry_port = c.code("entry_port", tables.ports, true);
-  v.purpose = c.code("purpose", tables.purposes, true);
-
-  const arrived = c.moment("arrived_at", true);
-  v.arrived_at = arrived;
-  v.expected_departure = c.day("expected_departure", true);
-  v.room = c.text("room", ctx.room_required, 20);
-  const phone = c.text("phone", false, 20);
-  if (phone !== null && !PHONE_RE.test(phone)) c.error("phone", "invalid_phone");
-  v.phone = phone;
-  const email = c.text("email", false, 254);
-  if (email !== null && !EMAIL_RE.test(email)) c.error("email", "invalid_email");
-  v.email = email;
-  v.party_id = c.text("party_id", false, 64);
-  let leader = item.party_leader === undefined || item.party_leader === null ? false : item.party_leader;
-  if (typeof leader !== "boolean") {
-    c.error("party_leader", "invalid_type");
-    leader = false;
-  }
-  v.party_leader = leader;
-  let guardian = c.text("guardian_id", false, 36);
-  if (guardian !== null) {
-    const clean = cleanUuid(guardian);
-    if (clean === null) c.error("guardian_id", "invalid_uuid");
-    else guardian = clean;
-  }
-  v.guardian_id = guardian;
-  v.relationship = c.code("relationship", tables.relationships, false);
+  if (v.entry_kind === "e_visa" && v.visa_category === null) v.visa_category = "EV";
+  if (v.entry_kind !== "visa" && v.entry_kind !== "e_visa") v.visa_category = null;
+  const arrived = v.arrived_at;
 
   checkDates(c, arrived, today);
   checkMrz(c, today, tables);
   return { values: v, errors: c.errors, warnings: c.warnings, ok: c.errors.length === 0 };
 }
+
+/** Required: always, never, or when another field holds one of some values, or when the
+ * checks' context says so (room_required for hotels). */
+function isRequired(rule, values, ctx) {
+  if (typeof rule === "boolean") return rule;
+  if (rule.context) return Boolean(ctx[rule.context]);
+  return rule.in.includes(values[rule.field]);
+}
+
+const NORMALISERS = {
+  upper: (tables, value) => value.toUpperCase(),
+  nationality: normaliseNationality,
+  visa_category: normaliseVisaCategory,
+};
+
+const matching = (re, code) => (c, f, required) => {
+  const value = c.text(f.name, required, f.max_length);
+  if (value !== null && !re.test(value)) c.error(f.name, code);
+  return value;
+};
+
+const compact = (c, f, required) => {
+  const value = c.text(f.name, required, f.max_length);
+  return value === null ? null : value.replace(/\s+/g, "").toUpperCase();
+};
+
+// One parser per kind of field, as in server/declarations/rules.py.
+const PARSERS = {
+  uuid(c, f, required) {
+    const value = c.text(f.name, required, f.max_length);
+    if (value === null) return null;
+    const clean = cleanUuid(value);
+    if (clean === null) c.error(f.name, "invalid_uuid");
+    return clean;
+  },
+  moment: (c, f, required) => c.moment(f.name, required),
+  day: (c, f, required) => c.day(f.name, required),
+  partial_date(c, f, required, today) {
+    const value = c.text(f.name, required, f.max_length);
+    if (value === null) return null;
+    const parts = parsePartialDate(value);
+    if (parts === null) {
+      c.error(f.name, "invalid_date");
+      return null;
+    }
+    const [year, month, day] = parts;
+    const earliest = `${pad(year, 4)}-${pad(month || 1)}-${pad(day || 1)}`;
+    if (earliest > today) c.error(f.name, "birth_in_future");
+    else if (year < Number(today.slice(0, 4)) - 130) c.error(f.name, "birth_too_old", { years: 130 });
+    return value;
+  },
+  name(c, f, required) {
+    const value = c.text(f.name, required, f.max_length);
+    if (value === null) return null;
+    const name = normaliseName(value);
+    if (!isLatinName(name)) c.error(f.name, "name_characters");
+    return name;
+  },
+  code(c, f, required, today, tables) {
+    const value = c.text(f.name, required, f.max_length);
+    if (value === null) return null;
+    const table = tables[f.codes];
+    if (f.normalise) {
+      const found = NORMALISERS[f.normalise](tables, value);
+      if (found === null || !table.has(found)) c.error(f.name, "unknown_code", { value });
+      return found || value.toUpperCase(); // kept as typed, for the checks across fields
+    }
+    if (!table.has(value)) {
+      c.error(f.name, "unknown_code", { value });
+      return null;
+    }
+    return value;
+  },
+  document_number(c, f, required) {
+    const value = compact(c, f, required);
+    const most = c.ctx.document_number_max;
+    if (value !== null && !(DOCUMENT_RE.test(value) && value.length <= most)) {
+      c.error(f.name, "document_number_format", { max: most });
+    }
+    return value;
+  },
+  entry_number(c, f, required) {
+    const value = compact(c, f, required);
+    if (value !== null && !ENTRY_NUMBER_RE.test(value)) c.error(f.name, "entry_number_format");
+    return value;
+  },
+  text: (c, f, required) => c.text(f.name, required, f.max_length),
+  phone: matching(PHONE_RE, "invalid_phone"),
+  email: matching(EMAIL_RE, "invalid_email"),
+  bool(c, f) {
+    const value = c.item[f.name] === undefined ? false : c.item[f.name];
+    if (typeof value !== "boolean") {
+      c.error(f.name, "invalid_type");
+      return false;
+    }
+    return value;
+  },
+};
 
 /** Hours allowed after arrival for an electronic declaration. */
 export function deadlineHours(ctx) {
@@ -406,16 +385,11 @@ function checkMrz(c, today, tables) {
   ) {
     c.error("full_name", "mrz_mismatch", { value: mrz.full_name });
   }
-  const pairs = {
-    document_number: [v.document_number, mrz.document_number],
-    // A code outside our list (UTO, a new state) cannot be compared: the user picks.
-    nationality: [v.nationality, mrz.nationality],
-    date_of_birth: [v.date_of_birth, mrz.date_of_birth],
-    sex: [v.sex, mrz.sex],
-    document_expiry: [v.document_expiry, mrz.document_expiry],
-  };
-  for (const [name, [typed, read]] of Object.entries(pairs)) {
+  // A code outside our lists (UTO, a new state) reads as null: the user picks.
+  for (const f of FIELD_TABLE) {
+    if (f.mrz !== "compare") continue;
+    const [typed, read] = [v[f.name], mrz[f.name]];
     if (typed === null || typed === undefined || read === null || read === undefined) continue;
-    if (typed !== read) c.error(name, "mrz_mismatch", { value: read });
+    if (typed !== read) c.error(f.name, "mrz_mismatch", { value: read });
   }
 }

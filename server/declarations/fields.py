@@ -98,6 +98,9 @@ class Field:
     defaulted: bool = False  # a new guest gets a default: folded into a summary line
     party: bool = False  # copied to the next guest of the same party
     mrz: MrzUse = ""
+    # How the form shows a code list: "" a drop-down; "choice" buttons side by side (a
+    # few short choices); "combo" a searchable list (hundreds of choices).
+    widget: Literal["", "choice", "combo"] = ""
 
     @property
     def nullable(self) -> bool:
@@ -137,6 +140,7 @@ class Field:
             "defaulted": self.defaulted,
             "party": self.party,
             "mrz": self.mrz,
+            "widget": self.widget,
         }
 
 
@@ -165,6 +169,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "sex", "code", N_("Sex"), 1, codes="sexes", normalise="upper", personal=False,
         column=N_("Sex (M/F/X)"), exported=True, example="F", section="guest", mrz="compare",
+        widget="choice",
     ),
     Field(
         "date_of_birth", "partial_date", N_("Date of birth"), 10, column=N_("Date of birth"),
@@ -176,7 +181,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "nationality", "code", N_("Nationality"), 3, codes="countries",
         normalise="nationality", personal=False, column=N_("Nationality"), exported=True,
-        example="SWE", section="guest", mrz="compare",
+        example="SWE", section="guest", mrz="compare", widget="combo",
         description="ISO 3166-1 alpha-3 or ICAO 9303 code (D, XXA, UNO…); see /codes.",
     ),
     Field(
