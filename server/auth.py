@@ -1,8 +1,8 @@
 """Who is asking: bearer tokens for the API, a cookie session for pages.
 
-``authenticate`` checks a username and password. ``RequestContext`` (an ASGI middleware)
-resolves the caller, picks the language, issues the CSRF cookie and adds security headers.
-Handlers then call ``require`` to insist on a signed-in user of some roles.
+``authenticate`` checks a username and password; ``resolve`` finds the caller behind a
+request's token or cookie (the ``Caller`` middleware in middleware.py does it once per
+request). Handlers then call ``require`` to insist on a signed-in user of some roles.
 """
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from starlette.datastructures import FormData, MutableHeaders
+from starlette.datastructures import FormData
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import i18n, paging, security, throttle
+from . import paging, security, throttle
 from .errors import (
     CsrfFailed,
     InvalidCredentials,
@@ -31,21 +30,8 @@ from .settings import Settings
 
 SESSION_COOKIE = "session"
 CSRF_COOKIE = "csrftoken"
-LANG_COOKIE = "lang"
 # Refresh a session's last-seen time at most this often, not on every request.
 _TOUCH_EVERY = timedelta(minutes=1)
-
-SECURITY_HEADERS = {
-    "content-security-policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; manifest-src 'self'; worker-src 'self'; object-src 'none'; "
-        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    ),
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "same-origin",
-    "x-frame-options": "DENY",
-    "permissions-policy": "camera=(self), geolocation=(), microphone=()",
-}
 
 
 def now() -> datetime:
@@ -281,6 +267,27 @@ async def _user_from_session(key: str, settings: Settings) -> User | None:
     return session.user if session is not None and not session.pending else None
 
 
+async def resolve(conn: HTTPConnection, settings: Settings) -> dict[str, Any]:
+    """What the request's credentials say, for its scope: ``user`` (or None),
+    ``auth_error`` (credentials sent but no longer valid), ``api_token``, and
+    ``pending_session`` for a half-finished sign-in."""
+    found: dict[str, Any] = {"user": None, "auth_error": False}
+    authorization = conn.headers.get("authorization", "")
+    if authorization[:7].lower() == "bearer ":
+        user, token = await _user_from_token(authorization[7:].strip(), settings)
+        found.update(user=user, api_token=token, auth_error=user is None)
+    elif SESSION_COOKIE in conn.cookies and not conn.url.path.startswith("/api/"):
+        # The API takes bearer tokens only: a cookie there would make every API write a
+        # cross-site request forgery away (a text/plain POST needs no CORS).
+        session = await _session(conn.cookies[SESSION_COOKIE], settings)
+        if session is not None and session.pending:
+            found["pending_session"] = session  # half signed in: see pending_session
+        elif session is not None:
+            found["user"] = session.user
+        found["auth_error"] = session is None
+    return found
+
+
 async def still_signed_in(conn: HTTPConnection, settings: Settings) -> bool:
     """Whether the caller's session is still valid (for long-lived responses)."""
     key = conn.cookies.get(SESSION_COOKIE)
@@ -329,79 +336,3 @@ async def read_form_with_files(request: Request, max_files: int = 0) -> FormData
         await form.close()
         raise CsrfFailed()
     return form
-
-
-def _pick_language(conn: HTTPConnection, user: User | None, settings: Settings) -> str:
-    for candidate in (user.language if user else None, conn.cookies.get(LANG_COOKIE)):
-        if candidate in settings.languages:
-            return str(candidate)
-    return i18n.negotiate(
-        conn.headers.get("accept-language", ""), settings.languages, settings.default_language
-    )
-
-
-# Files that are the same for everyone (the app shell, styles): cacheable even signed in.
-PUBLIC_FILES = ("/static/", "/app/")
-
-
-class RequestContext:
-    """Resolve the caller and language; set the CSRF cookie and security headers."""
-
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
-        self.app = app
-        self.settings = settings
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        conn = HTTPConnection(scope)
-        path = scope["path"]
-        user: User | None = None
-        scope["auth_error"] = False
-        if not path.startswith("/static/"):
-            authorization = conn.headers.get("authorization", "")
-            if authorization[:7].lower() == "bearer ":
-                user, token = await _user_from_token(authorization[7:].strip(), self.settings)
-                scope["api_token"] = token
-                scope["auth_error"] = user is None
-            elif SESSION_COOKIE in conn.cookies and not path.startswith("/api/"):
-                # The API takes bearer tokens only: a cookie there would make every API
-                # write a cross-site request forgery away (a text/plain POST needs no CORS).
-                session = await _session(conn.cookies[SESSION_COOKIE], self.settings)
-                if session is not None and session.pending:
-                    scope["pending_session"] = session  # half signed in: see pending_session
-                elif session is not None:
-                    user = session.user
-                scope["auth_error"] = session is None
-        scope["user"] = user
-
-        csrf = conn.cookies.get(CSRF_COOKIE, "")
-        new_csrf = "" if csrf else security.new_secret()
-        scope.setdefault("state", {})["csrf_token"] = csrf or new_csrf
-        i18n.set_locale(_pick_language(conn, user, self.settings))
-        secure = "; Secure" if self.settings.cookie_secure else ""
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
-                if new_csrf and not path.startswith(("/api/", "/static/")):
-                    headers.append(
-                        "set-cookie",
-                        f"{CSRF_COOKIE}={new_csrf}; Path=/; SameSite=Strict; HttpOnly{secure}",
-                    )
-                if scope.get("auth_error") and not path.startswith("/api/"):
-                    headers.append("set-cookie", f"{SESSION_COOKIE}=; Path=/; Max-Age=0")
-                if (user is not None or "pending_session" in scope) and not path.startswith(
-                    PUBLIC_FILES
-                ):
-                    # Guests' data must not stay in the browser's cache (Back after
-                    # sign-out, a shared computer's disk): nothing a signed-in user gets.
-                    headers["cache-control"] = "no-store"
-            await send(message)
-
-        # The locale is left set for this request's task: the 500 handler, which runs
-        # outside this middleware, still renders in the caller's language.
-        await self.app(scope, receive, send_with_headers)

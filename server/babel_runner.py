@@ -116,7 +116,7 @@ def write_field_table() -> None:
 def _issue_messages(catalog: Catalog) -> dict[str, dict[str, str]]:
     """The declaration checks' messages by code, so that the PWA's twin of the checks
     speaks with the server's words (one source: ``server/declarations/rules.py``)."""
-    from server.declarations.rules import MESSAGES, MRZ_PARTS
+    from server.declarations.issues import MESSAGES, MRZ_PARTS
 
     def translated(msgid: str) -> str:
         found = catalog.get(msgid)

@@ -16,7 +16,7 @@ from tortoise import Tortoise
 
 from server import db, demo, jurisdictions
 from server import settings as settings_module
-from server.declarations.rules import VIETNAM
+from server.declarations.context import VIETNAM
 
 DEMO_PASSWORD = "demo-password"
 T = TypeVar("T")
@@ -116,3 +116,22 @@ async def send_batch(
         json={"declarations": items},
         headers={**bearer(token), **headers},
     )
+
+
+async def declared(
+    client: httpx.AsyncClient, token: str, *items: dict[str, Any], **overrides: Any
+) -> list[dict[str, Any]]:
+    """Declare ``items`` in one batch (or one new declaration with ``overrides``) and
+    insist that each is created; returns the items as sent."""
+    batch = list(items) or [declaration(**overrides)]
+    await created(client, token, batch)
+    return batch
+
+
+async def created(
+    client: httpx.AsyncClient, token: str, items: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Declare ``items`` in one batch, insisting that each is created; the answers."""
+    answers: list[dict[str, Any]] = (await send_batch(client, token, items)).json()["results"]
+    assert all(a["result"] == "created" for a in answers), answers
+    return answers

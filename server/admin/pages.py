@@ -49,16 +49,13 @@ async def accounts_page(
         query = query.filter(role=role)
     if request.query_params.get("locked") == "1":
         query = query.filter(locked_at__isnull=False)
-    after = paging.cursor(request, "after")
-    if after is not None:
-        query = query.filter(id__gt=after)
-    rows = await query.order_by("id").limit(PAGE_SIZE + 1)
+    rows, next_after = await paging.by_id(request, query, PAGE_SIZE)
     return render_page(
         request,
         "admin/accounts.html",
         {
-            "rows": rows[:PAGE_SIZE],
-            "next_after": rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None,
+            "rows": rows,
+            "next_after": next_after,
             "q": q,
             "role": role,
             "roles": list(Role),
@@ -169,17 +166,14 @@ async def audit_log(request: Request) -> Response:
     who = request.query_params.get("user", "").strip().lower()
     if who:
         query = query.filter(user__username=who)
-    before = paging.cursor(request, "before")
-    if before is not None:
-        query = query.filter(id__lt=before)
-    rows = await query.order_by("-id").limit(PAGE_SIZE + 1)
+    rows, next_before = await paging.by_id(request, query, PAGE_SIZE, newest_first=True)
     actions = await AuditEvent.all().distinct().order_by("action").values_list("action", flat=True)
     return render_page(
         request,
         "admin/audit.html",
         {
-            "rows": rows[:PAGE_SIZE],
-            "next_before": rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None,
+            "rows": rows,
+            "next_before": next_before,
             "action": action,
             "who": who,
             "actions": actions,

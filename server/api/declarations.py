@@ -11,7 +11,8 @@ from starlette.responses import JSONResponse, Response
 
 from .. import auth, paging, scope
 from ..declarations import corrections, fields, ingest, stays
-from ..declarations.rules import Issue, parse_moment
+from ..declarations.issues import Issue
+from ..declarations.rules import parse_moment
 from ..errors import BadRequest, PermissionDenied, ValidationFailed
 from ..establishments import declaring_establishment
 from ..i18n import N_

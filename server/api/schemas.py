@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..declarations import fields, rules
+from ..declarations import fields
 from ..declarations.fields import Field
+from ..declarations.issues import MESSAGES
 
 UUID = {"type": "string", "format": "uuid"}
 DATE = {"type": "string", "format": "date"}
@@ -53,7 +54,7 @@ ISSUE = {
     "type": "object",
     "properties": {
         "field": {"type": "string"},
-        "code": {"type": "string", "enum": sorted(rules.MESSAGES)},
+        "code": {"type": "string", "enum": sorted(MESSAGES)},
         "message": {"type": "string", "description": "Translated (Accept-Language)."},
         "params": {
             "type": "object",

@@ -25,8 +25,8 @@ from ..models import Declaration, DeclarationEvent, DeclarationRevision, Establi
 from ..settings import Settings
 from . import rules, screening
 from .feed import take_change_numbers
+from .issues import Issue
 from .records import Pending, content_hash, context_for, new_receipt_number, screen_stays
-from .rules import Issue
 
 log = logging.getLogger("luutru")
 

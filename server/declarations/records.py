@@ -20,8 +20,10 @@ from ..i18n import gettext
 from ..models import Declaration, DeclarationEvent, Establishment, EstablishmentKind, User
 from ..settings import Settings
 from . import fields, flags, lifecycle, rules
+from .context import VIETNAM, RuleContext
+from .issues import Checked, Issue
 from .lifecycle import StayStatus
-from .rules import VIETNAM, Issue
+from .names import ascii_name
 
 # Crockford's base32 without I, L, O, U: easy to read aloud and to type from paper.
 _RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -40,11 +42,9 @@ def content_hash(item: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def context_for(
-    establishment: Establishment, settings: Settings, now: datetime
-) -> rules.RuleContext:
+def context_for(establishment: Establishment, settings: Settings, now: datetime) -> RuleContext:
     """The checks' context for one establishment at one moment."""
-    return rules.RuleContext(
+    return RuleContext(
         now=now,
         arrival_window_days=settings.arrival_window_days,
         document_number_max=settings.document_number_max,
@@ -61,7 +61,7 @@ class Pending:
 
     index: int
     raw: dict[str, Any]
-    checked: rules.Checked
+    checked: Checked
     digest: str
 
     @property
@@ -78,7 +78,7 @@ class Pending:
             values["guardian_id"] = uuid.UUID(values["guardian_id"])
         return {
             **values,
-            "name_search": rules.ascii_name(v["full_name"]).lower(),
+            "name_search": ascii_name(v["full_name"]).lower(),
             "content_hash": self.digest,
             "warnings": warnings,
             **flags.columns(warnings),

@@ -10,196 +10,25 @@ here) live in ``records.py`` and report in the same shape.
 
 from __future__ import annotations
 
-import dataclasses
 import re
-import unicodedata
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from .. import codes
-from ..i18n import N_, gettext
 from ..mrz import MrzFormatError
 from ..mrz import parse as parse_mrz
 from . import fields
+from .context import VIETNAM, RuleContext
+from .issues import Checked, Issue
+from .names import ascii_name, is_latin_name, normalise_name
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-
-MESSAGES = {
-    "required": N_("This field is required."),
-    "unknown_field": N_("Unknown field: %(value)s."),
-    "invalid_type": N_("This value has the wrong type."),
-    "too_long": N_("At most %(max)s characters."),
-    "invalid_uuid": N_("The record id must be a UUID."),
-    "name_characters": N_("Use the Latin letters of the passport, spaces and hyphens only."),
-    "invalid_date": N_("Not a valid date (use YYYY-MM-DD)."),
-    "invalid_datetime": N_("Not a valid date and time."),
-    "birth_in_future": N_("The date of birth is in the future."),
-    "birth_too_old": N_("The date of birth is more than %(years)s years ago."),
-    "unknown_code": N_("Unknown code: %(value)s."),
-    "document_number_format": N_("The document number must be 1 to %(max)s letters or digits."),
-    "document_expired": N_("The document had expired before arrival."),
-    "entry_number_format": N_("The number must be 1 to 20 letters or digits."),
-    "entry_after_arrival": N_("The date of entry is after the arrival at the establishment."),
-    "entry_in_future": N_("The date of entry is in the future."),
-    "arrival_in_future": N_("The arrival is more than a day in the future."),
-    "arrival_too_old": N_(
-        "The arrival is too long ago: the national system accepts only today and the "
-        "previous %(days)s day(s). Declare it on paper to the ward police."
-    ),
-    "departure_before_arrival": N_("The expected departure is before the arrival."),
-    "departure_in_future": N_("The departure is more than a day in the future."),
-    "invalid_email": N_("Not a valid e-mail address."),
-    "invalid_phone": N_("Not a valid phone number."),
-    "mrz_format": N_("This is not a machine-readable zone of 2 × 44, 2 × 36 or 3 × 30 characters."),
-    "mrz_check_failed": N_("The MRZ check digit of %(part)s is wrong: re-read that part."),
-    "mrz_mismatch": N_("This does not match the machine-readable zone (%(value)s)."),
-    "mrz_is_visa": N_(
-        "These lines are from a visa. Put the passport's lines here; the visa fills the "
-        "entry paper."
-    ),
-    "already_checked_in": N_(
-        "This document is still checked in here (receipt %(receipt)s). Check the guest out "
-        "before declaring a new stay."
-    ),
-    "duplicate_in_batch": N_("The same document appears twice in this batch."),
-    "id_conflict": N_(
-        "This record id was already used for a different declaration. Correct the existing "
-        "one, or send this one with a new id."
-    ),
-    # Warnings: accepted, and flagged for the police.
-    "late": N_("Declared %(hours)s hours after arrival: the deadline was %(deadline)s hours."),
-    "stay_beyond_permit": N_(
-        "The permitted stay ends on %(until)s, before the expected departure."
-    ),
-    "permit_expired": N_("The permitted stay ended on %(until)s."),
-    "document_expires_during_stay": N_("The travel document expires before the departure."),
-    "overlapping_stay": N_(
-        "The same document is checked in at another establishment on overlapping nights."
-    ),
-}
-
-# The parts of an MRZ a check digit protects, as the message names them.
-MRZ_PARTS = {
-    "document_number": N_("document number"),
-    "date_of_birth": N_("date of birth"),
-    "document_expiry": N_("expiry date"),
-    "optional_data": N_("optional data"),
-    "composite": N_("whole lower line"),
-}
-
-NAME_PUNCTUATION = frozenset(" -'.")
 DOCUMENT_RE = re.compile(r"^[A-Z0-9]+$")
 ENTRY_NUMBER_RE = re.compile(r"^[A-Z0-9]{1,20}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^\+?[0-9 ().\-]{6,20}$")
 PARTIAL_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-
-
-@dataclass(frozen=True)
-class DeadlineRule:
-    """How long after arrival a declaration is on time: data, not code (*unverified* law
-    may change), per channel and remote-area flag, versioned by effective date."""
-
-    effective_from: date
-    channel: str  # "electronic" or "paper"
-    remote: bool
-    hours: int
-
-
-# Law 47/2014 Art. 33 as amended by Law 23/2023 (in force 15 Aug 2023): electronic
-# "immediately" (a grace is configurable), paper 12 h, or 24 h in remote areas.
-DEFAULT_DEADLINES = (
-    DeadlineRule(date(2023, 8, 15), "paper", False, 12),
-    DeadlineRule(date(2023, 8, 15), "paper", True, 24),
-)
-
-
-@dataclass(frozen=True)
-class RuleContext:
-    """What the checks need to know besides the item itself."""
-
-    now: datetime  # the server's clock, UTC
-    arrival_window_days: int = 1  # arrival today or up to this many days before
-    document_number_max: int = 10
-    grace_hours: int = 12  # electronic declarations: "immediately", with this grace
-    remote_grace_hours: int = 24
-    remote_area: bool = False
-    room_required: bool = False  # hotels must give the room number
-    deadlines: tuple[DeadlineRule, ...] = DEFAULT_DEADLINES
-
-    def as_json(self) -> dict[str, Any]:
-        """The settings a client needs to run the same checks (the PWA's twin does)."""
-        return {
-            f.name: getattr(self, f.name)
-            for f in dataclasses.fields(self)
-            if f.name not in ("now", "deadlines")
-        }
-
-    @property
-    def today(self) -> date:
-        return self.now.astimezone(VIETNAM).date()
-
-    def deadline_hours(self, arrived: datetime, channel: str = "electronic") -> int:
-        if channel == "electronic":
-            return self.remote_grace_hours if self.remote_area else self.grace_hours
-        rules = [
-            r
-            for r in self.deadlines
-            if r.channel == channel and r.remote == self.remote_area
-            and r.effective_from <= arrived.astimezone(VIETNAM).date()
-        ]  # fmt: skip
-        return max(rules, key=lambda r: r.effective_from).hours if rules else self.grace_hours
-
-
-@dataclass(frozen=True)
-class Issue:
-    field: str
-    code: str
-    params: dict[str, Any] = dataclasses.field(default_factory=dict)
-
-    @property
-    def message(self) -> str:
-        return MESSAGES[self.code]
-
-    @classmethod
-    def from_stored(cls, stored: dict[str, Any]) -> Issue:
-        """An issue as kept in a declaration's ``warnings`` column."""
-        return cls(stored["field"], stored["code"], stored.get("params", {}))
-
-    def as_stored(self) -> dict[str, Any]:
-        return {"field": self.field, "code": self.code, "params": self.params}
-
-    def render(self) -> str:
-        """The message in the active language, with its values filled in."""
-        params = dict(self.params)
-        if "part" in params:
-            params["part"] = gettext(MRZ_PARTS.get(params["part"], params["part"]))
-        return gettext(self.message, **params)
-
-    def as_json(self) -> dict[str, Any]:
-        """For clients: the translated message, and the code and values to render it in
-        another language (the PWA does, from its own catalogs)."""
-        return {
-            "field": self.field,
-            "code": self.code,
-            "message": self.render(),
-            "params": self.params,
-        }
-
-
-@dataclass
-class Checked:
-    values: dict[str, Any]
-    errors: list[Issue]
-    warnings: list[Issue]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 def parse_partial_date(value: str) -> tuple[int, int | None, int | None] | None:
@@ -234,51 +63,6 @@ def parse_moment(value: object) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=VIETNAM)
     return parsed.astimezone(UTC)
-
-
-def normalise_name(value: str) -> str:
-    """Upper case, single spaces, as printed in the passport."""
-    return re.sub(r"\s+", " ", value).strip().upper()
-
-
-def is_latin_name(value: str) -> bool:
-    """Latin letters (diacritics allowed, as printed), spaces, hyphens, apostrophes, dots."""
-    has_letter = False
-    for ch in value:
-        if ch.isalpha():
-            if "LATIN" not in unicodedata.name(ch, ""):
-                return False
-            has_letter = True
-        elif ch not in NAME_PUNCTUATION:
-            return False
-    return has_letter
-
-
-# ICAO 9303 part 3 transliterations that differ from simply dropping the diacritic.
-_ICAO_TRANSLIT = str.maketrans(
-    {
-        "Ä": "AE",
-        "Ö": "OE",
-        "Ü": "UE",
-        "ß": "SS",
-        "Å": "AA",
-        "Æ": "AE",
-        "Ø": "OE",
-        "Þ": "TH",
-        "Ð": "D",
-        "Đ": "D",
-    }
-)
-
-
-def ascii_name(value: str, icao: bool = False) -> str:
-    """The name as an MRZ would carry it: A–Z and single spaces, diacritics dropped (or,
-    with ``icao``, transliterated the ICAO way: Ü → UE)."""
-    upper = value.upper()
-    if icao:
-        upper = upper.translate(_ICAO_TRANSLIT)
-    stripped = unicodedata.normalize("NFKD", upper).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Z]+", " ", stripped).strip()
 
 
 class _Checker:

@@ -17,7 +17,8 @@ from tortoise.expressions import Q
 
 from ..models import Declaration, PoliceUnit, StayStatus, UnitKind, User, WatchEntry
 from . import flags
-from .rules import VIETNAM, ascii_name
+from .context import VIETNAM
+from .names import ascii_name
 
 
 def covers(unit: PoliceUnit, d: Declaration) -> bool:

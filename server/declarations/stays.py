@@ -12,9 +12,9 @@ from ..errors import ValidationFailed
 from ..models import Declaration, User
 from . import lifecycle
 from .feed import take_change_numbers
+from .issues import Issue
 from .lifecycle import StayStatus
 from .records import lock, record_event, refuse_unless_allowed
-from .rules import Issue
 
 
 async def _end(

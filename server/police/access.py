@@ -62,14 +62,12 @@ async def page(request: Request) -> Response:
     # for it (the log itself never keeps the text).
     term = request.query_params.get("term", "").strip()[:100]
     marked = term_hash(request, term) if term else ""
-    before = paging.cursor(request, "before")
-    if before is not None:
-        query = query.filter(id__lt=before)
-    rows = await query.order_by("-id").limit(PAGE_SIZE + 1).select_related("user")
-    next_before = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
+    rows, next_before = await paging.by_id(
+        request, query.select_related("user"), PAGE_SIZE, newest_first=True
+    )
     return render_page(
         request,
         "police/access_log.html",
-        {"rows": rows[:PAGE_SIZE], "action": action, "who": who, "actions": ACTIONS,
+        {"rows": rows, "action": action, "who": who, "actions": ACTIONS,
          "next_before": next_before, "term": term, "marked": marked},
     )  # fmt: skip

@@ -11,8 +11,9 @@ from starlette.responses import RedirectResponse, Response
 
 from .. import auth, i18n, paging, scope
 from ..declarations import fields, flags, lifecycle, review, screening
+from ..declarations.context import VIETNAM
+from ..declarations.issues import Issue
 from ..declarations.records import Refused
-from ..declarations.rules import VIETNAM, Issue
 from ..i18n import N_, gettext
 from ..models import (
     POLICE_ROLES,

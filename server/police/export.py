@@ -13,7 +13,7 @@ from starlette.responses import Response, StreamingResponse
 
 from .. import auth, scope
 from ..declarations import fields, flags
-from ..declarations.rules import VIETNAM
+from ..declarations.context import VIETNAM
 from ..models import POLICE_ROLES, Declaration, User
 from . import access
 from .deadlines import Deadlines

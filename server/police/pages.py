@@ -38,12 +38,7 @@ async def establishments(request: Request) -> Response:
         if status not in {s.value for s in EstablishmentStatus}:
             raise BadRequest(N_("Unknown status."), code="bad_filter")
         query = query.filter(status=status)
-    after = paging.cursor(request, "after")
-    if after is not None:
-        query = query.filter(id__gt=after)
-    rows = await query.order_by("id").limit(PAGE_SIZE + 1)
-    next_after = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
-    rows = rows[:PAGE_SIZE]
+    rows, next_after = await paging.by_id(request, query, PAGE_SIZE)
     return render_page(
         request,
         "police/establishments.html",

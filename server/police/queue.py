@@ -19,7 +19,8 @@ from tortoise.queryset import QuerySet
 
 from .. import auth, db, paging, scope, security
 from ..declarations import feed, flags
-from ..declarations.rules import VIETNAM, ascii_name
+from ..declarations.context import VIETNAM
+from ..declarations.names import ascii_name
 from ..errors import BadRequest
 from ..i18n import N_
 from ..models import POLICE_ROLES, Declaration, Establishment, ReviewState, User
@@ -205,8 +206,8 @@ async def rows_page(
     rows = await (
         query.order_by("queue_rank", "arrived_at", "id").limit(PAGE_SIZE + 1).only(*ROW_FIELDS)
     )
-    next_after = _cursor(rows[PAGE_SIZE - 1]) if len(rows) > PAGE_SIZE else None
-    return rows[:PAGE_SIZE], next_after
+    page, next_after = paging.split(rows, PAGE_SIZE, _cursor)
+    return page, next_after
 
 
 # What a queue row shows: loading only these keeps a page of 50 cheap.

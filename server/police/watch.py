@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from .. import auth, codes, paging, scope
 from ..declarations import flags, screening
-from ..declarations.rules import ascii_name
+from ..declarations.names import ascii_name
 from ..errors import NotFound
 from ..i18n import N_
 from ..models import SUPERVISOR_ROLES, User, WatchEntry

@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from ..declarations.rules import VIETNAM
+from ..declarations.context import VIETNAM
 
 TOP = 10
 

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from .. import auth
+from .. import auth, middleware
 from ..errors import AppError
 from ..models import Role, User
 from ..templating import render_page
@@ -118,7 +118,7 @@ async def set_language(request: Request) -> Response:
     target = safe_next(form.get("next")) or request.app.url_path_for("root")
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
-        auth.LANG_COOKIE,
+        middleware.LANG_COOKIE,
         lang,
         max_age=365 * 24 * 3600,
         samesite="lax",

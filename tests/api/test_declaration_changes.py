@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
 
 from server.models import Declaration, DeclarationEvent, DeclarationRevision, ReviewState
-from tests.builders import api_token, bearer, declaration, send_batch
+from tests.builders import api_token, bearer, declaration, declared, send_batch
 
 
 @pytest.fixture
@@ -16,13 +17,8 @@ async def hk(client: httpx.AsyncClient) -> str:
     return await api_token(client, "staff.hk")
 
 
-async def _declared(
-    client: httpx.AsyncClient, token: str, **overrides: object
-) -> dict[str, object]:
-    item = declaration(**overrides)
-    answer = (await send_batch(client, token, [item])).json()["results"][0]
-    assert answer["result"] == "created", answer
-    return item
+async def _declared(client: httpx.AsyncClient, token: str, **overrides: object) -> dict[str, Any]:
+    return (await declared(client, token, **overrides))[0]
 
 
 async def test_a_correction_creates_a_revision_and_shows_in_the_feed(

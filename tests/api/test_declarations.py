@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import httpx
 import pytest
 
-from server.declarations.rules import VIETNAM
+from server.declarations.context import VIETNAM
 from server.models import (
     Declaration,
     DeclarationEvent,

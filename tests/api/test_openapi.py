@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
 from server.declarations import fields, rules
+from server.declarations.context import RuleContext
 from tests.builders import declaration
 
 
@@ -46,7 +47,7 @@ def test_the_required_fields_are_the_ones_the_checks_require() -> None:
 
     schema = document()["components"]["schemas"]["DeclarationInput"]
     assert set(schema["properties"]) == set(fields.NAMES)
-    context = rules.RuleContext(now=datetime.now(UTC))
+    context = RuleContext(now=datetime.now(UTC))
     for name in schema["required"]:
         item = declaration()
         item.pop(name)
@@ -60,7 +61,7 @@ def test_enumerations_match_the_code_lists(field: str) -> None:
 
     schema = document()["components"]["schemas"]["DeclarationInput"]["properties"][field]
     valid = declaration()
-    context = rules.RuleContext(now=datetime.now(UTC))
+    context = RuleContext(now=datetime.now(UTC))
     for value in schema["enum"]:
         item = {**valid, field: value}
         codes = {(e.field, e.code) for e in rules.check(item, context).errors}

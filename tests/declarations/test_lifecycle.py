@@ -15,7 +15,7 @@ import pytest
 from server.declarations import lifecycle
 from server.declarations.lifecycle import ReviewState, StayStatus
 from server.models import Declaration
-from tests.builders import api_token, bearer, declaration, send_batch
+from tests.builders import api_token, bearer, declared
 from tests.police import steps
 
 STATES = list(product(ReviewState, StayStatus))
@@ -42,9 +42,7 @@ def test_the_table_is_complete() -> None:
 async def _in_state(
     client: httpx.AsyncClient, token: str, review: ReviewState, stay: StayStatus
 ) -> dict[str, Any]:
-    item = declaration()
-    answer = (await send_batch(client, token, [item])).json()["results"][0]
-    assert answer["result"] == "created", answer
+    (item,) = await declared(client, token)
     departed = datetime.now(UTC) if stay == StayStatus.CHECKED_OUT else None
     await Declaration.filter(id=item["id"]).update(
         review_state=review, stay_status=stay, departed_at=departed

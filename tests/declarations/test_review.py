@@ -9,14 +9,11 @@ import pytest
 from server.declarations import review
 from server.errors import NotFound
 from server.models import DeclarationEvent, User
-from tests.builders import api_token, bearer, declaration, send_batch
+from tests.builders import api_token, bearer, declaration, declared, send_batch
 
 
 async def _declared(client: httpx.AsyncClient, token: str) -> str:
-    item = declaration()
-    answer = (await send_batch(client, token, [item])).json()["results"][0]
-    assert answer["result"] == "created", answer
-    return str(item["id"])
+    return str((await declared(client, token))[0]["id"])
 
 
 async def _officer(username: str) -> User:

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from server.declarations import rules
+from server.declarations.context import RuleContext
+from server.declarations.issues import MESSAGES
 
 VECTORS: dict[str, Any] = json.loads(
     (Path(__file__).parents[1] / "vectors" / "declarations.json").read_text(encoding="utf-8")
@@ -29,7 +31,7 @@ def build(case: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("case", VECTORS["cases"], ids=lambda c: c["name"])
 def test_vector(case: dict[str, Any]) -> None:
-    context = rules.RuleContext(now=NOW, **case.get("context", {}))
+    context = RuleContext(now=NOW, **case.get("context", {}))
     checked = rules.check(build(case), context)
     assert [[e.field, e.code] for e in checked.errors] == case.get("errors", [])
     assert [[w.field, w.code] for w in checked.warnings] == case.get("warnings", [])
@@ -43,11 +45,11 @@ def test_vector(case: dict[str, Any]) -> None:
 def test_every_issue_code_has_a_message() -> None:
     codes = {code for case in VECTORS["cases"] for _f, code in case.get("errors", [])}
     codes |= {code for case in VECTORS["cases"] for _f, code in case.get("warnings", [])}
-    assert codes <= set(rules.MESSAGES)
+    assert codes <= set(MESSAGES)
 
 
 def test_clean_values_are_typed() -> None:
-    checked = rules.check(dict(VECTORS["base"]), rules.RuleContext(now=NOW))
+    checked = rules.check(dict(VECTORS["base"]), RuleContext(now=NOW))
     values = checked.values
     assert values["arrived_at"].utcoffset().total_seconds() == 0
     assert values["expected_departure"].isoformat() == "2026-11-25"
@@ -63,5 +65,5 @@ def test_content_key_ignores_the_device_clock() -> None:
 
 def test_late_warning_says_how_late() -> None:
     item = {**VECTORS["base"], "arrived_at": "2026-11-21T08:00:00+07:00"}
-    checked = rules.check(item, rules.RuleContext(now=NOW))
+    checked = rules.check(item, RuleContext(now=NOW))
     assert checked.warnings[0].params == {"hours": 26, "deadline": 12}

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tests.builders import csrf, send_batch, web_login
+from tests.builders import created, csrf, web_login
 
 
 async def officer(app: object, username: str) -> httpx.AsyncClient:
@@ -20,11 +20,11 @@ async def officer(app: object, username: str) -> httpx.AsyncClient:
     return client
 
 
-async def send(client: httpx.AsyncClient, token: str, *items: dict[str, Any]) -> list[dict]:
-    """Declare ``items`` in one batch; each must be created."""
-    answers: list[dict] = (await send_batch(client, token, list(items))).json()["results"]
-    assert all(a["result"] == "created" for a in answers), answers
-    return answers
+async def send(
+    client: httpx.AsyncClient, token: str, *items: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Declare ``items`` in one batch; each must be created. The answers."""
+    return await created(client, token, list(items))
 
 
 async def post_form(

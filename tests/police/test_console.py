@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from starlette.applications import Starlette
 
-from server.declarations.rules import VIETNAM
+from server.declarations.context import VIETNAM
 from server.models import AccessLog, Declaration, DeclarationEvent, ReviewState
 from tests.builders import api_token, bearer, declaration, send_batch
 from tests.police import steps

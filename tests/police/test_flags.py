@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from server.declarations import flags
-from server.declarations.rules import VIETNAM
+from server.declarations.context import VIETNAM
 from server.models import Declaration
 from tests.builders import api_token, bearer, declaration, new_id
 from tests.police import steps

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from server.declarations.rules import VIETNAM
+from server.declarations.context import VIETNAM
 from tests.builders import api_token, bearer, declaration, send_batch
 from tests.police import steps
 

@@ -131,7 +131,7 @@ def test_every_string_of_the_app_is_in_its_catalogs() -> None:
     missing = sorted(used - set(vi["messages"]))
     assert not missing, f"not in pwa/locales/vi.json (run make i18n and translate): {missing}"
     # The checks' messages come from the server's catalog, by code.
-    from server.declarations.rules import MESSAGES
+    from server.declarations.issues import MESSAGES
 
     assert set(vi["issues"]) == set(MESSAGES)
     assert vi["issues"]["required"] != MESSAGES["required"]

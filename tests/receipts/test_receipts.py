@@ -18,7 +18,7 @@ from server.models import Declaration
 from server.receipts.documents import signer
 from server.receipts.signing import Claim, verify
 from server.settings import ROOT
-from tests.builders import api_token, declaration, send_batch
+from tests.builders import api_token, declaration, declared
 from tests.police import steps
 
 
@@ -27,8 +27,7 @@ async def _declared(
 ) -> list[Declaration]:
     token = await api_token(client, username)
     items = [declaration(full_name=f"NGUYEN THI {chr(65 + i)}") for i in range(n)]
-    answer = await send_batch(client, token, items)
-    assert all(r["result"] == "created" for r in answer.json()["results"])
+    await declared(client, token, *items)
     return [await Declaration.get(id=item["id"]) for item in items]
 
 

@@ -1,0 +1,130 @@
+"""The middlewares, one concern each, as Starlette's own are split: security headers on
+every answer; who is asking; which language; the CSRF cookie. ``app.py`` stacks them in
+that order (the first is the outermost)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.datastructures import MutableHeaders
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import auth, i18n, security
+from .models import User
+from .settings import Settings
+
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; manifest-src 'self'; worker-src 'self'; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+    "permissions-policy": "camera=(self), geolocation=(), microphone=()",
+}
+LANG_COOKIE = "lang"
+# Files that are the same for everyone (the app shell, styles): cacheable even signed in.
+PUBLIC_FILES = ("/static/", "/app/")
+
+
+class _HttpOnly:
+    """A middleware that acts on HTTP requests and passes anything else through."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+def _on_start(send: Send, change: Callable[[MutableHeaders], None]) -> Send:
+    """``send``, with ``change(headers)`` applied to the response's headers."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            change(MutableHeaders(scope=message))
+        await send(message)
+
+    return sending
+
+
+class SecurityHeaders(_HttpOnly):
+    """The content security policy and its companions, on every answer."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        def add(headers: MutableHeaders) -> None:
+            for name, value in SECURITY_HEADERS.items():
+                headers.setdefault(name, value)
+
+        await self.app(scope, receive, _on_start(send, add))
+
+
+class Caller(_HttpOnly):
+    """Who is asking (``auth.resolve``): sets ``scope["user"]`` and friends. Clears a
+    dead session cookie, and keeps signed-in answers out of the browser's cache."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"]
+        scope.update(user=None, auth_error=False)
+        if not path.startswith("/static/"):
+            scope.update(await auth.resolve(HTTPConnection(scope), self.settings))
+        signed_in = scope["user"] is not None or "pending_session" in scope
+
+        def change(headers: MutableHeaders) -> None:
+            if scope["auth_error"] and not path.startswith("/api/"):
+                headers.append("set-cookie", f"{auth.SESSION_COOKIE}=; Path=/; Max-Age=0")
+            if signed_in and not path.startswith(PUBLIC_FILES):
+                # Guests' data must not stay in the browser's cache (Back after sign-out,
+                # a shared computer's disk): nothing a signed-in user gets.
+                headers["cache-control"] = "no-store"
+
+        await self.app(scope, receive, _on_start(send, change))
+
+
+def pick_language(conn: HTTPConnection, user: User | None, settings: Settings) -> str:
+    """The account's language, else the cookie's, else the browser's best match."""
+    for candidate in (user.language if user else None, conn.cookies.get(LANG_COOKIE)):
+        if candidate in settings.languages:
+            return str(candidate)
+    return i18n.negotiate(
+        conn.headers.get("accept-language", ""), settings.languages, settings.default_language
+    )
+
+
+class Language(_HttpOnly):
+    """The request's language, after ``Caller`` (an account's choice comes first). It is
+    left set for the request's task: the 500 handler, which runs outside the
+    middlewares, still renders in the caller's language."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        i18n.set_locale(pick_language(HTTPConnection(scope), scope.get("user"), self.settings))
+        await self.app(scope, receive, send)
+
+
+class CsrfCookie(_HttpOnly):
+    """The double-submit CSRF cookie for pages' forms: minted on the first page."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        csrf = HTTPConnection(scope).cookies.get(auth.CSRF_COOKIE, "")
+        fresh = "" if csrf else security.new_secret()
+        scope.setdefault("state", {})["csrf_token"] = csrf or fresh
+        secure = "; Secure" if self.settings.cookie_secure else ""
+
+        def change(headers: MutableHeaders) -> None:
+            if fresh and not scope["path"].startswith(("/api/", "/static/")):
+                headers.append(
+                    "set-cookie",
+                    f"{auth.CSRF_COOKIE}={fresh}; Path=/; SameSite=Strict; HttpOnly{secure}",
+                )
+
+        await self.app(scope, receive, _on_start(send, change))
