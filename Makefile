@@ -72,14 +72,24 @@ purge: $(STAMP)
 bench: install translations test-deps
 	$(PY) bench/run.py
 
-lint: $(STAMP)
+# The JavaScript tools (Biome) come from package-lock.json; node and npm from Debian.
+NODE_STAMP := node_modules/.installed
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || $(MAKE) --no-print-directory apt-install PKG="nodejs npm"
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check server tests bench
 	$(BIN)/ruff format --check server tests bench
 	$(BIN)/mypy server tests
+	node_modules/.bin/biome check pwa server/static
 
-fmt: $(STAMP)
+fmt: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check --fix server tests bench
 	$(BIN)/ruff format server tests bench
+	node_modules/.bin/biome check --write pwa server/static
 
 i18n: $(STAMP)
 	$(PY) -m server.babel_runner extract
@@ -87,4 +97,5 @@ i18n: $(STAMP)
 	$(PY) -m server.babel_runner compile
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache pwa/locales locales/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache pwa/locales pwa/generated \
+		locales/*/LC_MESSAGES/*.mo

@@ -18,7 +18,9 @@ self.addEventListener("install", (event) => {
       // across an update, so the scan still works offline after it.
       const used = await usedLazyFiles();
       const cache = await caches.open(CACHE);
-      await cache.addAll([...PRECACHE, ...used].map((url) => new Request(url, { cache: "reload" })));
+      await cache.addAll(
+        [...PRECACHE, ...used].map((url) => new Request(url, { cache: "reload" })),
+      );
     })(),
   );
   // No skipWaiting here: a new version waits until the page asks (see sw-bridge.js).
@@ -37,7 +39,8 @@ self.addEventListener("activate", (event) => {
 
 self.addEventListener("message", (event) => {
   if (event.data && event.data.type === "skip-waiting") self.skipWaiting();
-  if (event.data && event.data.type === "version" && event.ports[0]) event.ports[0].postMessage(VERSION);
+  if (event.data && event.data.type === "version" && event.ports[0])
+    event.ports[0].postMessage(VERSION);
 });
 
 self.addEventListener("fetch", (event) => {
@@ -74,7 +77,9 @@ async function cachedOnFirstUse(request) {
 
 /** Every page of the app is the one shell page; the hash picks the screen. */
 async function appShell(request) {
-  const cached = await caches.match(new URL("./", self.registration.scope).href, { cacheName: CACHE });
+  const cached = await caches.match(new URL("./", self.registration.scope).href, {
+    cacheName: CACHE,
+  });
   return cached || fetch(request);
 }
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
+from typing import Any
 
 from .declarations import lifecycle
 from .i18n import N_, gettext
@@ -44,7 +46,7 @@ def event_label(action: str) -> str:
     return gettext(found) if found else action
 
 
-def _label(table: dict, value: Enum | str) -> str:
+def _label(table: Mapping[Any, str], value: Enum | str) -> str:
     for key, message in table.items():
         if key == value or key.value == value:
             return gettext(message)

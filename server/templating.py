@@ -19,7 +19,7 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 def _url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> str:
     """A root-relative link: correct behind any proxy or load balancer, whatever Host says."""
     request: Request = context["request"]
-    return request.app.url_path_for(name, **path_params)
+    return str(request.app.url_path_for(name, **path_params))
 
 
 def _environment() -> jinja2.Environment:

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import httpx
 from starlette.applications import Starlette
@@ -70,8 +71,11 @@ async def test_a_purge_keeps_the_counts_and_removes_the_personal_fields(
         assert len(d.date_of_birth) == 4  # the year stays, for age statistics
         assert d.nationality in ("KOR", "USA") and d.received_at and d.arrived_at
         assert not await DeclarationRevision.exists(declaration_id=record_id)
-        details = await DeclarationEvent.filter(declaration_id=record_id).values_list(
-            "detail", flat=True
+        details = cast(
+            list[dict[str, bool]],
+            await DeclarationEvent.filter(declaration_id=record_id).values_list(
+                "detail", flat=True
+            ),
         )
         assert details and all(detail == {"purged": True} for detail in details)
     kept = await Declaration.get(id=ids[2])

@@ -10,7 +10,7 @@ export class NetworkError extends Error {}
 export class AuthError extends Error {}
 export class ApiError extends Error {
   constructor(status, body) {
-    const error = (body && body.error) || {};
+    const error = body?.error || {};
     super(error.message || `HTTP ${status}`);
     this.status = status;
     this.code = error.code || "http_error";
@@ -18,7 +18,10 @@ export class ApiError extends Error {
   }
 }
 
-export async function request(path, { method = "GET", token = null, body, language, timeout = TIMEOUT_MS } = {}) {
+export async function request(
+  path,
+  { method = "GET", token = null, body, language, timeout = TIMEOUT_MS } = {},
+) {
   const headers = { Accept: "application/json" };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (language) headers["Accept-Language"] = language;

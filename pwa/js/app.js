@@ -59,7 +59,7 @@ async function start() {
   let shownHash = location.hash;
   window.addEventListener("hashchange", async () => {
     // The phone's back button on a half-filled form asks first, as the form's own Back does.
-    if (state.formOpen && state.form && state.form.isDirty() && !state.leaving) {
+    if (state.formOpen && state.form?.isDirty() && !state.leaving) {
       const target = location.hash;
       state.leaving = true;
       history.replaceState(null, "", shownHash || "#/");
@@ -74,8 +74,11 @@ async function start() {
     window.scrollTo(0, 0);
   });
   window.addEventListener("online", () => syncSoon());
-  document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && syncSoon());
-  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+  document.addEventListener(
+    "visibilitychange",
+    () => document.visibilityState === "visible" && syncSoon(),
+  );
+  if (navigator.storage?.persist) navigator.storage.persist().catch(() => {});
   await refresh();
   route();
   if (state.session) syncSoon();
@@ -85,11 +88,9 @@ async function setLanguage(lang, remember = true) {
   await i18n.load(lang);
   if (remember) await db.setMeta("language", i18n.current());
   document.title = _("Guest declarations");
-  $('link[rel="manifest"]').href = i18n.current() === "en" ? "manifest.en.webmanifest" : "manifest.webmanifest";
-  replace(
-    $("#lang"),
-    i18n.current() === "vi" ? "English" : "Tiếng Việt",
-  );
+  $('link[rel="manifest"]').href =
+    i18n.current() === "en" ? "manifest.en.webmanifest" : "manifest.webmanifest";
+  replace($("#lang"), i18n.current() === "vi" ? "English" : "Tiếng Việt");
 }
 
 async function toggleLanguage() {
@@ -104,17 +105,22 @@ async function refresh() {
   if (state.session) {
     const establishmentId = state.session.establishment.id;
     state.entries = (await outbox.entries(establishmentId)).sort((a, b) => a.saved_at - b.saved_at);
-    state.records = (await db.getAll("records")).filter((r) => r.establishment_id === establishmentId);
+    state.records = (await db.getAll("records")).filter(
+      (r) => r.establishment_id === establishmentId,
+    );
     state.lastSync = await db.getMeta("last_sync");
     state.skew = await db.getMeta("skew_ms", 0);
   }
   renderChrome();
   // The list follows the data; a form or a guest's page is never redrawn under the user.
-  if (!state.formOpen && ["", "#/", "#"].includes(location.hash) && state.session && state.codes) showList();
+  if (!state.formOpen && ["", "#/", "#"].includes(location.hash) && state.session && state.codes)
+    showList();
 }
 
 function renderChrome() {
-  $("#title").textContent = state.session ? state.session.establishment.name : _("Guest declarations");
+  $("#title").textContent = state.session
+    ? state.session.establishment.name
+    : _("Guest declarations");
   $("#signout").hidden = !state.session;
   $("#signout").textContent = _("Sign out");
   const status = $("#status");
@@ -131,12 +137,21 @@ function renderChrome() {
     });
   }
   const due = state.session
-    ? state.entries.filter((e) => e.op === "create" && views.dueText(views.deadlineOf(e, state.session.rules), now()))
+    ? state.entries.filter(
+        (e) => e.op === "create" && views.dueText(views.deadlineOf(e, state.session.rules), now()),
+      )
     : [];
   replace(
     $("#banners"),
     due.length
-      ? h("p.banner.warn", { id: "deadline-warning" }, _("%(count)s unsent declaration(s) close to or past the legal deadline. Connect to the internet and press Sync now.", { count: due.length }))
+      ? h(
+          "p.banner.warn",
+          { id: "deadline-warning" },
+          _(
+            "%(count)s unsent declaration(s) close to or past the legal deadline. Connect to the internet and press Sync now.",
+            { count: due.length },
+          ),
+        )
       : null,
   );
 }
@@ -227,7 +242,10 @@ function showList() {
 
 /** The port of entry this establishment used most in its recent declarations. */
 function usualPort() {
-  const recent = [...state.records, ...state.entries.filter((e) => e.op === "create").map((e) => e.item)]
+  const recent = [
+    ...state.records,
+    ...state.entries.filter((e) => e.op === "create").map((e) => e.item),
+  ]
     .filter((r) => r.entry_port)
     .sort((a, b) => String(b.arrived_at || "").localeCompare(String(a.arrived_at || "")))
     .slice(0, 100);
@@ -266,7 +284,11 @@ async function openScanner(expect, onType) {
   try {
     scanner = await import("./scan/scanner.js");
   } catch {
-    toast(_("The passport reader is not on this phone yet: open it once with the network. Meanwhile, type the lines."));
+    toast(
+      _(
+        "The passport reader is not on this phone yet: open it once with the network. Meanwhile, type the lines.",
+      ),
+    );
     onType();
     return null;
   }
@@ -283,14 +305,23 @@ function showForm(item, { op = "create", title } = {}) {
     title: title || _("New guest"),
     onScan: openScanner,
     onCancel: async () => {
-      if (state.form && state.form.isDirty() && !(await confirmDialog(_("Leave this form? What you entered is not saved.")))) return;
+      if (
+        state.form?.isDirty() &&
+        !(await confirmDialog(_("Leave this form? What you entered is not saved.")))
+      )
+        return;
       state.form = null;
       go("#/");
     },
     onSave: async (candidate, { another }) => {
       const saved = candidate;
       try {
-        await outbox.save({ id: saved.id, op, establishmentId: state.session.establishment.id, item: saved });
+        await outbox.save({
+          id: saved.id,
+          op,
+          establishmentId: state.session.establishment.id,
+          item: saved,
+        });
       } catch (error) {
         if (error instanceof outbox.Locked) {
           toast(_("This entry is being sent right now; try again in a moment."));
@@ -335,7 +366,12 @@ async function showEntry(key) {
       form.show({ errors: fresh.errors || [], warnings: fresh.warnings || [] });
     },
     onDiscard: async () => {
-      if (!(await confirmDialog(_("Delete this entry from the phone? It has not been sent to the police.")))) return;
+      if (
+        !(await confirmDialog(
+          _("Delete this entry from the phone? It has not been sent to the police."),
+        ))
+      )
+        return;
       try {
         await outbox.discard(key);
       } catch {
@@ -409,13 +445,19 @@ function showSignIn() {
         me = await api.request("/me", { token, language: i18n.current() });
         codes = await api.request("/codes", {});
       } catch (failure) {
-        if (failure instanceof api.NetworkError) message.textContent = _("No connection to the server. Signing in needs the network once.");
+        if (failure instanceof api.NetworkError)
+          message.textContent = _(
+            "No connection to the server. Signing in needs the network once.",
+          );
         else message.textContent = failure.message;
-        if (failure.code === "second_factor_required" || failure.code === "invalid_code") second.askCode();
+        if (failure.code === "second_factor_required" || failure.code === "invalid_code")
+          second.askCode();
         return;
       }
       if (!me.establishment) {
-        message.textContent = _("This app is for lodging establishments. Police and administrators use the web pages.");
+        message.textContent = _(
+          "This app is for lodging establishments. Police and administrators use the web pages.",
+        );
         return;
       }
       const previous = state.session;
@@ -426,7 +468,8 @@ function showSignIn() {
         establishment: me.establishment,
         rules: me.rules,
       };
-      if (previous && previous.establishment.id !== session.establishment.id) await db.clear("records");
+      if (previous && previous.establishment.id !== session.establishment.id)
+        await db.clear("records");
       await db.setMeta("session", session);
       await db.setMeta("codes", codes);
       await db.setMeta("skew_ms", Date.parse(me.server_time) - Date.now());
@@ -445,7 +488,10 @@ async function signOut() {
   const unsent = await outbox.entries(state.session.establishment.id);
   if (unsent.length) {
     const ok = await confirmDialog(
-      _("%(count)s declaration(s) have not been sent. They stay on this phone and are sent when someone of this establishment signs in again. Sign out anyway?", { count: unsent.length }),
+      _(
+        "%(count)s declaration(s) have not been sent. They stay on this phone and are sent when someone of this establishment signs in again. Sign out anyway?",
+        { count: unsent.length },
+      ),
     );
     if (!ok) return;
   }
@@ -479,8 +525,16 @@ function ask(content, { yes, no, answer, refusal }) {
       h(
         "div.actions",
         {},
-        h("button.primary", { type: "button", id: "dialog-yes", onclick: () => close(answer()) }, yes),
-        h("button.secondary", { type: "button", id: "dialog-no", onclick: () => close(refusal) }, no),
+        h(
+          "button.primary",
+          { type: "button", id: "dialog-yes", onclick: () => close(answer()) },
+          yes,
+        ),
+        h(
+          "button.secondary",
+          { type: "button", id: "dialog-no", onclick: () => close(refusal) },
+          no,
+        ),
       ),
     );
     function close(value) {
@@ -525,5 +579,8 @@ function offerUpdate(apply) {
 $("#lang").addEventListener("click", toggleLanguage);
 $("#signout").addEventListener("click", signOut);
 start().catch((error) => {
-  replace(view(), h("p.banner.warn", {}, _("The app could not start: %(error)s", { error: error.message })));
+  replace(
+    view(),
+    h("p.banner.warn", {}, _("The app could not start: %(error)s", { error: error.message })),
+  );
 });

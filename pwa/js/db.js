@@ -11,11 +11,20 @@
 const NAME = "luutru";
 const VERSION = 1;
 
-function upgrade(db) {
-  const outbox = db.createObjectStore("outbox", { keyPath: "key" });
-  outbox.createIndex("by_establishment", "establishment_id");
-  db.createObjectStore("records", { keyPath: "id" });
-  db.createObjectStore("meta", { keyPath: "key" });
+/**
+ * Bring the database from `oldVersion` to VERSION, one step per version, falling
+ * through (Workbox's shape): a phone that skipped versions takes every step in order.
+ * A new version adds a `case` below the last one and never edits an old one.
+ */
+function upgrade(db, oldVersion) {
+  switch (oldVersion) {
+    case 0: {
+      const outbox = db.createObjectStore("outbox", { keyPath: "key" });
+      outbox.createIndex("by_establishment", "establishment_id");
+      db.createObjectStore("records", { keyPath: "id" });
+      db.createObjectStore("meta", { keyPath: "key" });
+    }
+  }
 }
 
 let opening = null;
@@ -24,7 +33,7 @@ function open() {
   if (!opening) {
     opening = new Promise((resolve, reject) => {
       const request = indexedDB.open(NAME, VERSION);
-      request.onupgradeneeded = () => upgrade(request.result);
+      request.onupgradeneeded = (event) => upgrade(request.result, event.oldVersion);
       request.onsuccess = () => {
         const db = request.result;
         // iOS may close the connection under memory pressure; another tab may upgrade.
@@ -84,8 +93,10 @@ export async function transaction(names, mode, work, retry = true) {
 
 export const get = (store, key) => transaction([store], "readonly", (s) => done(s[store].get(key)));
 export const getAll = (store) => transaction([store], "readonly", (s) => done(s[store].getAll()));
-export const put = (store, value) => transaction([store], "readwrite", (s) => done(s[store].put(value)));
-export const remove = (store, key) => transaction([store], "readwrite", (s) => done(s[store].delete(key)));
+export const put = (store, value) =>
+  transaction([store], "readwrite", (s) => done(s[store].put(value)));
+export const remove = (store, key) =>
+  transaction([store], "readwrite", (s) => done(s[store].delete(key)));
 
 export async function getMeta(key, fallback = null) {
   const row = await get("meta", key);

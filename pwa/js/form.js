@@ -4,17 +4,26 @@
 // everything a scan cannot know, and the server's checks run here before anything is saved.
 
 import { h, replace } from "./dom.js";
-import { _, codeName, current, formatDay, issueMessage, N_ } from "./i18n.js";
+import { _, codeName, current, formatDay, issueMessage } from "./i18n.js";
 import { MrzFormatError, parse as parseMrz, VISAS } from "./mrz.js";
 import TABLE from "../generated/fields.js";
-import { addDays, check, FIELD_TABLE, normaliseNationality, normaliseVisaCategory, vietnamDay } from "./rules.js";
-
+import {
+  addDays,
+  check,
+  FIELD_TABLE,
+  normaliseNationality,
+  normaliseVisaCategory,
+  vietnamDay,
+} from "./rules.js";
 
 // Everything about the fields comes from the server's table (server/declarations/fields.py).
 const ON_FORM = FIELD_TABLE.filter((f) => f.section);
 const BY_NAME = Object.fromEntries(FIELD_TABLE.map((f) => [f.name, f]));
 const LABELS = Object.fromEntries(FIELD_TABLE.map((f) => [f.name, f.label]));
-const SECTIONS = TABLE.sections.map((s) => [s.label, ON_FORM.filter((f) => f.section === s.key).map((f) => f.name)]);
+const SECTIONS = TABLE.sections.map((s) => [
+  s.label,
+  ON_FORM.filter((f) => f.section === s.key).map((f) => f.name),
+]);
 const names = (fields) => fields.map((f) => f.name);
 // Fields a new declaration gets a default for: folded into a one-line summary with "Edit".
 const DEFAULTED = names(ON_FORM.filter((f) => f.defaulted));
@@ -30,9 +39,18 @@ export const PARTY_FIELDS = names(FIELD_TABLE.filter((f) => f.party));
 const NIGHTS = [1, 2, 3, 4, 5, 6, 7];
 // A visa's category says the purpose of entry (Law 47/2014, Art. 8), where it says one.
 const PURPOSE_OF_VISA = [
-  ["DL", "tourism"], ["DN", "business"], ["SQ", "business"], ["LĐ", "work"], ["ĐT", "investment"],
-  ["DH", "study"], ["TT", "visiting_relatives"], ["VR", "visiting_relatives"], ["HN", "conference"],
-  ["PV", "journalism"], ["NG", "official"], ["LV", "official"],
+  ["DL", "tourism"],
+  ["DN", "business"],
+  ["SQ", "business"],
+  ["LĐ", "work"],
+  ["ĐT", "investment"],
+  ["DH", "study"],
+  ["TT", "visiting_relatives"],
+  ["VR", "visiting_relatives"],
+  ["HN", "conference"],
+  ["PV", "journalism"],
+  ["NG", "official"],
+  ["LV", "official"],
 ];
 const pad = (n) => String(n).padStart(2, "0");
 
@@ -83,8 +101,10 @@ const momentFromIso = (wall) => {
 
 /** The exemption in force for a nationality on the day of entry (GET /codes rows). */
 export function exemptionFor(codes, nationality, entryDay) {
-  const rows = ((codes && codes.visa_exemptions) || {}).rows || [];
-  const found = rows.filter((r) => r.nationality === nationality && r.starts <= entryDay && (!r.ends || entryDay <= r.ends));
+  const rows = codes?.visa_exemptions?.rows || [];
+  const found = rows.filter(
+    (r) => r.nationality === nationality && r.starts <= entryDay && (!r.ends || entryDay <= r.ends),
+  );
   return found.sort((a, b) => b.days - a.days)[0] || null;
 }
 
@@ -95,7 +115,11 @@ export function birthFromIso(value) {
 }
 
 const fold = (s) =>
-  s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/gi, "d").toLowerCase();
+  s
+    .normalize("NFD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/đ/gi, "d")
+    .toLowerCase();
 
 /** Countries matching what was typed: code first, then names starting with it, then containing it. */
 export function searchCountries(rows, query, limit = 8) {
@@ -151,10 +175,17 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
   };
   const text = (name, attrs = {}, extra = null) => {
     const { hint, ...rest } = attrs;
-    inputs[name] = h("input", { id: `f-${name}`, name, type: "text", autocomplete: "off", ...rest });
+    inputs[name] = h("input", {
+      id: `f-${name}`,
+      name,
+      type: "text",
+      autocomplete: "off",
+      ...rest,
+    });
     return field(name, inputs[name], hint, extra);
   };
-  const day = (name, extra = null) => text(name, { inputmode: "numeric", placeholder: _("dd/mm/yyyy"), maxlength: 10 }, extra);
+  const day = (name, extra = null) =>
+    text(name, { inputmode: "numeric", placeholder: _("dd/mm/yyyy"), maxlength: 10 }, extra);
   const select = (name, rows, opts) => {
     inputs[name] = h("select", { id: `f-${name}`, name }, options(rows, item[name], opts));
     return field(name, inputs[name]);
@@ -185,7 +216,15 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
     replace(
       nationalityList,
       found.map((row) =>
-        h("li", { role: "option" }, h("button.choice", { type: "button", onclick: () => setNationality(row.code) }, `${row[current()]} (${row.code})`)),
+        h(
+          "li",
+          { role: "option" },
+          h(
+            "button.choice",
+            { type: "button", onclick: () => setNationality(row.code) },
+            `${row[current()]} (${row.code})`,
+          ),
+        ),
       ),
     );
     inputs.nationality.setAttribute("aria-expanded", found.length ? "true" : "false");
@@ -195,7 +234,12 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
     "div.segmented",
     { role: "radiogroup", id: "f-sex" },
     codes.sexes.map((row) =>
-      h("label.segment", {}, h("input", { type: "radio", name: "sex", value: row.code, checked: item.sex === row.code }), h("span", {}, row[current()])),
+      h(
+        "label.segment",
+        {},
+        h("input", { type: "radio", name: "sex", value: row.code, checked: item.sex === row.code }),
+        h("span", {}, row[current()]),
+      ),
     ),
   );
   inputs.sex = sexGroup;
@@ -217,11 +261,18 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
     "div.nights",
     { role: "group", "aria-label": _("Nights") },
     h("span.hint", {}, _("Nights:")),
-    NIGHTS.map((n) => h("button.chip-button", { type: "button", dataset: { nights: n }, onclick: () => setNights(n) }, String(n))),
+    NIGHTS.map((n) =>
+      h(
+        "button.chip-button",
+        { type: "button", dataset: { nights: n }, onclick: () => setNights(n) },
+        String(n),
+      ),
+    ),
   );
 
   const codeControl = (f) => {
-    if (f.widget === "combo") return field(f.name, h("div.combo", {}, inputs.nationality, nationalityList));
+    if (f.widget === "combo")
+      return field(f.name, h("div.combo", {}, inputs.nationality, nationalityList));
     if (f.widget === "choice") return field(f.name, sexGroup);
     const rows = codes[f.codes] || [];
     // A long list reads best sorted by name, with the code beside it.
@@ -230,7 +281,9 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
       return select(f.name, sorted, { label: (r) => `${r[current()]} (${r.code})` });
     }
     // Short codes that mean something (visa symbols) are shown before the name.
-    const label = rows.some((r) => r.code.length <= 4 && r.code === r.code.toUpperCase()) ? (r) => `${r.code} — ${r[current()]}` : undefined;
+    const label = rows.some((r) => r.code.length <= 4 && r.code === r.code.toUpperCase())
+      ? (r) => `${r.code} — ${r[current()]}`
+      : undefined;
     // A required choice among a few starts on the first (a passport, a visa).
     return select(f.name, rows, { label, blank: !(f.required === true && rows.length <= 5) });
   };
@@ -241,17 +294,40 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
       h(
         "div",
         {},
-        h("button.primary.big", { type: "button", id: "scan-passport", onclick: () => scanWith("document") }, _("Scan passport")),
+        h(
+          "button.primary.big",
+          { type: "button", id: "scan-passport", onclick: () => scanWith("document") },
+          _("Scan passport"),
+        ),
         readCard,
-        field("mrz", h("div", {}, inputs.mrz, h("button.secondary", { type: "button", onclick: () => readMrz() }, _("Fill the form from these lines")), mrzStatus)),
+        field(
+          "mrz",
+          h(
+            "div",
+            {},
+            inputs.mrz,
+            h(
+              "button.secondary",
+              { type: "button", onclick: () => readMrz() },
+              _("Fill the form from these lines"),
+            ),
+            mrzStatus,
+          ),
+        ),
       ),
     name: (f) => text(f.name, { ...printed, autocomplete: "off" }),
-    partial_date: (f) => text(f.name, { inputmode: "numeric", placeholder: _("dd/mm/yyyy"), hint: f.hint ? _(f.hint) : "" }),
+    partial_date: (f) =>
+      text(f.name, {
+        inputmode: "numeric",
+        placeholder: _("dd/mm/yyyy"),
+        hint: f.hint ? _(f.hint) : "",
+      }),
     code: codeControl,
     document_number: (f) => text(f.name, printed),
     entry_number: (f) => text(f.name, printed),
     day: (f) => day(f.name),
-    moment: (f) => text(f.name, { inputmode: "numeric", placeholder: _("dd/mm/yyyy hh:mm"), maxlength: 16 }),
+    moment: (f) =>
+      text(f.name, { inputmode: "numeric", placeholder: _("dd/mm/yyyy hh:mm"), maxlength: 16 }),
     text: (f) => text(f.name, { inputmode: "text", autocapitalize: "characters" }),
     phone: (f) => text(f.name, { type: "tel", inputmode: "tel", autocomplete: "tel" }),
     email: (f) => text(f.name, { type: "email", inputmode: "email", autocapitalize: "none" }),
@@ -260,7 +336,19 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
   const extras = new Map();
   extras.set("entry_kind", entryHint);
   extras.set("expected_departure", nightsRow);
-  extras.set("entry_document_number", h("div", { id: "visa-scan" }, h("button.secondary", { type: "button", id: "scan-visa", onclick: () => scanWith("visa") }, _("Scan the visa")), visaStatus));
+  extras.set(
+    "entry_document_number",
+    h(
+      "div",
+      { id: "visa-scan" },
+      h(
+        "button.secondary",
+        { type: "button", id: "scan-visa", onclick: () => scanWith("visa") },
+        _("Scan the visa"),
+      ),
+      visaStatus,
+    ),
+  );
   const control = (name) => {
     const f = FIELD_TABLE.find((x) => x.name === name);
     const built = CONTROLS[f.kind](f);
@@ -271,8 +359,23 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
   const general = h("div.form-errors", { role: "alert" });
   const summaries = {};
   const fieldsets = SECTIONS.map(([legend, names], index) => {
-    summaries[index] = h("div.summary", { hidden: true }, h("p.summary-text"), h("button.link", { type: "button", dataset: { edit: index }, onclick: () => unfold(names, true) }, _("Edit")));
-    return h("fieldset", { dataset: { section: index } }, h("legend", {}, _(legend)), summaries[index], names.map((n) => control(n)));
+    summaries[index] = h(
+      "div.summary",
+      { hidden: true },
+      h("p.summary-text"),
+      h(
+        "button.link",
+        { type: "button", dataset: { edit: index }, onclick: () => unfold(names, true) },
+        _("Edit"),
+      ),
+    );
+    return h(
+      "fieldset",
+      { dataset: { section: index } },
+      h("legend", {}, _(legend)),
+      summaries[index],
+      names.map((n) => control(n)),
+    );
   });
   const form = h(
     "form.declaration",
@@ -284,7 +387,13 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
       "div.actions",
       {},
       h("button.primary", { type: "submit", id: "save", onclick: () => submit(false) }, _("Save")),
-      item.op === "correct" ? null : h("button.secondary", { type: "button", id: "save-another", onclick: () => submit(true) }, _("Save and add another guest of this party")),
+      item.op === "correct"
+        ? null
+        : h(
+            "button.secondary",
+            { type: "button", id: "save-another", onclick: () => submit(true) },
+            _("Save and add another guest of this party"),
+          ),
       h("button.link", { type: "button", id: "form-back", onclick: () => onCancel() }, _("Back")),
     ),
   );
@@ -314,7 +423,8 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
     }
     if (name === "arrived_at") {
       const wall = momentToIso(inputs.arrived_at.value);
-      if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(wall)) inputs.arrived_at.value = momentFromIso(wall);
+      if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(wall))
+        inputs.arrived_at.value = momentFromIso(wall);
     }
   });
 
@@ -331,7 +441,8 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
     const kind = inputs.entry_kind.value;
     form.querySelector('[data-field="visa_category"]').hidden = kind !== "visa";
     form.querySelector('[data-field="entry_document_number"]').hidden = kind === "visa_exempt";
-    form.querySelector('[data-field="stay_permitted_until"]').hidden = kind === "permanent_residence_card";
+    form.querySelector('[data-field="stay_permitted_until"]').hidden =
+      kind === "permanent_residence_card";
     // An embassy visa or a visa on arrival has a sticker to scan; an e-visa is a printed
     // page without one, but the guest may hold a sticker after all.
     form.querySelector("#visa-scan").hidden = !["visa", "e_visa"].includes(kind);
@@ -359,14 +470,15 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
     refreshSummaries();
     if (!focus) return;
     const first = names.map((n) => fieldEl(n)).find((el) => !el.hidden);
-    const control = first && first.querySelector("input, select, textarea");
+    const control = first?.querySelector("input, select, textarea");
     if (control) control.focus();
   }
 
   function shown(name) {
     const input = inputs[name];
     const f = BY_NAME[name];
-    if (f.widget === "choice") return codeName(codes[f.codes], (input.querySelector("input:checked") || {}).value);
+    if (f.widget === "choice")
+      return codeName(codes[f.codes], input.querySelector("input:checked")?.value);
     if (f.widget === "combo") return input.value;
     if (input.tagName === "SELECT") return input.value ? input.selectedOptions[0].textContent : "";
     return input.value;
@@ -381,9 +493,18 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
       box.hidden = !folded.length || folded.every((n) => onCard.includes(n));
       const parts = folded.filter((n) => !onCard.includes(n)).map((n) => [n, shown(n)]);
       const textEl = box.querySelector(".summary-text");
-      replace(textEl, parts.filter(([, v]) => v).map(([n, v]) => `${_(LABELS[n])}: ${v}`).join(" · ") || _("Optional"));
+      replace(
+        textEl,
+        parts
+          .filter(([, v]) => v)
+          .map(([n, v]) => `${_(LABELS[n])}: ${v}`)
+          .join(" · ") || _("Optional"),
+      );
       // A section whose every field is on the read card takes no room.
-      fieldsets[index].classList.toggle("gone", box.hidden && folded.length === visible.length && index > 0);
+      fieldsets[index].classList.toggle(
+        "gone",
+        box.hidden && folded.length === visible.length && index > 0,
+      );
     });
   }
 
@@ -395,7 +516,8 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
     inputs.expected_departure.value = formatDay(addDays(arrival, n));
     touched.add("expected_departure");
     dirty = true;
-    for (const chip of nightsRow.querySelectorAll("button")) chip.classList.toggle("selected", Number(chip.dataset.nights) === n);
+    for (const chip of nightsRow.querySelectorAll("button"))
+      chip.classList.toggle("selected", Number(chip.dataset.nights) === n);
   }
 
   /** Entry paper from the nationality: exempt on the day of entry → visa-exempt, else e-visa. */
@@ -412,19 +534,29 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
     const kind = inputs.entry_kind.value;
     if (kind === "visa_exempt" && exemption) {
       const until = formatDay(addDays(entry, exemption.days - 1));
-      if (!touched.has("stay_permitted_until") || inputs.stay_permitted_until.value === autoPermit) {
+      if (
+        !touched.has("stay_permitted_until") ||
+        inputs.stay_permitted_until.value === autoPermit
+      ) {
         inputs.stay_permitted_until.value = until;
         autoPermit = until;
         touched.delete("stay_permitted_until");
       }
       const basis = current() === "vi" ? exemption.basis_vi : exemption.basis;
-      entryHint.textContent = _("Visa-exempt for %(days)s days (%(basis)s): may stay until %(until)s.", { days: exemption.days, basis, until });
+      entryHint.textContent = _(
+        "Visa-exempt for %(days)s days (%(basis)s): may stay until %(until)s.",
+        { days: exemption.days, basis, until },
+      );
     } else if (kind === "visa_exempt") {
-      entryHint.textContent = _("This nationality is not on the exemption list for the day of entry: check the entry paper.");
+      entryHint.textContent = _(
+        "This nationality is not on the exemption list for the day of entry: check the entry paper.",
+      );
     } else if (kind === "e_visa" && !touched.has("entry_kind")) {
       if (inputs.stay_permitted_until.value === autoPermit) inputs.stay_permitted_until.value = "";
       autoPermit = null;
-      entryHint.textContent = _("Not on the exemption list: an e-visa is assumed. Type its number and the date it is valid until.");
+      entryHint.textContent = _(
+        "Not on the exemption list: an e-visa is assumed. Type its number and the date it is valid until.",
+      );
       unfold(["stay_permitted_until"]);
     } else {
       entryHint.textContent = "";
@@ -446,7 +578,9 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
   }
 
   function parseLines(raw) {
-    return parseMrz(raw, { year: Number(vietnamDay(ctx().now).slice(0, 4)) }, (c) => normaliseNationality(tables, c));
+    return parseMrz(raw, { year: Number(vietnamDay(ctx().now).slice(0, 4)) }, (c) =>
+      normaliseNationality(tables, c),
+    );
   }
 
   function readMrz() {
@@ -465,7 +599,9 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
       return;
     }
     if (parsed.failed_checks.length) {
-      mrzStatus.textContent = parsed.failed_checks.map((part) => issueMessage({ code: "mrz_check_failed", params: { part } })).join(" ");
+      mrzStatus.textContent = parsed.failed_checks
+        .map((part) => issueMessage({ code: "mrz_check_failed", params: { part } }))
+        .join(" ");
       mrzStatus.className = "hint bad";
       return;
     }
@@ -483,20 +619,30 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
       inputs.document_expiry.value = formatDay(parsed.document_expiry);
       filled.push(_("expiry"));
     } else missing.push(_("expiry"));
-    for (const radio of sexGroup.querySelectorAll("input")) radio.checked = radio.value === parsed.sex;
+    for (const radio of sexGroup.querySelectorAll("input"))
+      radio.checked = radio.value === parsed.sex;
     filled.push(_("sex"));
-    const kind = { PD: "diplomatic_passport", PO: "official_passport", PS: "official_passport" }[parsed.document_code];
-    inputs.document_type.value = kind || (parsed.document_code.startsWith("P") ? "passport" : "other");
+    const kind = { PD: "diplomatic_passport", PO: "official_passport", PS: "official_passport" }[
+      parsed.document_code
+    ];
+    inputs.document_type.value =
+      kind || (parsed.document_code.startsWith("P") ? "passport" : "other");
     let message;
     if (parsed.nationality) {
       setNationality(parsed.nationality);
       filled.push(_("nationality"));
-      message = _("Read: %(filled)s. Check them against the passport.", { filled: filled.join(", ") });
+      message = _("Read: %(filled)s. Check them against the passport.", {
+        filled: filled.join(", "),
+      });
     } else {
       setNationality("");
-      message = _("Read: %(filled)s. The nationality code %(code)s is not in the list: choose the nationality below.", { filled: filled.join(", "), code: parsed.nationality_raw.replace(/</g, "") });
+      message = _(
+        "Read: %(filled)s. The nationality code %(code)s is not in the list: choose the nationality below.",
+        { filled: filled.join(", "), code: parsed.nationality_raw.replace(/</g, "") },
+      );
     }
-    if (missing.length) message += " " + _("Not in the lines: %(missing)s.", { missing: missing.join(", ") });
+    if (missing.length)
+      message += ` ${_("Not in the lines: %(missing)s.", { missing: missing.join(", ") })}`;
     mrzStatus.textContent = message;
     mrzStatus.className = parsed.nationality ? "hint good" : "hint warn";
     showReadCard(parsed);
@@ -514,7 +660,12 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
         row(_(LABELS.full_name), parsed.full_name),
         row(_(LABELS.sex), codeName(codes.sexes, parsed.sex)),
         row(_(LABELS.date_of_birth), birthFromIso(parsed.date_of_birth || "")),
-        row(_(LABELS.nationality), parsed.nationality ? `${codeName(codes.countries, parsed.nationality)} (${parsed.nationality})` : parsed.nationality_raw),
+        row(
+          _(LABELS.nationality),
+          parsed.nationality
+            ? `${codeName(codes.countries, parsed.nationality)} (${parsed.nationality})`
+            : parsed.nationality_raw,
+        ),
         row(_(LABELS.document_number), parsed.document_number),
         row(_(LABELS.document_expiry), formatDay(parsed.document_expiry || "")),
       ),
@@ -569,10 +720,15 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
       }
     }
     let message = _("Read from the visa: %(filled)s.", { filled: filled.join(", ") });
-    if (!category) message += " " + _("Choose the visa category.");
+    if (!category) message += ` ${_("Choose the visa category.")}`;
     const birth = dayToIso(birthToIso(inputs.date_of_birth.value));
-    if ((birth && parsed.date_of_birth && birth !== parsed.date_of_birth) || (inputs.nationality.dataset.code && parsed.nationality && parsed.nationality !== inputs.nationality.dataset.code)) {
-      message += " " + _("This visa is for someone else: %(name)s.", { name: parsed.full_name });
+    if (
+      (birth && parsed.date_of_birth && birth !== parsed.date_of_birth) ||
+      (inputs.nationality.dataset.code &&
+        parsed.nationality &&
+        parsed.nationality !== inputs.nationality.dataset.code)
+    ) {
+      message += ` ${_("This visa is for someone else: %(name)s.", { name: parsed.full_name })}`;
     }
     visaStatus.textContent = message;
     visaStatus.className = category ? "hint good" : "hint warn";
@@ -597,7 +753,7 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
     for (const [name, input] of Object.entries(inputs)) {
       let value;
       const f = BY_NAME[name];
-      if (f.widget === "choice") value = (input.querySelector("input:checked") || {}).value;
+      if (f.widget === "choice") value = input.querySelector("input:checked")?.value;
       else if (f.widget === "combo") value = input.dataset.code || input.value.trim();
       else if (f.kind === "partial_date") value = birthToIso(input.value);
       else if (f.kind === "moment") {
@@ -606,7 +762,8 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
       } else if (input.closest("[hidden]")) value = "";
       else if (f.kind === "day") value = dayToIso(input.value);
       else value = input.value;
-      if (value === undefined || value === null || (typeof value === "string" && !value.trim())) delete out[name];
+      if (value === undefined || value === null || (typeof value === "string" && !value.trim()))
+        delete out[name];
       else out[name] = value;
     }
     if (!out.relationship) delete out.guardian_id;
@@ -638,8 +795,8 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
         general.append(h("p", { className: kind }, label, text));
       }
     };
-    result.errors.forEach((issue) => place(issue, "bad"));
-    result.warnings.forEach((issue) => place(issue, "warn"));
+    for (const issue of result.errors) place(issue, "bad");
+    for (const issue of result.warnings) place(issue, "warn");
     refreshSummaries();
   }
 
@@ -648,9 +805,11 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
     const result = check(candidate, ctx(), tables);
     show(result);
     if (!result.ok) {
-      const first = form.querySelector(".invalid input, .invalid select, .invalid textarea, .form-errors p");
+      const first = form.querySelector(
+        ".invalid input, .invalid select, .invalid textarea, .form-errors p",
+      );
       if (first) (first.focus ? first : form).scrollIntoView({ block: "center" });
-      if (first && first.focus) first.focus();
+      if (first?.focus) first.focus();
       return;
     }
     dirty = false;

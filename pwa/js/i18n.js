@@ -23,7 +23,9 @@ export const current = () => language;
 export const N_ = (msgid) => msgid;
 
 export function interpolate(template, params = {}) {
-  return template.replace(/%\((\w+)\)s/g, (whole, name) => (name in params ? String(params[name]) : whole));
+  return template.replace(/%\((\w+)\)s/g, (whole, name) =>
+    name in params ? String(params[name]) : whole,
+  );
 }
 
 /** Translate a message; the English catalog leaves most strings to their msgid. */

@@ -39,7 +39,9 @@ function digitOk(data, digit, optional = false) {
 /** Lines of an MRZ typed, pasted or OCR'd: case, spaces and blank lines forgiven. */
 export function splitLines(text) {
   // ASCII blanks only, and ASCII case: the server's twin does exactly the same.
-  let lines = text.split(/\r\n|\r|\n/).map((l) => l.replace(/[ \t\v\f]+/g, "").replace(/[a-z]+/g, (m) => m.toUpperCase()));
+  let lines = text
+    .split(/\r\n|\r|\n/)
+    .map((l) => l.replace(/[ \t\v\f]+/g, "").replace(/[a-z]+/g, (m) => m.toUpperCase()));
   lines = lines.filter((l) => l);
   if (lines.length === 1) {
     const run = lines[0];
@@ -60,7 +62,11 @@ function splitName(text) {
   const at = trimmed.indexOf("<<");
   const surname = at < 0 ? trimmed : trimmed.slice(0, at);
   const given = at < 0 ? "" : trimmed.slice(at + 2);
-  const clean = (s) => s.split("<").filter((w) => w).join(" ");
+  const clean = (s) =>
+    s
+      .split("<")
+      .filter((w) => w)
+      .join(" ");
   return [clean(surname), clean(given)];
 }
 
@@ -105,7 +111,8 @@ export function parse(text, today, normaliseNationality = () => null) {
     const visa = format === "TD3" ? "MRVA" : "MRVB";
     return assemble(visa, mrv(lines), today, normaliseNationality);
   }
-  if (format === "TD2" && lines[0].startsWith("IDFRA")) return assemble(format, frenchId(lines), today, normaliseNationality);
+  if (format === "TD2" && lines[0].startsWith("IDFRA"))
+    return assemble(format, frenchId(lines), today, normaliseNationality);
   return assemble(format, td2td3(format, lines), today, normaliseNationality);
 }
 
@@ -168,7 +175,9 @@ function td2td3(format, [top, bottom]) {
     optional: bottom.slice(28, end),
     optionalCd: format === "TD3" ? bottom[42] : null,
     composite:
-      bottom.slice(0, 10) + bottom.slice(13, 20) + bottom.slice(21, end + (format === "TD3" ? 1 : 0)),
+      bottom.slice(0, 10) +
+      bottom.slice(13, 20) +
+      bottom.slice(21, end + (format === "TD3" ? 1 : 0)),
     compositeCd: bottom[bottom.length - 1],
   };
 }

@@ -47,7 +47,8 @@ export function discard(key) {
   });
 }
 
-export const entries = (establishmentId) => db.getAllBy("outbox", "by_establishment", establishmentId);
+export const entries = (establishmentId) =>
+  db.getAllBy("outbox", "by_establishment", establishmentId);
 export const entry = (key) => db.get("outbox", key);
 
 /** Mark up to `limit` waiting entries of one kind as sending, in one transaction. */

@@ -24,12 +24,24 @@ const PHONE_RE = /^\+?[0-9 ().-]{6,20}$/;
 const PARTIAL_DATE_RE = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/;
 const UUID_RE = /^([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})$/i;
 const ICAO_ALIASES = { D: "DEU", "D<<": "DEU" };
-const ICAO_TRANSLIT = { Ä: "AE", Ö: "OE", Ü: "UE", ß: "SS", Å: "AA", Æ: "AE", Ø: "OE", Þ: "TH", Ð: "D", Đ: "D" };
+const ICAO_TRANSLIT = {
+  Ä: "AE",
+  Ö: "OE",
+  Ü: "UE",
+  ß: "SS",
+  Å: "AA",
+  Æ: "AE",
+  Ø: "OE",
+  Þ: "TH",
+  Ð: "D",
+  Đ: "D",
+};
 
 /** Sets of codes from GET /api/v1/codes, for quick lookups: every list a field uses. */
 export function codeTables(exported) {
   const tables = {};
-  for (const f of FIELD_TABLE) if (f.codes) tables[f.codes] = new Set((exported[f.codes] || []).map((c) => c.code));
+  for (const f of FIELD_TABLE)
+    if (f.codes) tables[f.codes] = new Set((exported[f.codes] || []).map((c) => c.code));
   return tables;
 }
 
@@ -43,7 +55,8 @@ export function normaliseNationality(tables, value) {
 export function normaliseVisaCategory(tables, value) {
   const cleaned = value.trim().toUpperCase().replace(/ /g, "");
   if (tables.visa_categories.has(cleaned)) return cleaned;
-  const withD = cleaned.startsWith("LD") || cleaned.startsWith("DT") ? cleaned.replace(/D/g, "Đ") : cleaned;
+  const withD =
+    cleaned.startsWith("LD") || cleaned.startsWith("DT") ? cleaned.replace(/D/g, "Đ") : cleaned;
   return tables.visa_categories.has(withD) ? withD : null;
 }
 
@@ -124,13 +137,17 @@ export function isLatinName(value) {
 export function asciiName(value, icao = false) {
   let upper = value.toUpperCase();
   if (icao) upper = [...upper].map((ch) => ICAO_TRANSLIT[ch] || ch).join("");
-  const stripped = upper.normalize("NFKD").replace(/[^\x00-\x7f]/g, "");
+  // What NFKD leaves outside ASCII (the accents) goes.
+  const stripped = upper.normalize("NFKD").replace(/[^\p{ASCII}]/gu, "");
   return stripped.replace(/[^A-Z]+/g, " ").trim();
 }
 
 /** As Python's uuid.UUID reads it: braces, "urn:uuid:" and hyphens anywhere forgiven. */
 function cleanUuid(value) {
-  const hex = value.replace(/^urn:uuid:/, "").replace(/^\{|\}$/g, "").replace(/-/g, "");
+  const hex = value
+    .replace(/^urn:uuid:/, "")
+    .replace(/^\{|\}$/g, "")
+    .replace(/-/g, "");
   const m = UUID_RE.exec(hex);
   return m ? m.slice(1).join("-").toLowerCase() : null;
 }
@@ -199,7 +216,9 @@ export function check(item, ctx, tables) {
   const v = c.values;
   const today = vietnamDay(ctx.now);
 
-  for (const unknown of Object.keys(item).filter((k) => !FIELDS.includes(k)).sort()) {
+  for (const unknown of Object.keys(item)
+    .filter((k) => !FIELDS.includes(k))
+    .sort()) {
     c.error(unknown, "unknown_field", { value: unknown });
   }
 
@@ -225,7 +244,7 @@ function isRequired(rule, values, ctx) {
 }
 
 const NORMALISERS = {
-  upper: (tables, value) => value.toUpperCase(),
+  upper: (_tables, value) => value.toUpperCase(),
   nationality: normaliseNationality,
   visa_category: normaliseVisaCategory,
 };
@@ -263,7 +282,8 @@ const PARSERS = {
     const [year, month, day] = parts;
     const earliest = `${pad(year, 4)}-${pad(month || 1)}-${pad(day || 1)}`;
     if (earliest > today) c.error(f.name, "birth_in_future");
-    else if (year < Number(today.slice(0, 4)) - 130) c.error(f.name, "birth_too_old", { years: 130 });
+    else if (year < Number(today.slice(0, 4)) - 130)
+      c.error(f.name, "birth_too_old", { years: 130 });
     return value;
   },
   name(c, f, required) {
@@ -273,7 +293,7 @@ const PARSERS = {
     if (!isLatinName(name)) c.error(f.name, "name_characters");
     return name;
   },
-  code(c, f, required, today, tables) {
+  code(c, f, required, _today, tables) {
     const value = c.text(f.name, required, f.max_length);
     if (value === null) return null;
     const table = tables[f.codes];
@@ -333,7 +353,8 @@ function checkDates(c, arrived, today) {
     c.error("arrived_at", "arrival_too_old", { days: ctx.arrival_window_days });
   }
   if (entry && entry > arrivalDay) c.error("entry_date", "entry_after_arrival");
-  if (departure && departure < arrivalDay) c.error("expected_departure", "departure_before_arrival");
+  if (departure && departure < arrivalDay)
+    c.error("expected_departure", "departure_before_arrival");
   if (expiry && expiry < arrivalDay) c.error("document_expiry", "document_expired");
   else if (expiry && departure && expiry < departure) {
     c.warn("document_expiry", "document_expires_during_stay");
@@ -359,7 +380,9 @@ function checkMrz(c, today, tables) {
   }
   let mrz;
   try {
-    mrz = parseMrz(raw, { year: Number(today.slice(0, 4)) }, (code) => normaliseNationality(tables, code));
+    mrz = parseMrz(raw, { year: Number(today.slice(0, 4)) }, (code) =>
+      normaliseNationality(tables, code),
+    );
   } catch (error) {
     if (!(error instanceof MrzFormatError)) throw error;
     c.error("mrz", "mrz_format");

@@ -46,7 +46,7 @@ export function checkForUpdate() {
 /** Ask the browser to run a sync later even if the app is closed (Chromium only). */
 export async function requestBackgroundSync() {
   try {
-    if (registration && registration.sync) await registration.sync.register("outbox");
+    if (registration?.sync) await registration.sync.register("outbox");
   } catch {
     // Not allowed or not supported: the page's own triggers still run.
   }

@@ -95,7 +95,11 @@ async function settleCreate(entry, result, session, summary) {
     return;
   }
   const errors = result ? result.errors || [] : [{ field: "", code: "invalid_type", params: {} }];
-  await outbox.settle(entry.key, { state: "invalid", errors, warnings: (result && result.warnings) || [] });
+  await outbox.settle(entry.key, {
+    state: "invalid",
+    errors,
+    warnings: result?.warnings || [],
+  });
   summary.invalid += 1;
 }
 
@@ -153,9 +157,12 @@ export async function pull(session) {
   let cursor = await db.getMeta(key, "0");
   let count = 0;
   for (let page = 0; page < FEED_PAGES; page++) {
-    const answer = await api.request(`/declarations?cursor=${encodeURIComponent(cursor)}&limit=200`, {
-      token: session.token,
-    });
+    const answer = await api.request(
+      `/declarations?cursor=${encodeURIComponent(cursor)}&limit=200`,
+      {
+        token: session.token,
+      },
+    );
     const rows = answer.declarations || [];
     if (rows.length) await db.putMany("records", rows);
     count += rows.length;

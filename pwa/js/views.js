@@ -31,12 +31,36 @@ export function deadlineOf(entry, rules) {
 }
 
 export function renderSignIn(root, { username, onSubmit, onLanguage }) {
-  const user = h("input", { id: "username", name: "username", autocomplete: "username", autocapitalize: "none", value: username || "", required: true });
-  const password = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: true });
+  const user = h("input", {
+    id: "username",
+    name: "username",
+    autocomplete: "username",
+    autocapitalize: "none",
+    value: username || "",
+    required: true,
+  });
+  const password = h("input", {
+    id: "password",
+    name: "password",
+    type: "password",
+    autocomplete: "current-password",
+    required: true,
+  });
   const message = h("p.form-errors", { role: "alert" });
   // The second factor, shown only when the server asks for it (two-factor sign-in on).
-  const code = h("input", { id: "otp", name: "otp", inputmode: "numeric", autocomplete: "one-time-code", maxlength: "20" });
-  const codeField = h("div.field", { hidden: true }, h("label", { for: "otp" }, _("Code from your authenticator app")), code);
+  const code = h("input", {
+    id: "otp",
+    name: "otp",
+    inputmode: "numeric",
+    autocomplete: "one-time-code",
+    maxlength: "20",
+  });
+  const codeField = h(
+    "div.field",
+    { hidden: true },
+    h("label", { for: "otp" }, _("Code from your authenticator app")),
+    code,
+  );
   const askCode = () => {
     codeField.hidden = false;
     code.required = true;
@@ -57,7 +81,11 @@ export function renderSignIn(root, { username, onSubmit, onLanguage }) {
     h("div.field", {}, h("label", { for: "password" }, _("Password")), password),
     codeField,
     h("div.actions", {}, h("button.primary", { type: "submit" }, _("Sign in"))),
-    h("p", {}, h("button.link", { type: "button", onclick: onLanguage }, _("Tiếng Việt · English"))),
+    h(
+      "p",
+      {},
+      h("button.link", { type: "button", onclick: onLanguage }, _("Tiếng Việt · English")),
+    ),
   );
   replace(root, form);
   (username ? password : user).focus();
@@ -85,7 +113,9 @@ function row({ title, meta, state, extra, href, warn }) {
 
 function guestMeta(item) {
   const room = item.room ? _("Room %(room)s", { room: item.room }) : null;
-  return [item.nationality, room, formatMoment(Date.parse(item.arrived_at))].filter(Boolean).join(" · ");
+  return [item.nationality, room, formatMoment(Date.parse(item.arrived_at))]
+    .filter(Boolean)
+    .join(" · ");
 }
 
 export function dueText(deadline, now) {
@@ -100,7 +130,7 @@ export function renderList(root, { entries, records, rules, now, showAll, onTogg
     const state = e.state;
     const label = e.op === "create" ? null : _(OPS[e.op]);
     return row({
-      title: e.item.full_name || (records.find((r) => r.id === e.id) || {}).full_name || "—",
+      title: e.item.full_name || records.find((r) => r.id === e.id)?.full_name || "—",
       meta: e.op === "create" ? guestMeta(e.item) : label,
       state,
       href: `#/entry/${encodeURIComponent(e.key)}`,
@@ -109,12 +139,31 @@ export function renderList(root, { entries, records, rules, now, showAll, onTogg
   });
   const today = vietnamDay(now);
   const shown = records
-    .filter((r) => showAll || r.stay_status === "in_house" || vietnamDay(Date.parse(r.arrived_at)) >= today)
+    .filter(
+      (r) =>
+        showAll || r.stay_status === "in_house" || vietnamDay(Date.parse(r.arrived_at)) >= today,
+    )
     .sort((a, b) => Date.parse(b.arrived_at) - Date.parse(a.arrived_at));
   replace(
     root,
-    h("div.toolbar", {}, h("button.primary.big", { type: "button", id: "new-guest", onclick: onNew }, "+ ", _("New guest"))),
-    entries.length ? h("section", {}, h("h2", {}, _("Not sent yet")), h("ul.guests", { id: "unsent-list" }, unsent)) : null,
+    h(
+      "div.toolbar",
+      {},
+      h(
+        "button.primary.big",
+        { type: "button", id: "new-guest", onclick: onNew },
+        "+ ",
+        _("New guest"),
+      ),
+    ),
+    entries.length
+      ? h(
+          "section",
+          {},
+          h("h2", {}, _("Not sent yet")),
+          h("ul.guests", { id: "unsent-list" }, unsent),
+        )
+      : null,
     h(
       "section",
       {},
@@ -123,7 +172,11 @@ export function renderList(root, { entries, records, rules, now, showAll, onTogg
         {},
         showAll ? _("All declarations") : _("Guests in house"),
         " ",
-        h("button.link", { type: "button", onclick: onToggle }, showAll ? _("Show guests in house") : _("Show all")),
+        h(
+          "button.link",
+          { type: "button", onclick: onToggle },
+          showAll ? _("Show guests in house") : _("Show all"),
+        ),
       ),
       shown.length
         ? h(
@@ -148,12 +201,20 @@ function facts(pairs) {
   return h(
     "dl.facts",
     {},
-    pairs.filter(([, value]) => value !== null && value !== undefined && value !== "").map(([label, value]) => [h("dt", {}, label), h("dd", {}, value)]),
+    pairs
+      .filter(([, value]) => value !== null && value !== undefined && value !== "")
+      .map(([label, value]) => [h("dt", {}, label), h("dd", {}, value)]),
   );
 }
 
 function issues(list, kind) {
-  return list.length ? h(`ul.issues.${kind}`, {}, list.map((issue) => h("li", {}, issueMessage(issue)))) : null;
+  return list.length
+    ? h(
+        `ul.issues.${kind}`,
+        {},
+        list.map((issue) => h("li", {}, issueMessage(issue))),
+      )
+    : null;
 }
 
 export function renderEntry(root, { entry, onEdit, onDiscard, onBack }) {
@@ -165,27 +226,53 @@ export function renderEntry(root, { entry, onEdit, onDiscard, onBack }) {
       {},
       h("h2", {}, item.full_name || (OPS[entry.op] ? _(OPS[entry.op]) : "")),
       h("p", {}, chip(entry.state)),
-      entry.state === "invalid" ? h("p.notice", {}, _("The server refused this entry. Correct it and save again.")) : null,
+      entry.state === "invalid"
+        ? h("p.notice", {}, _("The server refused this entry. Correct it and save again."))
+        : null,
       issues(entry.errors || [], "bad"),
       issues(entry.warnings || [], "warn"),
-      entry.last_error && entry.last_error.message ? h("p.notice", {}, entry.last_error.message) : null,
-      entry.op === "create" ? facts([[_("Document number"), item.document_number], [_("Room"), item.room], [_("Arrival here (date and time)"), formatMoment(Date.parse(item.arrived_at))]]) : null,
+      entry.last_error?.message ? h("p.notice", {}, entry.last_error.message) : null,
+      entry.op === "create"
+        ? facts([
+            [_("Document number"), item.document_number],
+            [_("Room"), item.room],
+            [_("Arrival here (date and time)"), formatMoment(Date.parse(item.arrived_at))],
+          ])
+        : null,
       facts([[_("Saved on this phone"), formatMoment(entry.saved_at)]]),
       h(
         "div.actions",
         {},
         entry.op === "create" || entry.op === "correct"
-          ? h("button.primary", { type: "button", id: "edit", disabled: entry.state === "sending", onclick: onEdit }, _("Edit"))
+          ? h(
+              "button.primary",
+              { type: "button", id: "edit", disabled: entry.state === "sending", onclick: onEdit },
+              _("Edit"),
+            )
           : null,
-        h("button.danger", { type: "button", id: "discard", disabled: entry.state === "sending", onclick: onDiscard }, _("Delete from this phone")),
+        h(
+          "button.danger",
+          {
+            type: "button",
+            id: "discard",
+            disabled: entry.state === "sending",
+            onclick: onDiscard,
+          },
+          _("Delete from this phone"),
+        ),
         h("button.link", { type: "button", onclick: onBack }, _("Back")),
       ),
-      entry.state === "sending" ? h("p.hint", {}, _("Being sent now: it cannot be changed until the server answers.")) : null,
+      entry.state === "sending"
+        ? h("p.hint", {}, _("Being sent now: it cannot be changed until the server answers."))
+        : null,
     ),
   );
 }
 
-export function renderRecord(root, { record, pending, codeName, onCorrect, onCheckout, onCancel, onBack }) {
+export function renderRecord(
+  root,
+  { record, pending, codeName, onCorrect, onCheckout, onCancel, onBack },
+) {
   const inHouse = record.stay_status === "in_house";
   replace(
     root,
@@ -193,9 +280,22 @@ export function renderRecord(root, { record, pending, codeName, onCorrect, onChe
       "article.card",
       {},
       h("h2", {}, record.full_name),
-      h("p", {}, chip(record.state), record.receipt_number ? h("span.receipt", { id: "receipt" }, _("Receipt"), " ", record.receipt_number) : null),
+      h(
+        "p",
+        {},
+        chip(record.state),
+        record.receipt_number
+          ? h("span.receipt", { id: "receipt" }, _("Receipt"), " ", record.receipt_number)
+          : null,
+      ),
       record.state === "returned" && record.review_reason
-        ? h("div.notice", { id: "police-reason" }, h("strong", {}, _("Police reason:")), " ", record.review_reason)
+        ? h(
+            "div.notice",
+            { id: "police-reason" },
+            h("strong", {}, _("Police reason:")),
+            " ",
+            record.review_reason,
+          )
         : null,
       pending ? h("p.notice", {}, _(OPS[pending.op])) : null,
       issues(record.warnings || [], "warn"),
@@ -206,17 +306,36 @@ export function renderRecord(root, { record, pending, codeName, onCorrect, onChe
         [_("Room"), record.room],
         [_("Arrival here (date and time)"), formatMoment(Date.parse(record.arrived_at))],
         [_("Expected departure"), formatDay(record.expected_departure)],
-        [_("Checked out"), record.departed_at ? formatMoment(Date.parse(record.departed_at)) : null],
+        [
+          _("Checked out"),
+          record.departed_at ? formatMoment(Date.parse(record.departed_at)) : null,
+        ],
         [_("Cancelled"), record.cancel_reason],
       ]),
       h(
         "div.actions",
         {},
         inHouse && !pending && record.review_state !== "confirmed"
-          ? h("button.primary", { type: "button", id: "correct", onclick: onCorrect }, record.state === "returned" ? _("Correct and send again") : _("Correct"))
+          ? h(
+              "button.primary",
+              { type: "button", id: "correct", onclick: onCorrect },
+              record.state === "returned" ? _("Correct and send again") : _("Correct"),
+            )
           : null,
-        inHouse && !pending ? h("button.secondary", { type: "button", id: "checkout", onclick: onCheckout }, _("Check out")) : null,
-        inHouse && !pending ? h("button.danger", { type: "button", id: "cancel", onclick: onCancel }, _("Cancel declaration")) : null,
+        inHouse && !pending
+          ? h(
+              "button.secondary",
+              { type: "button", id: "checkout", onclick: onCheckout },
+              _("Check out"),
+            )
+          : null,
+        inHouse && !pending
+          ? h(
+              "button.danger",
+              { type: "button", id: "cancel", onclick: onCancel },
+              _("Cancel declaration"),
+            )
+          : null,
         h("button.link", { type: "button", onclick: onBack }, _("Back")),
       ),
     ),
@@ -224,7 +343,10 @@ export function renderRecord(root, { record, pending, codeName, onCorrect, onChe
 }
 
 /** The line under the header: unsent count, last sync, "Sync now". */
-export function renderStatus(root, { unsent, syncing, lastSync, nextRetry, authNeeded, onSync, onSignIn }) {
+export function renderStatus(
+  root,
+  { unsent, syncing, lastSync, nextRetry, authNeeded, onSync, onSignIn },
+) {
   let line;
   if (authNeeded) line = _("Signed out by the server: sign in again to send.");
   else if (syncing) line = _("Sending…");
@@ -236,10 +358,18 @@ export function renderStatus(root, { unsent, syncing, lastSync, nextRetry, authN
   else line = "";
   replace(
     root,
-    h("span.count", { id: "unsent-count", className: unsent ? "has-unsent" : null }, _("Unsent: %(count)s", { count: unsent })),
+    h(
+      "span.count",
+      { id: "unsent-count", className: unsent ? "has-unsent" : null },
+      _("Unsent: %(count)s", { count: unsent }),
+    ),
     h("span.sync-line", { id: "sync-line" }, line),
     authNeeded
       ? h("button.secondary", { type: "button", onclick: onSignIn }, _("Sign in"))
-      : h("button.secondary", { type: "button", id: "sync-now", disabled: syncing, onclick: onSync }, _("Sync now")),
+      : h(
+          "button.secondary",
+          { type: "button", id: "sync-now", disabled: syncing, onclick: onSync },
+          _("Sync now"),
+        ),
   );
 }

@@ -8,9 +8,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from .. import auth, scope
+from ..declarations.context import VIETNAM
 from ..i18n import gettext
 from ..models import HOTEL_ROLES, ApiToken, Role, User
-from ..reports.figures import VIETNAM
 from ..templating import render_page
 
 # How long the owner's home page announces that the registration was approved.

@@ -1,5 +1,6 @@
 """The ORM models, one Tortoise app called ``models``."""
 
+from ..declarations.lifecycle import ReviewState, StayStatus
 from .accounts import (
     HOTEL_ROLES,
     POLICE_ROLES,
@@ -17,8 +18,6 @@ from .declarations import (
     Declaration,
     DeclarationEvent,
     DeclarationRevision,
-    ReviewState,
-    StayStatus,
 )
 from .establishments import Establishment, EstablishmentKind, EstablishmentStatus
 from .geo import PoliceUnit, Province, UnitKind, Ward

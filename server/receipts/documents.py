@@ -9,8 +9,9 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import quote
 
+from ..declarations.context import VIETNAM
 from ..models import Declaration, Establishment, PoliceUnit
-from ..reports.figures import VIETNAM, bounds
+from ..reports.figures import bounds
 from .signing import Claim, Signer
 
 

@@ -19,13 +19,14 @@ from starlette.responses import Response
 from tortoise.queryset import QuerySet
 
 from .. import auth, codes, i18n, labels, offload, paging, scope
+from ..declarations.context import VIETNAM
 from ..errors import BadRequest
 from ..i18n import N_, gettext
 from ..models import POLICE_ROLES, Establishment, Feedback, PoliceUnit, Role, User
 from ..police.export import safe_cell
 from ..templating import render_page
 from . import charts
-from .figures import COLUMNS, VIETNAM, Figures, bounds, compute
+from .figures import COLUMNS, Figures, bounds, compute
 
 REPORT_ROLES = (*POLICE_ROLES, Role.OWNER)
 DEFAULT_DAYS = 30

@@ -16,10 +16,10 @@ from ..templating import render_page
 def home_path(request: Request, user: User) -> str:
     """Where a user lands after signing in: the hotel side or the police console."""
     if user.role.is_hotel:
-        return request.app.url_path_for("hotel:home")
+        return str(request.app.url_path_for("hotel:home"))
     if user.role == Role.ADMIN:
-        return request.app.url_path_for("admin:home")
-    return request.app.url_path_for("police:home")
+        return str(request.app.url_path_for("admin:home"))
+    return str(request.app.url_path_for("police:home"))
 
 
 def safe_next(value: str | None) -> str | None:

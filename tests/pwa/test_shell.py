@@ -44,7 +44,7 @@ def test_version_changes_when_a_shell_file_changes(tmp_path: Path, monkeypatch: 
         setattr(pwa, "PWA", copy)  # noqa: B010
         assert pwa.build_version() != before
     finally:
-        setattr(pwa, "PWA", pwa.Path(pwa.__file__).resolve().parent.parent / "pwa")  # noqa: B010
+        setattr(pwa, "PWA", Path(pwa.__file__).resolve().parent.parent / "pwa")  # noqa: B010
         pwa._service_worker.cache_clear()
     assert pwa.build_version() == before
 

@@ -20,22 +20,23 @@ def at(day: int, hour: int) -> datetime:
 
 
 # (nationality, received, hours from arrival to receipt, hours to decision, state, late)
-HOAN_KIEM = [
+Row = tuple[str, datetime, int, int | None, ReviewState, bool]
+HOAN_KIEM: list[Row] = [
     ("KOR", at(1, 10), 2, 4, ReviewState.CONFIRMED, False),
     ("KOR", at(1, 12), 1, 10, ReviewState.CONFIRMED, False),
     ("USA", at(2, 9), 24, None, ReviewState.NEW, True),
     ("FRA", at(3, 23), 3, 2, ReviewState.RETURNED, False),
 ]
 # In another ward: never in Hoàn Kiếm's figures.
-CUA_NAM = [("KOR", at(2, 8), 1, None, ReviewState.NEW, False)]
+CUA_NAM: list[Row] = [("KOR", at(2, 8), 1, None, ReviewState.NEW, False)]
 # Outside the range (the day before; 00:30 local on 4 Nov is after it).
-OUTSIDE = [
+OUTSIDE: list[Row] = [
     ("JPN", at(1, 0) - timedelta(minutes=1), 1, None, ReviewState.NEW, False),
     ("JPN", at(4, 0) + timedelta(minutes=30), 1, None, ReviewState.NEW, False),
 ]
 
 
-async def _declare(client: httpx.AsyncClient, username: str, rows: list) -> list[str]:
+async def _declare(client: httpx.AsyncClient, username: str, rows: list[Row]) -> list[str]:
     token = await api_token(client, username)
     items = [declaration(nationality=row[0]) for row in rows]
     answer = await send_batch(client, token, items)

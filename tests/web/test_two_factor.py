@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
+from typing import cast
 
 import httpx
 from starlette.applications import Starlette
@@ -59,7 +60,9 @@ async def test_an_owner_turns_it_on_and_then_needs_a_code(client: httpx.AsyncCli
     user = await User.get(username="owner.hk")
     assert user.totp_enabled_at is not None and user.totp_secret
     # Recovery codes are stored hashed, never in clear.
-    hashes = await RecoveryCode.filter(user_id=user.id).values_list("code_hash", flat=True)
+    hashes = cast(
+        list[str], await RecoveryCode.filter(user_id=user.id).values_list("code_hash", flat=True)
+    )
     assert len(hashes) == 10 and codes[0] not in hashes
 
     client.cookies.clear()

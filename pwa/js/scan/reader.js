@@ -135,13 +135,30 @@ export function blobs(bin, w, h) {
         }
       }
     }
-    found.push({ x0, x1, y0, y1, count, w: x1 - x0 + 1, h: y1 - y0 + 1, cx: (x0 + x1) / 2, cy: (y0 + y1) / 2 });
+    found.push({
+      x0,
+      x1,
+      y0,
+      y1,
+      count,
+      w: x1 - x0 + 1,
+      h: y1 - y0 + 1,
+      cx: (x0 + x1) / 2,
+      cy: (y0 + y1) / 2,
+    });
   }
   return found;
 }
 
 function characterLike(b, maxH) {
-  return b.h >= 6 && b.h <= maxH && b.w <= 2.6 * b.h && b.w >= 1 && b.count >= 0.08 * b.w * b.h && b.count <= 0.9 * b.w * b.h;
+  return (
+    b.h >= 6 &&
+    b.h <= maxH &&
+    b.w <= 2.6 * b.h &&
+    b.w >= 1 &&
+    b.count >= 0.08 * b.w * b.h &&
+    b.count <= 0.9 * b.w * b.h
+  );
 }
 
 /** Chains of blobs running left to right, each link to the nearest blob of like height. */
@@ -281,10 +298,18 @@ function grid(chain) {
   const span = (b) => Math.max(1, 1 + Math.round((b.w - 0.75 * pitch) / pitch));
   const single = chain.map((b, i) => [b, index[i]]).filter(([b]) => span(b) === 1);
   if (single.length < 8) return null;
-  const xs = fit(single.map(([, i]) => i), single.map(([b]) => b.cx), single.length > 20 ? 2 : 1);
+  const xs = fit(
+    single.map(([, i]) => i),
+    single.map(([b]) => b.cx),
+    single.length > 20 ? 2 : 1,
+  );
   const capped = single.filter(([b]) => b.h >= 0.85 * tall);
   const rows = capped.length >= 4 ? capped : single;
-  const ys = fit(rows.map(([, i]) => i), rows.map(([b]) => b.cy), 1);
+  const ys = fit(
+    rows.map(([, i]) => i),
+    rows.map(([b]) => b.cy),
+    1,
+  );
   if (!xs || !ys) return null;
   pitch = Math.hypot(poly(xs, 1) - poly(xs, 0), poly(ys, 1) - poly(ys, 0));
   const count = index[index.length - 1] + span(last);
@@ -310,7 +335,10 @@ function findZone(grids) {
       if (!group.every((g) => Math.abs(g.angle - group[0].angle) < 0.05)) continue;
       let ok = true;
       for (let k = 1; k < rows; k++) {
-        const gap = Math.hypot(poly(group[k].xs, 0) - poly(group[k - 1].xs, 0), poly(group[k].ys, 0) - poly(group[k - 1].ys, 0));
+        const gap = Math.hypot(
+          poly(group[k].xs, 0) - poly(group[k - 1].xs, 0),
+          poly(group[k].ys, 0) - poly(group[k - 1].ys, 0),
+        );
         if (gap < 1.2 * pitch || gap > 2.4 * pitch) ok = false;
       }
       if (!ok) continue;
@@ -330,7 +358,10 @@ function sample(gray, w, h, x, y) {
   const fx = x - x0;
   const fy = y - y0;
   const p = y0 * w + x0;
-  return (gray[p] * (1 - fx) + gray[p + 1] * fx) * (1 - fy) + (gray[p + w] * (1 - fx) + gray[p + w + 1] * fx) * fy;
+  return (
+    (gray[p] * (1 - fx) + gray[p + 1] * fx) * (1 - fy) +
+    (gray[p + w] * (1 - fx) + gray[p + w + 1] * fx) * fy
+  );
 }
 
 /** Scores of every character for one cell: the best correlation over small shifts. */
@@ -379,7 +410,8 @@ function matchCell(gray, w, h, line, i, MX = 2, MY = 1) {
   for (let oy = 0; oy <= 2 * MY; oy++) {
     for (let ox = 0; ox <= 2 * MX; ox++, shift++) {
       let mean = 0;
-      for (let y = 0; y < TH; y++) for (let x = 0; x < TW; x++) mean += window[y * TW + x] = patch[(y + oy) * PW + x + ox];
+      for (let y = 0; y < TH; y++)
+        for (let x = 0; x < TW; x++) mean += window[y * TW + x] = patch[(y + oy) * PW + x + ox];
       mean /= n;
       let norm = 0;
       for (let k = 0; k < n; k++) {
@@ -434,10 +466,10 @@ function calibrate(gray, w, h, line, width) {
 
 // --- 5. decoding with the layout ----------------------------------------------------------
 
-const ALPHA = LETTERS + "<";
+const ALPHA = `${LETTERS}<`;
 const NUM = DIGITS;
-const DATE = DIGITS + "<";
-const ALNUM = DIGITS + LETTERS + "<";
+const DATE = `${DIGITS}<`;
+const ALNUM = `${DIGITS + LETTERS}<`;
 const SEX = "MFX<";
 
 /** What each position may hold, and the checked fields, per layout. */
@@ -451,19 +483,65 @@ function layoutOf(rows, width, firstChar) {
     return {
       name: "TD1",
       sets: [
-        line([[2, ALPHA], [3, ALPHA], [9, ALNUM], [1, NUM + "<"], [15, ALNUM]]),
-        line([[6, DATE], [1, NUM], [1, SEX], [6, NUM], [1, NUM], [3, ALPHA], [11, ALNUM], [1, NUM]]),
+        line([
+          [2, ALPHA],
+          [3, ALPHA],
+          [9, ALNUM],
+          [1, `${NUM}<`],
+          [15, ALNUM],
+        ]),
+        line([
+          [6, DATE],
+          [1, NUM],
+          [1, SEX],
+          [6, NUM],
+          [1, NUM],
+          [3, ALPHA],
+          [11, ALNUM],
+          [1, NUM],
+        ]),
         line([[30, ALPHA]]),
       ],
     };
   }
   const visa = firstChar === "V";
-  const second = width === 44 ? [[9, ALNUM], [1, NUM + "<"], [3, ALPHA], [6, DATE], [1, NUM], [1, SEX], [6, NUM], [1, NUM]] : [[9, ALNUM], [1, NUM + "<"], [3, ALPHA], [6, DATE], [1, NUM], [1, SEX], [6, NUM], [1, NUM]];
+  const second =
+    width === 44
+      ? [
+          [9, ALNUM],
+          [1, `${NUM}<`],
+          [3, ALPHA],
+          [6, DATE],
+          [1, NUM],
+          [1, SEX],
+          [6, NUM],
+          [1, NUM],
+        ]
+      : [
+          [9, ALNUM],
+          [1, `${NUM}<`],
+          [3, ALPHA],
+          [6, DATE],
+          [1, NUM],
+          [1, SEX],
+          [6, NUM],
+          [1, NUM],
+        ];
   if (visa) second.push([width - 28, ALNUM]);
-  else if (width === 44) second.push([14, ALNUM], [1, NUM + "<"], [1, NUM]);
+  else if (width === 44) second.push([14, ALNUM], [1, `${NUM}<`], [1, NUM]);
   else second.push([7, ALNUM], [1, NUM]);
   const name = visa ? (width === 44 ? "MRVA" : "MRVB") : width === 44 ? "TD3" : "TD2";
-  return { name, sets: [line([[2, ALPHA], [3, ALPHA], [width - 5, ALPHA]]), line(second)] };
+  return {
+    name,
+    sets: [
+      line([
+        [2, ALPHA],
+        [3, ALPHA],
+        [width - 5, ALPHA],
+      ]),
+      line(second),
+    ],
+  };
 }
 
 /** Characters of `allowed` for one cell, best first, with their scores. */
@@ -483,7 +561,8 @@ function checked(cells, slack = 0.12, tie = 0.05) {
   let beams = [["", 0]];
   for (const opts of options) {
     const next = [];
-    for (const [text, score] of beams) for (const [ch, s] of opts) next.push([text + ch, score + s]);
+    for (const [text, score] of beams)
+      for (const [ch, s] of opts) next.push([text + ch, score + s]);
     next.sort((a, b) => b[1] - a[1]);
     beams = next.slice(0, 2000);
   }
@@ -516,7 +595,7 @@ const BETWEEN_DIGITS_PRIOR = 0.12;
 
 function preferDigits(rank, before, after) {
   // A neighbour counts as a digit if a digit is one of its two best readings.
-  const digit = (c) => c && c.slice(0, 2).some(([ch]) => DIGITS.includes(ch));
+  const digit = (c) => c?.slice(0, 2).some(([ch]) => DIGITS.includes(ch));
   const between = (digit(before) || !before) && (digit(after) || !after);
   const penalty = between ? BETWEEN_DIGITS_PRIOR : NUMBER_PRIOR;
   return rank.map(([ch, s]) => [ch, LOOK_ALIKES[ch] ? s - penalty : s]).sort((a, b) => b[1] - a[1]);
@@ -524,7 +603,9 @@ function preferDigits(rank, before, after) {
 
 function decode(layout, scoreRows) {
   const [numberRow, numberStart, numberEnd] = layout.name === "TD1" ? [0, 5, 14] : [1, 0, 9];
-  const ranks = scoreRows.map((row, r) => row.map((scores, i) => ranked(scores, layout.sets[r][i])));
+  const ranks = scoreRows.map((row, r) =>
+    row.map((scores, i) => ranked(scores, layout.sets[r][i])),
+  );
   const raw = ranks[numberRow].slice(numberStart, numberEnd);
   for (let i = numberStart; i < numberEnd; i++) {
     const k = i - numberStart;
@@ -535,10 +616,21 @@ function decode(layout, scoreRows) {
   let fields;
   let composite = null;
   if (layout.name === "TD1") {
-    fields = [[0, 5, 15], [1, 0, 7], [1, 8, 15]];
-    composite = (r) => [r[0].slice(5, 30) + r[1].slice(0, 7) + r[1].slice(8, 15) + r[1].slice(18, 29), r[1][29]];
+    fields = [
+      [0, 5, 15],
+      [1, 0, 7],
+      [1, 8, 15],
+    ];
+    composite = (r) => [
+      r[0].slice(5, 30) + r[1].slice(0, 7) + r[1].slice(8, 15) + r[1].slice(18, 29),
+      r[1][29],
+    ];
   } else {
-    fields = [[1, 0, 10], [1, 13, 20], [1, 21, 28]];
+    fields = [
+      [1, 0, 10],
+      [1, 13, 20],
+      [1, 21, 28],
+    ];
     if (layout.name === "TD3") {
       fields.push([1, 28, 43]);
       composite = (r) => [r[1].slice(0, 10) + r[1].slice(13, 20) + r[1].slice(21, 43), r[1][43]];
@@ -549,7 +641,7 @@ function decode(layout, scoreRows) {
   const covered = ranks.map((row) => row.map(() => false));
   for (const [r, a, b] of fields) {
     const text = checked(ranks[r].slice(a, b));
-        if (text === "none" || text === "tie") return { failed: `${text}@${r}:${a}` };
+    if (text === "none" || text === "tie") return { failed: `${text}@${r}:${a}` };
     for (let i = 0; i < text.length; i++) {
       rows[r][a + i] = text[i];
       covered[r][a + i] = true;
@@ -557,11 +649,11 @@ function decode(layout, scoreRows) {
   }
   // A cell no check digit settles must be clear on its own.
   let weakest = Infinity;
-  ranks.forEach((row, r) =>
+  ranks.forEach((row, r) => {
     row.forEach((c, i) => {
       if (!covered[r][i]) weakest = Math.min(weakest, c[0][1] - c[1][1]);
-    }),
-  );
+    });
+  });
   if (weakest < 0.015) return { failed: "unclear" };
   const lines = rows.map((row) => row.join(""));
   if (composite) {
@@ -586,7 +678,9 @@ export function readFrame(gray, w, h) {
   const zone = findZone(grids);
   if (!zone) return { found: false, stage: "zone" };
   for (const line of zone.lines) calibrate(gray, w, h, line, zone.width);
-  const scoreRows = zone.lines.map((line) => Array.from({ length: zone.width }, (_, i) => matchCell(gray, w, h, line, i, MX, MY)));
+  const scoreRows = zone.lines.map((line) =>
+    Array.from({ length: zone.width }, (_, i) => matchCell(gray, w, h, line, i, MX, MY)),
+  );
   const firstRanks = ranked(scoreRows[0][0], "PIACV");
   const layout = layoutOf(zone.rows, zone.width, firstRanks[0][0]);
   const result = decode(layout, scoreRows);
@@ -597,6 +691,7 @@ export function readFrame(gray, w, h) {
 /** Luma of RGBA pixels (ImageData.data). */
 export function luma(rgba, w, h) {
   const out = new Uint8Array(w * h);
-  for (let i = 0, p = 0; i < out.length; i++, p += 4) out[i] = (rgba[p] * 77 + rgba[p + 1] * 150 + rgba[p + 2] * 29) >> 8;
+  for (let i = 0, p = 0; i < out.length; i++, p += 4)
+    out[i] = (rgba[p] * 77 + rgba[p + 1] * 150 + rgba[p + 2] * 29) >> 8;
   return out;
 }

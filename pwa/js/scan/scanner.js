@@ -88,14 +88,38 @@ export function scan({ expect, onType }) {
     let hintTimer = null;
     const agreement = new Agreement();
     const video = h("video", { id: "scan-video", playsinline: true, muted: true, autoplay: true });
-    const status = h("p.scan-status", { id: "scan-status", role: "status", "aria-live": "polite" }, _("Starting the camera…"));
-    const photoInput = h("input", { id: "scan-photo", type: "file", accept: "image/*", capture: "environment", hidden: true, "aria-label": _("Take a photo instead") });
-    const photoButton = h("button.secondary", { type: "button", id: "scan-photo-button", onclick: () => photoInput.click() }, _("Take a photo instead"));
+    const status = h(
+      "p.scan-status",
+      { id: "scan-status", role: "status", "aria-live": "polite" },
+      _("Starting the camera…"),
+    );
+    const photoInput = h("input", {
+      id: "scan-photo",
+      type: "file",
+      accept: "image/*",
+      capture: "environment",
+      hidden: true,
+      "aria-label": _("Take a photo instead"),
+    });
+    const photoButton = h(
+      "button.secondary",
+      { type: "button", id: "scan-photo-button", onclick: () => photoInput.click() },
+      _("Take a photo instead"),
+    );
     const title = expect === "visa" ? _("Scan the visa") : _("Scan the passport");
     const screen = h(
       "div.scan",
       { id: "scan", role: "dialog", "aria-modal": "true", "aria-label": title },
-      h("div.scan-view", {}, video, h("div.scan-guide", { "aria-hidden": "true" }, h("span", {}, _("Put the two lines at the bottom of the page here")))),
+      h(
+        "div.scan-view",
+        {},
+        video,
+        h(
+          "div.scan-guide",
+          { "aria-hidden": "true" },
+          h("span", {}, _("Put the two lines at the bottom of the page here")),
+        ),
+      ),
       h(
         "div.scan-panel",
         {},
@@ -106,8 +130,16 @@ export function scan({ expect, onType }) {
           {},
           photoButton,
           photoInput,
-          h("button.secondary", { type: "button", id: "scan-type", onclick: () => finish(null, true) }, _("Type the lines")),
-          h("button.link", { type: "button", id: "scan-cancel", onclick: () => finish(null) }, _("Back")),
+          h(
+            "button.secondary",
+            { type: "button", id: "scan-type", onclick: () => finish(null, true) },
+            _("Type the lines"),
+          ),
+          h(
+            "button.link",
+            { type: "button", id: "scan-cancel", onclick: () => finish(null) },
+            _("Back"),
+          ),
         ),
       ),
     );
@@ -161,7 +193,10 @@ export function scan({ expect, onType }) {
     function confirm(reading) {
       // The frame that was read stays on screen, still, while the user checks the lines.
       if (video.videoWidth) {
-        const still = h("canvas.scan-still", { width: video.videoWidth, height: video.videoHeight });
+        const still = h("canvas.scan-still", {
+          width: video.videoWidth,
+          height: video.videoHeight,
+        });
         still.getContext("2d").drawImage(video, 0, 0);
         video.replaceWith(still);
       }
@@ -173,8 +208,16 @@ export function scan({ expect, onType }) {
         h(
           "div.actions",
           {},
-          h("button.primary", { type: "button", id: "scan-accept", onclick: () => finish(reading) }, _("Use it")),
-          h("button.secondary", { type: "button", id: "scan-again", onclick: () => restart() }, _("Scan again")),
+          h(
+            "button.primary",
+            { type: "button", id: "scan-accept", onclick: () => finish(reading) },
+            _("Use it"),
+          ),
+          h(
+            "button.secondary",
+            { type: "button", id: "scan-again", onclick: () => restart() },
+            _("Scan again"),
+          ),
         ),
       );
     }
@@ -185,14 +228,17 @@ export function scan({ expect, onType }) {
     }
 
     async function fromPhoto() {
-      const file = photoInput.files && photoInput.files[0];
+      const file = photoInput.files?.[0];
       if (!file) return;
       stopCamera();
       say(_("Reading the photo…"));
       let bitmap;
       try {
         // Decoded at a reading size: a 48-megapixel photo must not fill a cheap phone's memory.
-        bitmap = await createImageBitmap(file, { resizeWidth: PHOTO_WIDTHS[1], resizeQuality: "high" });
+        bitmap = await createImageBitmap(file, {
+          resizeWidth: PHOTO_WIDTHS[1],
+          resizeQuality: "high",
+        });
       } catch {
         say(_("This file is not a picture this phone can open."), "bad");
         return;
@@ -214,25 +260,51 @@ export function scan({ expect, onType }) {
         }
       }
       photoInput.value = "";
-      say(wrongKind ? WRONG_KIND[expect]() : _("No machine-readable zone could be read in this photo. Hold the page flat, fill the frame with the two lines, avoid glare, and try again."), "bad");
+      say(
+        wrongKind
+          ? WRONG_KIND[expect]()
+          : _(
+              "No machine-readable zone could be read in this photo. Hold the page flat, fill the frame with the two lines, avoid glare, and try again.",
+            ),
+        "bad",
+      );
     }
     photoInput.addEventListener("change", fromPhoto);
 
     (async () => {
-      if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-        say(_("This browser cannot use the camera here. Take a photo of the page instead, or type the lines."), "bad");
+      if (!navigator.mediaDevices?.getUserMedia) {
+        say(
+          _(
+            "This browser cannot use the camera here. Take a photo of the page instead, or type the lines.",
+          ),
+          "bad",
+        );
         return;
       }
       try {
         stream = await navigator.mediaDevices.getUserMedia({
-          video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } },
+          video: {
+            facingMode: { ideal: "environment" },
+            width: { ideal: 1280 },
+            height: { ideal: 720 },
+          },
           audio: false,
         });
       } catch (error) {
         if (error && (error.name === "NotAllowedError" || error.name === "SecurityError")) {
-          say(_("The camera is blocked for this app. To allow it, tap the lock or the settings icon next to the address, set Camera to Allow, and scan again. Meanwhile you can take a photo of the page instead."), "bad");
+          say(
+            _(
+              "The camera is blocked for this app. To allow it, tap the lock or the settings icon next to the address, set Camera to Allow, and scan again. Meanwhile you can take a photo of the page instead.",
+            ),
+            "bad",
+          );
         } else {
-          say(_("No camera could be opened on this phone. Take a photo of the page instead, or type the lines."), "bad");
+          say(
+            _(
+              "No camera could be opened on this phone. Take a photo of the page instead, or type the lines.",
+            ),
+            "bad",
+          );
         }
         return;
       }
@@ -242,7 +314,15 @@ export function scan({ expect, onType }) {
       }
       video.srcObject = stream;
       say(_("Hold the page still with the two lines inside the frame."));
-      hintTimer = setTimeout(() => say(_("Still looking for the lines. Hold the page flat, bring the phone closer, and tilt it out of any glare.")), HINT_AFTER_MS);
+      hintTimer = setTimeout(
+        () =>
+          say(
+            _(
+              "Still looking for the lines. Hold the page flat, bring the phone closer, and tilt it out of any glare.",
+            ),
+          ),
+        HINT_AFTER_MS,
+      );
       loop();
     })();
   });
