@@ -15,7 +15,16 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from .errors import NotFound
-from .models import Declaration, Establishment, PoliceUnit, Role, UnitKind, User
+from .models import (
+    Declaration,
+    DeclarationEvent,
+    Establishment,
+    Feedback,
+    PoliceUnit,
+    Role,
+    UnitKind,
+    User,
+)
 
 
 def _q(field: str, value: object) -> Q:
@@ -51,16 +60,27 @@ def _jurisdiction(user: User, *, province: str, unit: str) -> Q:
     return _q(unit, own.id)
 
 
-def declaration_filter(user: User) -> Q:
-    """Declarations ``user`` may see; they carry their establishment's police unit and
-    province, so no join is needed."""
+def declaration_filter(user: User, via: str = "") -> Q:
+    """Declarations ``user`` may see (or, with ``via="declaration__"``, rows that belong
+    to one); they carry their establishment's police unit and province, so no join is
+    needed."""
     if user.role.is_hotel:
         if user.establishment_id is None:
             return _NOTHING
-        return _q("establishment_id", user.establishment_id)
+        return _q(f"{via}establishment_id", user.establishment_id)
     if user.role == Role.ADMIN:
         return _NOTHING  # administrators manage accounts, not guests' personal data
-    return establishment_filter(user)
+    return _jurisdiction(user, province=f"{via}province_id", unit=f"{via}police_unit_id")
+
+
+def covers(unit: PoliceUnit, province_id: int, police_unit_id: int) -> bool:
+    """Whether a row of this province and ward unit lies in ``unit``'s jurisdiction: the
+    rule of ``_jurisdiction``, for rows already in memory (a watch entry's unit)."""
+    if unit.kind == UnitKind.MINISTRY:
+        return True
+    if unit.kind in (UnitKind.PROVINCE, UnitKind.IMMIGRATION):
+        return unit.province_id == province_id
+    return unit.id == police_unit_id
 
 
 def police_row_filter(user: User) -> Q:
@@ -81,6 +101,21 @@ def police_unit_filter(user: User, via: str = "") -> Q:
 
 def declarations(user: User) -> QuerySet[Declaration]:
     return Declaration.filter(declaration_filter(user))
+
+
+def declaration_events(user: User) -> QuerySet[DeclarationEvent]:
+    """The history of the declarations ``user`` may see."""
+    return DeclarationEvent.filter(declaration_filter(user, via="declaration__"))
+
+
+def feedback(user: User) -> QuerySet[Feedback]:
+    """Ratings of police decisions: an establishment's own, or those of the police's
+    jurisdiction (feedback rows carry the unit and province of the decision)."""
+    if user.role.is_hotel:
+        if user.establishment_id is None:
+            return Feedback.filter(_NOTHING)
+        return Feedback.filter(establishment_id=user.establishment_id)
+    return Feedback.filter(police_row_filter(user))
 
 
 def establishments(user: User) -> QuerySet[Establishment]:

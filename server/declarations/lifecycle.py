@@ -112,6 +112,8 @@ ACTIONS: dict[str, Action] = {
 }  # fmt: skip
 
 DECISIONS = tuple(a.name for a in ACTIONS.values() if a.by_police)
+# The history's names of the police decisions.
+DECISION_EVENTS = tuple(a.event for a in ACTIONS.values() if a.by_police)
 
 # The history's names of the steps that are not actions on the state.
 HISTORY: dict[str, str] = {

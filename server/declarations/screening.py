@@ -15,19 +15,11 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
-from ..models import Declaration, PoliceUnit, StayStatus, UnitKind, User, WatchEntry
+from .. import scope
+from ..models import Declaration, PoliceUnit, StayStatus, User, WatchEntry
 from . import flags
 from .context import VIETNAM
 from .names import ascii_name
-
-
-def covers(unit: PoliceUnit, d: Declaration) -> bool:
-    """Whether ``d`` lies in ``unit``'s jurisdiction."""
-    if unit.kind == UnitKind.MINISTRY:
-        return True
-    if unit.kind in (UnitKind.PROVINCE, UnitKind.IMMIGRATION):
-        return unit.province_id == d.province_id
-    return unit.id == d.police_unit_id
 
 
 def _same_birth(a: str | None, b: str) -> bool:
@@ -67,7 +59,11 @@ async def watch_hits(
     entries = await _candidates(declarations, conn)
     hits: dict[str, list[WatchEntry]] = {}
     for d in declarations:
-        found = [e for e in entries if matches(e, d) and covers(e.police_unit, d)]
+        found = [
+            e
+            for e in entries
+            if matches(e, d) and scope.covers(e.police_unit, d.province_id, d.police_unit_id)
+        ]
         if found:
             hits[str(d.id)] = found
     return hits
@@ -158,7 +154,8 @@ async def refresh_watch(unit: PoliceUnit, entry: WatchEntry) -> int:
     if entry.name_search:
         concerned |= Q(name_search=entry.name_search)
     query = Declaration.filter(concerned, stay_status=StayStatus.IN_HOUSE)
-    candidates = [d for d in await query.limit(10_000) if covers(unit, d)]
+    rows = await query.limit(10_000)
+    candidates = [d for d in rows if scope.covers(unit, d.province_id, d.police_unit_id)]
     hits = await watch_hits(candidates)
     changed = 0
     for d in candidates:

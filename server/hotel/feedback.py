@@ -10,12 +10,13 @@ from starlette.responses import RedirectResponse, Response
 from tortoise.exceptions import IntegrityError
 
 from .. import auth, scope
+from ..declarations import lifecycle
 from ..errors import BadRequest, Conflict, NotFound
 from ..i18n import N_
-from ..models import HOTEL_ROLES, DeclarationEvent, Feedback
+from ..models import HOTEL_ROLES, Feedback
 from ..templating import render_page
 
-DECISIONS = ("review_confirm", "review_return", "review_escalate")
+DECISIONS = lifecycle.DECISION_EVENTS  # what may be rated
 WINDOW = timedelta(days=30)  # decisions older than this are no longer offered for rating
 LISTED = 50
 
@@ -24,11 +25,8 @@ async def page(request: Request) -> Response:
     user = auth.require(request, HOTEL_ROLES)
     since = auth.now() - WINDOW
     events = (
-        await DeclarationEvent.filter(
-            declaration__establishment_id=user.establishment_id,
-            action__in=DECISIONS,
-            at__gte=since,
-        )
+        await scope.declaration_events(user)
+        .filter(action__in=DECISIONS, at__gte=since)
         .select_related("declaration")
         .order_by("-id")
         .limit(LISTED)
@@ -51,10 +49,12 @@ async def page(request: Request) -> Response:
 async def rate(request: Request) -> Response:
     user = auth.require(request, HOTEL_ROLES)
     form = await auth.read_form(request)
-    event = await DeclarationEvent.get_or_none(
-        id=request.path_params["event_id"], action__in=DECISIONS
-    ).select_related("declaration")
-    if event is None or not await scope.declarations(user).filter(id=event.declaration_id).exists():
+    event = (
+        await scope.declaration_events(user)
+        .get_or_none(id=request.path_params["event_id"], action__in=DECISIONS)
+        .select_related("declaration")
+    )
+    if event is None:
         raise NotFound()
     rating = form.get("rating", "")
     if rating not in {"1", "2", "3", "4", "5"}:

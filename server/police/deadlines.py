@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from tortoise.expressions import Q
 
 from .. import auth, db, paging, scope
+from ..declarations import lifecycle
 from ..errors import BadRequest
 from ..i18n import N_
 from ..models import (
@@ -27,7 +28,7 @@ from ..models import (
 from ..templating import render_page
 
 WAITING = (ReviewState.NEW, ReviewState.ESCALATED)
-DECISION_ACTIONS = ("review_confirm", "review_return", "review_escalate")
+DECISION_ACTIONS = lifecycle.DECISION_EVENTS
 TARGET_RANGE = (1, 720)
 DEFAULT_TARGET_HOURS = 24  # the model's default, for a unit missing from the map
 PERIODS = (1, 7, 30)

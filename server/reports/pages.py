@@ -96,12 +96,7 @@ def _narrowed(query: QuerySet[Any], choice: Choice) -> QuerySet[Any]:
 def _feedback(user: User, choice: Choice) -> QuerySet[Feedback]:
     """Ratings given in the report's dates, in the user's scope."""
     low, high = bounds(choice.start, choice.end)
-    query = Feedback.filter(created_at__gte=low, created_at__lt=high)
-    if user.role.is_hotel:
-        query = query.filter(establishment_id=user.establishment_id)
-    else:
-        query = query.filter(scope.police_row_filter(user))
-    return _narrowed(query, choice)
+    return _narrowed(scope.feedback(user).filter(created_at__gte=low, created_at__lt=high), choice)
 
 
 async def _figures(user: User, choice: Choice) -> Figures:
