@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from .. import accounts, auth, paging, registration
-from ..errors import BadRequest, NotFound, PermissionDenied
+from ..errors import BadRequest, NotFound, PermissionDenied, ValidationFailed
 from ..i18n import N_, gettext
 from ..models import POLICE_ROLES, AuditEvent, Establishment, PoliceUnit, Role, UnitKind, User
 from ..templating import render_page
@@ -128,10 +128,10 @@ async def account_action(request: Request) -> Response:
     action = form.get("action", "")
     reason = " ".join(form.get("reason", "").split())[:300]
     if target.id == admin.id and action == "lock":
-        raise BadRequest(N_("You cannot lock yourself out."), code="self_lock")
+        raise ValidationFailed(N_("You cannot lock yourself out."), code="self_lock")
     if action == "lock":
         if not reason:
-            raise BadRequest(N_("Give the reason."), code="reason_required")
+            raise ValidationFailed(N_("Give the reason."), code="reason_required")
         await accounts.lock(target, reason)
     elif action == "unlock":
         await accounts.unlock(target)
@@ -150,7 +150,7 @@ async def account_action(request: Request) -> Response:
         await auth.audit(request, "password_reset", admin, target=target.username)
         return await accounts_page(request, shown_password=(target.username, password))
     else:
-        raise BadRequest(N_("Unknown action."), code="bad_action")
+        raise ValidationFailed(N_("Unknown action."), code="bad_action")
     await auth.audit(request, f"account_{action}", admin, target=target.username, reason=reason)
     return RedirectResponse(request.app.url_path_for("admin:accounts"), status_code=303)
 

@@ -11,7 +11,7 @@ from tortoise.exceptions import IntegrityError
 
 from .. import auth, scope
 from ..declarations import lifecycle
-from ..errors import BadRequest, Conflict, NotFound
+from ..errors import Conflict, NotFound, ValidationFailed
 from ..i18n import N_
 from ..models import HOTEL_ROLES, Feedback
 from ..templating import render_page
@@ -58,7 +58,7 @@ async def rate(request: Request) -> Response:
         raise NotFound()
     rating = form.get("rating", "")
     if rating not in {"1", "2", "3", "4", "5"}:
-        raise BadRequest(N_("Choose from 1 to 5 stars."), code="bad_rating")
+        raise ValidationFailed(N_("Choose from 1 to 5 stars."), code="bad_rating")
     d = event.declaration
     try:
         await Feedback.create(

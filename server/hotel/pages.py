@@ -49,7 +49,12 @@ async def _tokens_page(
     return render_page(
         request,
         "hotel/tokens.html",
-        {"tokens": rows, "new_secret": new_secret, "error": error, "now": auth.now()},
+        {
+            "tokens": rows,
+            "new_secret": new_secret,
+            "errors": {"": error} if error else {},
+            "now": auth.now(),
+        },
         status_code=422 if error else 200,
     )
 

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from .. import accounts, auth, scope
-from ..errors import BadRequest, NotFound
+from ..errors import NotFound, ValidationFailed
 from ..i18n import N_
 from ..models import Role, User
 from ..templating import render_page
@@ -76,7 +76,7 @@ async def act(request: Request) -> Response:
         await auth.audit(request, "password_reset", owner, target=staff.username)
         return await _page(request, owner, shown_password=(staff.username, password))
     if action not in ("disable", "enable"):
-        raise BadRequest(N_("Unknown action."), code="unknown_action")
+        raise ValidationFailed(N_("Unknown action."), code="unknown_action")
     await accounts.set_active(staff, action == "enable")
     await auth.audit(request, f"account_{action}", owner, target=staff.username)
     return RedirectResponse(request.app.url_path_for("hotel:staff"), status_code=303)

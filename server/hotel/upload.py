@@ -33,7 +33,7 @@ def _labels() -> dict[str, str]:
 
 async def page(request: Request) -> Response:
     auth.require(request, HOTEL_ROLES)
-    return render_page(request, "hotel/upload.html", {"rows": None, "error": None})
+    return render_page(request, "hotel/upload.html", {"rows": None, "errors": {}})
 
 
 async def template(request: Request) -> Response:
@@ -97,7 +97,7 @@ async def upload(request: Request) -> Response:
         render_page,
         request,
         "hotel/upload.html",
-        {"rows": results, "counts": counts, "labels": _labels(), "error": None},
+        {"rows": results, "counts": counts, "labels": _labels(), "errors": {}},
     )
 
 
@@ -105,6 +105,6 @@ def _failed(request: Request, message: str, **params: object) -> Response:
     return render_page(
         request,
         "hotel/upload.html",
-        {"rows": None, "error": i18n.gettext(message, **params)},
+        {"rows": None, "errors": {"": i18n.gettext(message, **params)}},
         status_code=422,
     )

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from .. import auth, db, paging, scope
 from ..declarations import feed, flags, review
-from ..errors import BadRequest
+from ..errors import ValidationFailed
 from ..i18n import N_
 from ..models import POLICE_ROLES, Declaration, User
 from ..templating import render_page
@@ -61,7 +61,7 @@ async def confirm(request: Request) -> Response:
     f = _for_bulk(form)
     upto = form.get("upto", "")
     if not paging.whole(upto):
-        raise BadRequest(N_("Reload the page and decide again."))
+        raise ValidationFailed(N_("Reload the page and decide again."))
     clean, _skipped = await _selection(user, f, int(upto))
     done = await review.confirm_many(clean, user=user, ip=auth.client_ip(request))
     url = request.url_for("police:queue").path

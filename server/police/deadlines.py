@@ -15,7 +15,7 @@ from tortoise.expressions import Q
 
 from .. import auth, db, paging, scope
 from ..declarations import lifecycle
-from ..errors import BadRequest
+from ..errors import BadRequest, ValidationFailed
 from ..i18n import N_
 from ..models import (
     SUPERVISOR_ROLES,
@@ -153,12 +153,12 @@ async def set_target(request: Request) -> Response:
     form = await auth.read_form(request)
     raw_unit, raw_hours = form.get("unit", ""), form.get("hours", "")
     if not paging.whole(raw_hours) or not TARGET_RANGE[0] <= int(raw_hours) <= TARGET_RANGE[1]:
-        raise BadRequest(N_("The review target is a whole number of hours from 1 to 720."))
+        raise ValidationFailed(N_("The review target is a whole number of hours from 1 to 720."))
     if not paging.whole(raw_unit):
-        raise BadRequest(N_("Unknown police unit."))
+        raise ValidationFailed(N_("Unknown police unit."))
     unit = await scope.police_units(user).filter(kind=UnitKind.WARD).get_or_none(id=int(raw_unit))
     if unit is None:
-        raise BadRequest(N_("Unknown police unit."))
+        raise ValidationFailed(N_("Unknown police unit."))
     before = unit.review_target_hours
     unit.review_target_hours = int(raw_hours)
     await unit.save(update_fields=["review_target_hours"])

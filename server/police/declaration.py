@@ -111,7 +111,7 @@ async def _context(user: User, d: Declaration) -> dict[str, Any]:
         "reasons": RETURN_REASONS,
         "actions": lifecycle.allowed(d.review_state, d.stay_status, police=True),
         "conflict": False,
-        "problem": None,
+        "errors": {},
     }
 
 
@@ -134,8 +134,8 @@ async def note(request: Request) -> Response:
     text = form.get("note", "").strip()
     if not text or len(text) > NOTE_MAX:
         context = await _context(user, d)
-        context["problem"] = N_("Write a note of at most 2,000 characters.")
-        return render_page(request, "police/declaration.html", context, status_code=400)
+        context["errors"] = {"": gettext(N_("Write a note of at most 2,000 characters."))}
+        return render_page(request, "police/declaration.html", context, status_code=422)
     await DeclarationEvent.create(
         declaration_id=d.id, at=datetime.now(UTC), user_id=user.id, action="note",
         from_state=d.state, to_state=d.state, ip=auth.client_ip(request), detail={"note": text},
@@ -182,10 +182,10 @@ async def decide(request: Request) -> Response:
             return render_page(request, "police/declaration.html", context, status_code=409)
         except Refused as refused:
             context = await _context(user, await _visible(user, record_id))
-            context["problem"] = refused.translated()
+            context["errors"] = {"": refused.translated()}
             return render_page(request, "police/declaration.html", context, status_code=409)
         url = request.url_for("police:declaration", declaration_id=record_id)
         return RedirectResponse(f"{url.path}?decided={decision}", status_code=303)
     context = await _context(user, await _visible(user, record_id))
-    context["problem"] = problem
-    return render_page(request, "police/declaration.html", context, status_code=400)
+    context["errors"] = {"": gettext(problem)}
+    return render_page(request, "police/declaration.html", context, status_code=422)

@@ -11,7 +11,7 @@ from tortoise.functions import Count
 
 from .. import auth, paging, registration, scope
 from ..errors import BadRequest
-from ..i18n import N_
+from ..i18n import N_, gettext
 from ..models import POLICE_ROLES, AuditEvent, Establishment, EstablishmentStatus, User
 from ..templating import render_page
 
@@ -105,9 +105,9 @@ async def _establishment_page(
             "figures": (await _figures(user, [est.id])).get(est.id),
             "days": FIGURES_DAYS,
             "status_history": history,
-            "problem": problem,
+            "errors": {"": gettext(problem)} if problem else {},
         },
-        status_code=400 if problem else 200,
+        status_code=422 if problem else 200,
     )
 
 

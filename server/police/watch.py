@@ -14,7 +14,7 @@ from .. import auth, codes, paging, scope
 from ..declarations import flags, screening
 from ..declarations.names import ascii_name
 from ..errors import NotFound
-from ..i18n import N_
+from ..i18n import N_, gettext
 from ..models import SUPERVISOR_ROLES, User, WatchEntry
 from ..templating import render_page
 
@@ -29,7 +29,7 @@ def _entries(user: User) -> Any:
 async def _render(request: Request, user: User, **extra: Any) -> Response:
     status = extra.pop("status_code", 200)
     entries = await _entries(user).select_related("police_unit", "created_by").limit(PAGE_SIZE)
-    context = {"entries": entries, "problem": None, "form": {}, "added": None, **extra}
+    context = {"entries": entries, "errors": {}, "form": {}, "added": None, **extra}
     return render_page(request, "police/watch.html", context, status_code=status)
 
 
@@ -70,7 +70,9 @@ async def add(request: Request) -> Response:
     values = _cleaned(await auth.read_form(request))
     problem = _problem(values)
     if problem:
-        return await _render(request, user, problem=problem, form=values, status_code=400)
+        return await _render(
+            request, user, errors={"": gettext(problem)}, form=values, status_code=422
+        )
     assert user.police_unit is not None  # police accounts always have a unit
     entry, flagged = await screening.add_entry(
         user,

@@ -49,7 +49,7 @@ async def _advance(request: Request, user: User, session: WebSession | None) -> 
 
 async def code_page(request: Request) -> Response:
     _caller(request, "code")
-    return render_page(request, "account/code.html", {"error": None})
+    return render_page(request, "account/code.html", {"errors": {}})
 
 
 async def code_submit(request: Request) -> Response:
@@ -64,7 +64,7 @@ async def code_submit(request: Request) -> Response:
         return render_page(
             request,
             "account/code.html",
-            {"error": locked.translated()},
+            {"errors": {"": locked.translated()}},
             status_code=429,
             headers=locked.headers,
         )
@@ -82,7 +82,7 @@ async def code_submit(request: Request) -> Response:
         return response
     await session.save(update_fields=["attempts"])
     error = gettext("This code is not right. Type the 6 digits the app shows now.")
-    return render_page(request, "account/code.html", {"error": error}, status_code=401)
+    return render_page(request, "account/code.html", {"errors": {"": error}}, status_code=401)
 
 
 def totp_secret(user: User, settings: Settings) -> str:
@@ -139,7 +139,7 @@ async def _password_form(
     return render_page(
         request,
         "account/password.html",
-        {"ask_current": ask_current, "error": error, "reset": reset},
+        {"ask_current": ask_current, "errors": {"": error} if error else {}, "reset": reset},
         status_code=422 if error else 200,
     )
 
@@ -186,7 +186,7 @@ async def two_factor(request: Request) -> Response:
             "signing_in": session is not None,
             "unused_codes": unused,
             "setup": None,
-            "error": None,
+            "errors": {},
             "codes": None,
         },
     )
@@ -225,7 +225,7 @@ def _setup_page(
             "signing_in": session is not None,
             "unused_codes": 0,
             "setup": {"qr": totp.qr_svg(uri), "secret": secret},
-            "error": error,
+            "errors": {"": error} if error else {},
             "codes": None,
         },
         status_code=422 if error else 200,
@@ -266,7 +266,7 @@ def _codes_page(request: Request, codes: list[str], after: str) -> Response:
             "signing_in": False,
             "unused_codes": len(codes),
             "setup": None,
-            "error": None,
+            "errors": {},
             "codes": codes,
             "after": after,
         },

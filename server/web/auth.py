@@ -49,7 +49,7 @@ async def login_page(request: Request) -> Response:
     return render_page(
         request,
         "login.html",
-        {"next": request.query_params.get("next", ""), "username": "", "error": None},
+        {"next": request.query_params.get("next", ""), "username": "", "errors": {}},
     )
 
 
@@ -64,7 +64,11 @@ async def login(request: Request) -> Response:
         return render_page(
             request,
             "login.html",
-            {"error": error.translated(), "next": form.get("next", ""), "username": username},
+            {
+                "errors": {"": error.translated()},
+                "next": form.get("next", ""),
+                "username": username,
+            },
             status_code=error.status,
             headers=error.headers,
         )

@@ -139,7 +139,7 @@ async def test_watch_list_is_for_supervisors_and_refuses_incomplete_entries(
         ({"full_name": "李明", "date_of_birth": "1980", "reason": "R"}, "ngày sinh"),
     ]:
         response = await _watch(lead, **form)
-        assert response.status_code == 400 and message in response.text, form
+        assert response.status_code == 422 and message in response.text, form
     # Another ward's supervisor cannot end this ward's entries.
     await _watch(lead, document_number="X12345", reason="R")
     entry_id = (await lead.get("/police/watch")).text.split("/police/watch/")[1].split("/end")[0]

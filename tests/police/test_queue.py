@@ -105,7 +105,7 @@ async def test_a_return_reaches_the_hotel_feed(
     missing = await _decide(
         officer, item["id"], decision="return", version="2", reason_code="other"
     )
-    assert missing.status_code == 400
+    assert missing.status_code == 422
 
 
 async def test_two_officers_deciding_at_once_the_first_wins(

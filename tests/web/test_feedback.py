@@ -33,7 +33,7 @@ async def test_an_establishment_rates_a_decision_once_and_the_report_shows_it(
     assert event, "the decision should be offered for rating"
     path = f"/hotel/feedback/{event.group(1)}"
     bad = await steps.post_form(staff, path, "/hotel/feedback", rating="9")
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     rated = await steps.post_form(
         staff, path, "/hotel/feedback", rating="4", comment="Nhanh, rõ ràng"
     )

@@ -98,7 +98,7 @@ async def test_a_rejected_registration_tells_the_owner_why(
     await sign_up(client)
     est = await Establishment.get(name="Nhà nghỉ Phố Cổ")
     no_reason = await decide(app, est.id, action="reject")
-    assert no_reason.status_code == 400
+    assert no_reason.status_code == 422
     assert (
         await decide(app, est.id, action="reject", reason="Licence not found")
     ).status_code == 303
@@ -114,7 +114,7 @@ async def test_a_rejected_registration_tells_the_owner_why(
     home = await client.get("/hotel/")
     assert "Licence not found" in home.text
     # Approving a rejected registration is not a transition.
-    assert (await decide(app, est.id, action="approve")).status_code == 400
+    assert (await decide(app, est.id, action="approve")).status_code == 422
 
 
 async def test_another_wards_police_cannot_see_or_decide_a_registration(
