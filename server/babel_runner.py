@@ -23,11 +23,18 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
 POT = LOCALES / "messages.pot"
-PWA_CATALOGS = ROOT / "pwa" / "locales"
-PWA_FIELDS = ROOT / "pwa" / "generated" / "fields.js"
+PWA = ROOT / "pwa"
 # Besides its own files, the PWA shows the field table's labels.
 PWA_SOURCES = ("pwa/", "server/declarations/fields.py")
-LANGUAGES = ("vi", "en")
+# The language the messages are written in: its catalog needs no translations.
+SOURCE_LANGUAGE = "en"
+
+
+def languages(locales: Path = LOCALES) -> list[str]:
+    """Every language with a catalog (the code names none)."""
+    from server.i18n import catalog_languages
+
+    return catalog_languages(locales)
 
 
 def _babel(*args: str) -> None:
@@ -56,7 +63,7 @@ def extract() -> None:
 
 
 def update() -> None:
-    for lang in LANGUAGES:
+    for lang in languages():
         po = LOCALES / lang / "LC_MESSAGES" / "messages.po"
         if po.exists():
             _babel(
@@ -75,11 +82,15 @@ def update() -> None:
             _babel("init", "-i", str(POT), "-d", str(LOCALES), "-l", lang, "--no-wrap")
 
 
-def compile_catalogs() -> None:
-    PWA_CATALOGS.mkdir(parents=True, exist_ok=True)
-    for lang in LANGUAGES:
-        po = LOCALES / lang / "LC_MESSAGES" / "messages.po"
-        _babel("compile", "-d", str(LOCALES), "-l", lang, "--use-fuzzy" if lang == "en" else "-f")
+def compile_catalogs(locales: Path = LOCALES, pwa: Path = PWA) -> None:
+    """.po → .mo for the server; for the PWA its JSON catalogs, the list of languages
+    and the field table."""
+    (pwa / "locales").mkdir(parents=True, exist_ok=True)
+    found = languages(locales)
+    for lang in found:
+        po = locales / lang / "LC_MESSAGES" / "messages.po"
+        fuzzy = "--use-fuzzy" if lang == SOURCE_LANGUAGE else "-f"
+        _babel("compile", "-d", str(locales), "-l", lang, fuzzy)
         with po.open("rb") as handle:
             catalog = read_po(handle, locale=lang)
         # The PWA gets the messages that its own files use, with their translations.
@@ -92,25 +103,44 @@ def compile_catalogs() -> None:
             and any(path.startswith(PWA_SOURCES) for path, _line in m.locations)
         }
         body = {"messages": messages, **_issue_messages(catalog)}
-        (PWA_CATALOGS / f"{lang}.json").write_text(
+        (pwa / "locales" / f"{lang}.json").write_text(
             json.dumps(body, ensure_ascii=False, sort_keys=True, indent=0), encoding="utf-8"
         )
-    write_field_table()
+    _module(pwa, "languages.js", [_language(lang, pwa) for lang in found])
+    write_field_table(pwa)
 
 
-def write_field_table() -> None:
-    """The field table for the PWA: an ES module around the JSON, so that the form and
-    the checks import it like any module, and the service worker precaches it."""
-    from server.declarations.fields import for_pwa
+def _language(code: str, pwa: Path) -> dict[str, str]:
+    """What the PWA needs of a language; a manifest of its own if there is one."""
+    from server.i18n import INTL_TAGS, language_name
 
-    PWA_FIELDS.parent.mkdir(parents=True, exist_ok=True)
-    body = json.dumps(for_pwa(), ensure_ascii=False, separators=(",", ":"))
-    body = body.replace('},{"name"', '},\n{"name"')  # a field per line
-    PWA_FIELDS.write_text(
-        "// Built from server/declarations/fields.py by `make`: do not edit.\n"
-        f"export default {body};\n",
+    manifest = f"manifest.{code}.webmanifest"
+    return {
+        "code": code,
+        "name": language_name(code),
+        "intl": INTL_TAGS.get(code, code),
+        "manifest": manifest if (pwa / manifest).exists() else "manifest.webmanifest",
+    }
+
+
+def _module(pwa: Path, name: str, value: object) -> None:
+    """A generated ES module for the PWA: JSON, exported (``pwa/generated/``)."""
+    (pwa / "generated").mkdir(parents=True, exist_ok=True)
+    body = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    body = body.replace('},{"', '},\n{"')  # an entry per line
+    (pwa / "generated" / name).write_text(
+        f"// Built by `make` (server/babel_runner.py): do not edit.\nexport default {body};\n",
         encoding="utf-8",
     )
+
+
+def write_field_table(pwa: Path = PWA) -> None:
+    """The field table for the PWA (server/declarations/fields.py): an ES module, so
+    that the form and the checks import it like any module, and the service worker
+    precaches it."""
+    from server.declarations.fields import for_pwa
+
+    _module(pwa, "fields.js", for_pwa())
 
 
 def _issue_messages(catalog: Catalog) -> dict[str, dict[str, str]]:

@@ -11,47 +11,56 @@ from __future__ import annotations
 
 import gettext
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pycountry
 
+from .i18n import N_, translate
+
 DATA = Path(__file__).resolve().parent / "data"
 
 
 @dataclass(frozen=True)
 class Code:
+    """A code and its name: ``label`` is the English name and a message id, so every
+    other language's name comes from that language's catalog (``%(code)s`` in it stands
+    for the code); ``names`` holds names that come with the data instead (countries,
+    ports), by language."""
+
     code: str
-    name_vi: str
-    name_en: str
+    label: str
+    names: Mapping[str, str] = field(default_factory=dict)
 
     def name(self, lang: str) -> str:
-        return self.name_en if lang == "en" else self.name_vi
+        found = self.names.get(lang) or translate(lang, self.label)
+        return found % {"code": self.code} if "%(code)s" in found else found
 
-    def as_json(self) -> dict[str, str]:
-        return {"code": self.code, "vi": self.name_vi, "en": self.name_en}
+    def as_json(self, languages: Iterable[str]) -> dict[str, str]:
+        """For /codes: the code and its name in each language, keyed by the language."""
+        return {"code": self.code, **{lang: self.name(lang) for lang in languages}}
 
 
 # ICAO 9303 part 3 codes that are not ISO 3166-1 alpha-3 country codes.
 _ICAO_EXTRA = (
-    Code("GBD", "Anh (Lãnh thổ hải ngoại)", "British Overseas Territories Citizen"),
-    Code("GBN", "Anh (Công dân hải ngoại)", "British National (Overseas)"),
-    Code("GBO", "Anh (Công dân hải ngoại)", "British Overseas Citizen"),
-    Code("GBP", "Anh (Người được bảo hộ)", "British Protected Person"),
-    Code("GBS", "Anh (Thần dân)", "British Subject"),
-    Code("UNO", "Liên hợp quốc (nhân viên)", "United Nations official"),
-    Code("UNA", "Cơ quan chuyên môn Liên hợp quốc", "UN specialized agency official"),
-    Code("UNK", "Kosovo (UNMIK)", "Kosovo (UNMIK travel document)"),
-    Code("RKS", "Kosovo", "Kosovo"),
-    Code("XOM", "Dòng Hiệp sĩ Malta", "Sovereign Military Order of Malta"),
-    Code("XXA", "Người không quốc tịch", "Stateless person"),
-    Code("XXB", "Người tị nạn (Công ước 1951)", "Refugee (1951 Convention)"),
-    Code("XXC", "Người tị nạn (khác)", "Refugee (other)"),
-    Code("XXX", "Không xác định quốc tịch", "Unspecified nationality"),
-    Code("EUE", "Liên minh châu Âu", "European Union"),
+    Code("GBD", N_("British Overseas Territories Citizen")),
+    Code("GBN", N_("British National (Overseas)")),
+    Code("GBO", N_("British Overseas Citizen")),
+    Code("GBP", N_("British Protected Person")),
+    Code("GBS", N_("British Subject")),
+    Code("UNO", N_("United Nations official")),
+    Code("UNA", N_("UN specialized agency official")),
+    Code("UNK", N_("Kosovo (UNMIK travel document)")),
+    Code("RKS", N_("Kosovo")),
+    Code("XOM", N_("Sovereign Military Order of Malta")),
+    Code("XXA", N_("Stateless person")),
+    Code("XXB", N_("Refugee (1951 Convention)")),
+    Code("XXC", N_("Refugee (other)")),
+    Code("XXX", N_("Unspecified nationality")),
+    Code("EUE", N_("European Union")),
 )
 # ICAO codes that are aliases of an ISO code: stored as the ISO code.
 ICAO_ALIASES = {"D": "DEU", "D<<": "DEU"}
@@ -71,13 +80,33 @@ _VI_OVERRIDES = {
 
 
 @cache
+def _iso3166(lang: str) -> gettext.NullTranslations:
+    """pycountry's catalog of country names in ``lang`` (any language it has)."""
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+
+
+@dataclass(frozen=True)
+class Country(Code):
+    """A country's name in any language comes from pycountry's catalogs, except where
+    official usage in Vietnam differs (``_VI_OVERRIDES``)."""
+
+    iso_name: str = ""
+
+    def name(self, lang: str) -> str:
+        if lang == "vi" and self.code in _VI_OVERRIDES:
+            return _VI_OVERRIDES[self.code]
+        if lang == "en":
+            return self.label
+        return _iso3166(lang).gettext(self.iso_name)
+
+
+@cache
 def countries() -> dict[str, Code]:
-    vi = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["vi"], fallback=True)
     table: dict[str, Code] = {}
     for country in pycountry.countries:
         code = country.alpha_3
         english = getattr(country, "common_name", None) or country.name
-        table[code] = Code(code, _VI_OVERRIDES.get(code) or vi.gettext(country.name), english)
+        table[code] = Country(code, english, iso_name=country.name)
     for extra in _ICAO_EXTRA:
         table.setdefault(extra.code, extra)
     return dict(sorted(table.items()))
@@ -95,14 +124,16 @@ def normalise_nationality(value: str) -> str | None:
 class Port(Code):
     kind: str = "airport"  # airport, land, sea, rail
 
-    def as_json(self) -> dict[str, str]:
-        return {**super().as_json(), "kind": self.kind}
+    def as_json(self, languages: Iterable[str]) -> dict[str, str]:
+        return {**super().as_json(languages), "kind": self.kind}
 
 
 @cache
 def ports() -> dict[str, Port]:
+    """Ports of entry: their Vietnamese and English names are data (ports.json); in any
+    other language a port keeps its English name, as place names do."""
     rows = json.loads((DATA / "ports.json").read_text(encoding="utf-8"))
-    return {r["code"]: Port(r["code"], r["name_vi"], r["name_en"], r["kind"]) for r in rows}
+    return {r["code"]: Port(r["code"], r["name_en"], {"vi": r["name_vi"]}, r["kind"]) for r in rows}
 
 
 def _table(*codes: Code) -> dict[str, Code]:
@@ -110,42 +141,42 @@ def _table(*codes: Code) -> dict[str, Code]:
 
 
 PURPOSES = _table(
-    Code("tourism", "Du lịch", "Tourism"),
-    Code("business", "Làm việc với doanh nghiệp", "Business"),
-    Code("work", "Lao động", "Work"),
-    Code("investment", "Đầu tư", "Investment"),
-    Code("study", "Học tập, thực tập", "Study or internship"),
-    Code("visiting_relatives", "Thăm thân", "Visiting relatives"),
-    Code("family_dependant", "Người thân đi cùng", "Accompanying family member"),
-    Code("journalism", "Báo chí", "Journalism"),
-    Code("official", "Công vụ, ngoại giao", "Official or diplomatic"),
-    Code("conference", "Hội nghị, hội thảo", "Conference"),
-    Code("medical", "Chữa bệnh", "Medical treatment"),
-    Code("transit", "Quá cảnh", "Transit"),
-    Code("other", "Mục đích khác", "Other"),
+    Code("tourism", N_("Tourism")),
+    Code("business", N_("Business")),
+    Code("work", N_("Work")),
+    Code("investment", N_("Investment")),
+    Code("study", N_("Study or internship")),
+    Code("visiting_relatives", N_("Visiting relatives")),
+    Code("family_dependant", N_("Accompanying family member")),
+    Code("journalism", N_("Journalism")),
+    Code("official", N_("Official or diplomatic")),
+    Code("conference", N_("Conference")),
+    Code("medical", N_("Medical treatment")),
+    Code("transit", N_("Transit")),
+    Code("other", N_("Other")),
 )
 
 # Visa symbols of Law 47/2014 (as amended 2019 and 2023), official spelling.
 VISA_CATEGORIES = _table(
-    *(Code(c, f"Thị thực {c}", f"Visa {c}") for c in ("NG1", "NG2", "NG3", "NG4", "LV1", "LV2")),
-    Code("LS", "Thị thực LS (luật sư)", "Visa LS (lawyer)"),
-    *(Code(f"ĐT{i}", f"Thị thực ĐT{i} (đầu tư)", f"Visa ĐT{i} (investor)") for i in range(1, 5)),
-    Code("DN1", "Thị thực DN1 (doanh nghiệp)", "Visa DN1 (business)"),
-    Code("DN2", "Thị thực DN2 (dịch vụ, thương mại)", "Visa DN2 (services, trade)"),
-    Code("NN1", "Thị thực NN1 (tổ chức quốc tế)", "Visa NN1 (international organisation)"),
-    Code("NN2", "Thị thực NN2 (văn phòng đại diện)", "Visa NN2 (representative office)"),
-    Code("NN3", "Thị thực NN3 (tổ chức phi chính phủ)", "Visa NN3 (non-governmental organisation)"),
-    Code("DH", "Thị thực DH (học tập, thực tập)", "Visa DH (study, internship)"),
-    Code("HN", "Thị thực HN (hội nghị)", "Visa HN (conference)"),
-    Code("PV1", "Thị thực PV1 (phóng viên thường trú)", "Visa PV1 (resident journalist)"),
-    Code("PV2", "Thị thực PV2 (phóng viên)", "Visa PV2 (journalist)"),
-    Code("LĐ1", "Thị thực LĐ1 (lao động, miễn giấy phép)", "Visa LĐ1 (work, permit-exempt)"),
-    Code("LĐ2", "Thị thực LĐ2 (lao động)", "Visa LĐ2 (work)"),
-    Code("DL", "Thị thực DL (du lịch)", "Visa DL (tourism)"),
-    Code("TT", "Thị thực TT (thăm thân, người thân)", "Visa TT (family)"),
-    Code("VR", "Thị thực VR (thăm người thân, mục đích khác)", "Visa VR (visiting, other)"),
-    Code("SQ", "Thị thực SQ (khảo sát thị trường)", "Visa SQ (market survey)"),
-    Code("EV", "Thị thực điện tử (EV)", "E-visa (EV)"),
+    *(Code(c, N_("Visa %(code)s")) for c in ("NG1", "NG2", "NG3", "NG4", "LV1", "LV2")),
+    Code("LS", N_("Visa LS (lawyer)")),
+    *(Code(f"ĐT{i}", N_("Visa %(code)s (investor)")) for i in range(1, 5)),
+    Code("DN1", N_("Visa DN1 (business)")),
+    Code("DN2", N_("Visa DN2 (services, trade)")),
+    Code("NN1", N_("Visa NN1 (international organisation)")),
+    Code("NN2", N_("Visa NN2 (representative office)")),
+    Code("NN3", N_("Visa NN3 (non-governmental organisation)")),
+    Code("DH", N_("Visa DH (study, internship)")),
+    Code("HN", N_("Visa HN (conference)")),
+    Code("PV1", N_("Visa PV1 (resident journalist)")),
+    Code("PV2", N_("Visa PV2 (journalist)")),
+    Code("LĐ1", N_("Visa LĐ1 (work, permit-exempt)")),
+    Code("LĐ2", N_("Visa LĐ2 (work)")),
+    Code("DL", N_("Visa DL (tourism)")),
+    Code("TT", N_("Visa TT (family)")),
+    Code("VR", N_("Visa VR (visiting, other)")),
+    Code("SQ", N_("Visa SQ (market survey)")),
+    Code("EV", N_("E-visa (EV)")),
 )
 
 
@@ -159,33 +190,33 @@ def normalise_visa_category(value: str) -> str | None:
 
 
 DOCUMENT_TYPES = _table(
-    Code("passport", "Hộ chiếu phổ thông", "Ordinary passport"),
-    Code("official_passport", "Hộ chiếu công vụ", "Official passport"),
-    Code("diplomatic_passport", "Hộ chiếu ngoại giao", "Diplomatic passport"),
-    Code("other", "Giấy tờ đi lại khác", "Other travel document"),
+    Code("passport", N_("Ordinary passport")),
+    Code("official_passport", N_("Official passport")),
+    Code("diplomatic_passport", N_("Diplomatic passport")),
+    Code("other", N_("Other travel document")),
 )
 
 ENTRY_KINDS = _table(
-    Code("visa", "Thị thực", "Visa"),
-    Code("e_visa", "Thị thực điện tử", "E-visa"),
-    Code("visa_exempt", "Miễn thị thực", "Visa-exempt"),
-    Code("temporary_residence_card", "Thẻ tạm trú", "Temporary residence card"),
-    Code("permanent_residence_card", "Thẻ thường trú", "Permanent residence card"),
+    Code("visa", N_("Visa")),
+    Code("e_visa", N_("E-visa")),
+    Code("visa_exempt", N_("Visa-exempt")),
+    Code("temporary_residence_card", N_("Temporary residence card")),
+    Code("permanent_residence_card", N_("Permanent residence card")),
 )
 
 SEXES = _table(
-    Code("M", "Nam", "Male"),
-    Code("F", "Nữ", "Female"),
-    Code("X", "Không xác định", "Unspecified"),
+    Code("M", N_("Male")),
+    Code("F", N_("Female")),
+    Code("X", N_("Unspecified")),
 )
 
 RELATIONSHIPS = _table(
-    Code("parent", "Cha/mẹ", "Parent"),
-    Code("grandparent", "Ông/bà", "Grandparent"),
-    Code("sibling", "Anh/chị", "Sibling"),
-    Code("relative", "Người thân khác", "Other relative"),
-    Code("guardian", "Người giám hộ", "Guardian"),
-    Code("other", "Người đi cùng khác", "Other accompanying adult"),
+    Code("parent", N_("Parent")),
+    Code("grandparent", N_("Grandparent")),
+    Code("sibling", N_("Sibling")),
+    Code("relative", N_("Other relative")),
+    Code("guardian", N_("Guardian")),
+    Code("other", N_("Other accompanying adult")),
 )
 
 
@@ -216,11 +247,13 @@ NORMALISERS: dict[str, Callable[[str], str | None]] = {
 }
 
 
-def export() -> dict[str, Any]:
-    """Every list, for the PWA and hotel software (``GET /api/v1/codes``)."""
+def export(languages: Iterable[str]) -> dict[str, Any]:
+    """Every list, with names in ``languages``, for the PWA and hotel software
+    (``GET /api/v1/codes``)."""
     from . import exemptions  # it reads DATA from here
 
+    languages = tuple(languages)
     return {
         "visa_exemptions": exemptions.export(),
-        **{name: [c.as_json() for c in table().values()] for name, table in LISTS.items()},
+        **{name: [c.as_json(languages) for c in table().values()] for name, table in LISTS.items()},
     }

@@ -19,9 +19,10 @@ from babel import numbers as babel_numbers
 from babel.support import NullTranslations, Translations
 
 DEFAULT_LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
-LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+# The system's first language (DEFAULT_LANGUAGE's default): Vietnamese, the law's.
+DEFAULT_LANGUAGE = "vi"
 
-_locale: contextvars.ContextVar[str] = contextvars.ContextVar("locale", default="vi")
+_locale: contextvars.ContextVar[str] = contextvars.ContextVar("locale", default=DEFAULT_LANGUAGE)
 _tz: ZoneInfo = ZoneInfo("Asia/Ho_Chi_Minh")
 _locales_dir: Path = DEFAULT_LOCALES_DIR
 
@@ -53,6 +54,25 @@ def get_locale() -> str:
 def gettext(message: str, **variables: object) -> str:
     text = translations(get_locale()).gettext(message)
     return text % variables if variables else text
+
+
+def catalog_languages(locales: Path = DEFAULT_LOCALES_DIR) -> list[str]:
+    """Every language with a catalog, the default first: adding a language is adding its
+    ``locales/<code>/LC_MESSAGES/messages.po`` (and naming it in LANGUAGES)."""
+    found = sorted(p.parent.parent.name for p in locales.glob("*/LC_MESSAGES/messages.po"))
+    return sorted(found, key=lambda code: code != DEFAULT_LANGUAGE)
+
+
+# The tag the PWA formats dates and numbers with (Intl), where the bare language code
+# would not give day-first dates: British English writes 30/11/2026 as Vietnam does.
+INTL_TAGS = {"en": "en-GB"}
+
+
+@cache
+def language_name(code: str) -> str:
+    """A language's own name for itself (Tiếng Việt, English, français…), from CLDR."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
 
 
 def translate(lang: str, message: str) -> str:

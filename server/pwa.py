@@ -16,6 +16,8 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .i18n import catalog_languages
+
 PWA = Path(__file__).resolve().parent.parent / "pwa"
 
 # Everything the app needs to open with no network, relative to the app's scope.
@@ -23,8 +25,7 @@ PWA = Path(__file__).resolve().parent.parent / "pwa"
 SHELL = (
     "./",
     "app.css",
-    "manifest.webmanifest",
-    "manifest.en.webmanifest",
+    *sorted(p.name for p in PWA.glob("manifest*.webmanifest")),
     "icons/icon-192.png",
     "icons/icon-512.png",
     "icons/maskable-512.png",
@@ -40,8 +41,8 @@ SHELL = (
     "js/sw-bridge.js",
     "js/sync.js",
     "js/views.js",
-    "locales/en.json",
-    "locales/vi.json",
+    *(f"locales/{lang}.json" for lang in catalog_languages()),
+    "generated/languages.js",
     "generated/fields.js",
 )
 

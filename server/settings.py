@@ -13,6 +13,8 @@ from pathlib import Path
 from starlette.config import Config
 from starlette.datastructures import Secret
 
+from . import i18n
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # The value shipped for demo and test runs. Refused anywhere else.
@@ -89,10 +91,15 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     elif len(str(secret)) < 32 and not (demo or testing):
         raise SettingsError("SECRET_KEY must be at least 32 characters")
 
+    # By default, every language with a catalog (locales/<code>/LC_MESSAGES/messages.po).
+    every = ",".join(i18n.catalog_languages())
     languages = tuple(
-        code.strip() for code in config("LANGUAGES", default="vi,en").split(",") if code.strip()
+        code.strip() for code in config("LANGUAGES", default=every).split(",") if code.strip()
     )
-    default_language = config("DEFAULT_LANGUAGE", default="vi")
+    missing = [code for code in languages if code not in i18n.catalog_languages()]
+    if missing:
+        raise SettingsError(f"LANGUAGES names a language without a catalog: {missing}")
+    default_language = config("DEFAULT_LANGUAGE", default=i18n.DEFAULT_LANGUAGE)
     if default_language not in languages:
         raise SettingsError("DEFAULT_LANGUAGE must be one of LANGUAGES")
 

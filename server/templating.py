@@ -41,7 +41,7 @@ def _environment() -> jinja2.Environment:
     env.filters["number"] = i18n.format_number
     env.filters["percent"] = i18n.format_percent
     env.globals["url_for"] = _url_for
-    env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
+    env.globals["language_name"] = i18n.language_name
     env.globals["role_label"] = labels.role_label
     env.globals["establishment_kind_label"] = labels.establishment_kind_label
     env.globals["establishment_status_label"] = labels.establishment_status_label

@@ -11,7 +11,7 @@ def test_countries_have_vietnamese_and_english_names() -> None:
     assert table["DEU"].name("vi") == "Đức" and table["DEU"].name("en") == "Germany"
     assert table["KOR"].name("vi") == "Hàn Quốc"
     assert table["VNM"].name("en") == "Vietnam"
-    assert all(c.name_vi and c.name_en for c in table.values())
+    assert all(c.name("vi") and c.name("en") for c in table.values())
 
 
 def test_icao_only_codes_are_accepted_and_normalised() -> None:
@@ -41,7 +41,7 @@ def test_visa_categories_use_official_symbols() -> None:
 
 
 def test_export_has_every_list() -> None:
-    exported = codes.export()
+    exported = codes.export(("vi", "en"))
     assert set(exported) == {
         "countries", "ports", "purposes", "visa_categories",
         "document_types", "entry_kinds", "sexes", "relationships", "visa_exemptions",

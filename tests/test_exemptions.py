@@ -32,7 +32,7 @@ def test_every_row_names_a_known_nationality_a_basis_and_whether_it_was_verified
 
 
 def test_the_app_gets_the_list_with_its_version() -> None:
-    exported = export()["visa_exemptions"]
+    exported = export(("vi", "en"))["visa_exemptions"]
     assert exported["version"] == exemptions.version()
     assert {"nationality": "DEU", "days": 45}.items() <= exported["rows"][0].items()
 

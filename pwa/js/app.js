@@ -50,8 +50,7 @@ const uuid = () => crypto.randomUUID();
 
 async function start() {
   const stored = await db.getMeta("language");
-  const preferred = (navigator.languages || [navigator.language || "vi"])[0] || "vi";
-  await setLanguage(stored || (preferred.toLowerCase().startsWith("en") ? "en" : "vi"), false);
+  await setLanguage(stored || i18n.preferred(navigator.languages || [navigator.language]), false);
   state.session = await db.getMeta("session");
   state.codes = await db.getMeta("codes");
   if (state.codes) state.tables = codeTables(state.codes);
@@ -88,13 +87,12 @@ async function setLanguage(lang, remember = true) {
   await i18n.load(lang);
   if (remember) await db.setMeta("language", i18n.current());
   document.title = _("Guest declarations");
-  $('link[rel="manifest"]').href =
-    i18n.current() === "en" ? "manifest.en.webmanifest" : "manifest.webmanifest";
-  replace($("#lang"), i18n.current() === "vi" ? "English" : "Tiếng Việt");
+  $('link[rel="manifest"]').href = i18n.manifestOf(i18n.current());
+  replace($("#lang"), i18n.languageName(i18n.nextLanguage(i18n.current())));
 }
 
 async function toggleLanguage() {
-  await setLanguage(i18n.current() === "vi" ? "en" : "vi");
+  await setLanguage(i18n.nextLanguage(i18n.current()));
   renderChrome();
   if (!state.formOpen) route();
 }

@@ -4,7 +4,7 @@
 // everything a scan cannot know, and the server's checks run here before anything is saved.
 
 import { h, replace } from "./dom.js";
-import { _, codeName, current, formatDay, issueMessage } from "./i18n.js";
+import { _, codeName, current, formatDay, issueMessage, LANGUAGES } from "./i18n.js";
 import { MrzFormatError, parse as parseMrz, VISAS } from "./mrz.js";
 import TABLE from "../generated/fields.js";
 import {
@@ -128,7 +128,7 @@ export function searchCountries(rows, query, limit = 8) {
   const scored = [];
   for (const row of rows) {
     const code = row.code.toLowerCase();
-    const names = [fold(row.vi), fold(row.en)];
+    const names = LANGUAGES.map((lang) => fold(row[lang] || ""));
     let score = null;
     if (code === q) score = 0;
     else if (names.some((n) => n.startsWith(q))) score = 1;
@@ -542,7 +542,7 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
         autoPermit = until;
         touched.delete("stay_permitted_until");
       }
-      const basis = current() === "vi" ? exemption.basis_vi : exemption.basis;
+      const basis = exemption[`basis_${current()}`] || exemption.basis;
       entryHint.textContent = _(
         "Visa-exempt for %(days)s days (%(basis)s): may stay until %(until)s.",
         { days: exemption.days, basis, until },
@@ -642,7 +642,11 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
       );
     }
     if (missing.length)
-      message += ` ${_("Not in the lines: %(missing)s.", { missing: missing.join(", ") })}`;
+      // Not in a template literal: Babel's extractor would not see the message.
+      message = [
+        message,
+        _("Not in the lines: %(missing)s.", { missing: missing.join(", ") }),
+      ].join(" ");
     mrzStatus.textContent = message;
     mrzStatus.className = parsed.nationality ? "hint good" : "hint warn";
     showReadCard(parsed);
@@ -720,7 +724,7 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
       }
     }
     let message = _("Read from the visa: %(filled)s.", { filled: filled.join(", ") });
-    if (!category) message += ` ${_("Choose the visa category.")}`;
+    if (!category) message = [message, _("Choose the visa category.")].join(" ");
     const birth = dayToIso(birthToIso(inputs.date_of_birth.value));
     if (
       (birth && parsed.date_of_birth && birth !== parsed.date_of_birth) ||
@@ -728,7 +732,10 @@ export function renderForm(root, { item, codes, tables, ctx, title, onSave, onCa
         parsed.nationality &&
         parsed.nationality !== inputs.nationality.dataset.code)
     ) {
-      message += ` ${_("This visa is for someone else: %(name)s.", { name: parsed.full_name })}`;
+      message = [
+        message,
+        _("This visa is for someone else: %(name)s.", { name: parsed.full_name }),
+      ].join(" ");
     }
     visaStatus.textContent = message;
     visaStatus.className = category ? "hint good" : "hint warn";

@@ -1,16 +1,20 @@
-// Vietnamese and English from the catalogs in locales/ (built into pwa/locales/*.json by
-// `python -m server.babel_runner compile`). Strings are marked with _() so that Babel
-// extracts them; placeholders are Python's %(name)s, as in the server's catalogs.
-// Dates and times are shown in Vietnam's time zone, 24-hour, with four-digit years.
+// Every language of the catalogs in locales/ (built into pwa/locales/*.json, and their
+// list into generated/languages.js, by `python -m server.babel_runner compile`): the code
+// names none. Strings are marked with _() so that Babel extracts them; placeholders are
+// Python's %(name)s, as in the server's catalogs. Dates and times are shown in Vietnam's
+// time zone, 24-hour, with four-digit years.
 
-export const LANGUAGES = ["vi", "en"];
+import AVAILABLE from "../generated/languages.js";
+
+export const LANGUAGES = AVAILABLE.map((l) => l.code);
 const ZONE = "Asia/Ho_Chi_Minh";
+const info = (code) => AVAILABLE.find((l) => l.code === code) || AVAILABLE[0];
 
-let language = "vi";
+let language = LANGUAGES[0];
 let catalog = { messages: {}, issues: {}, mrz_parts: {} };
 
 export async function load(lang) {
-  language = LANGUAGES.includes(lang) ? lang : "vi";
+  language = LANGUAGES.includes(lang) ? lang : LANGUAGES[0];
   const response = await fetch(`locales/${language}.json`);
   catalog = await response.json();
   document.documentElement.lang = language;
@@ -43,7 +47,23 @@ export function issueMessage(issue) {
   return interpolate(template, params);
 }
 
-const locale = () => (language === "vi" ? "vi-VN" : "en-GB");
+const locale = () => info(language).intl;
+
+/** A language's own name, and its web app manifest. */
+export const languageName = (code) => info(code).name;
+export const manifestOf = (code) => info(code).manifest;
+
+/** The supported language a browser's preferences ask for first, else the default. */
+export function preferred(tags) {
+  for (const tag of tags) {
+    const base = String(tag).toLowerCase().split("-")[0];
+    if (LANGUAGES.includes(base)) return base;
+  }
+  return LANGUAGES[0];
+}
+
+/** The language after ``code``, round the list (the header's language button). */
+export const nextLanguage = (code) => LANGUAGES[(LANGUAGES.indexOf(code) + 1) % LANGUAGES.length];
 
 export function formatMoment(ms) {
   if (ms === null || ms === undefined || Number.isNaN(ms)) return "";

@@ -44,7 +44,9 @@ async def template(request: Request) -> Response:
     lang = request.query_params.get("lang") or i18n.get_locale()
     lang = lang if lang in request.app.state.settings.languages else "vi"
     body = bulk.template_xlsx(lang) if kind == "xlsx" else bulk.template_csv(lang)
-    name = f"khai-bao-mau-{lang}.{kind}" if lang == "vi" else f"declarations-template-{lang}.{kind}"
+    # A file name: its translation stays in ASCII letters and hyphens.
+    stem = i18n.translate(lang, N_("declarations-template"))
+    name = f"{stem}-{lang}.{kind}"
     return Response(
         body,
         media_type=_MEDIA[kind],
