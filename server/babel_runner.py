@@ -24,8 +24,14 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
 POT = LOCALES / "messages.pot"
 PWA = ROOT / "pwa"
-# Besides its own files, the PWA shows the field table's labels.
-PWA_SOURCES = ("pwa/", "server/declarations/fields.py")
+def _pwa_messages() -> set[str]:
+    """Besides its own files' messages, the PWA shows the field table's labels, hints
+    and section names (not its spreadsheet columns: those are the server's)."""
+    from server.declarations.fields import for_pwa
+
+    table = for_pwa()
+    shown = {f.get(key, "") for f in table["fields"] for key in ("label", "hint")}
+    return (shown | {s["label"] for s in table["sections"]}) - {""}
 # The language the messages are written in: its catalog needs no translations.
 SOURCE_LANGUAGE = "en"
 
@@ -93,14 +99,15 @@ def compile_catalogs(locales: Path = LOCALES, pwa: Path = PWA) -> None:
         _babel("compile", "-d", str(locales), "-l", lang, fuzzy)
         with po.open("rb") as handle:
             catalog = read_po(handle, locale=lang)
-        # The PWA gets the messages that its own files use, with their translations.
+        # The PWA gets the messages that it shows, with their translations.
+        wanted = _pwa_messages()
         messages = {
             str(m.id): m.string
             for m in catalog
             if m.id
             and isinstance(m.id, str)
             and m.string
-            and any(path.startswith(PWA_SOURCES) for path, _line in m.locations)
+            and (m.id in wanted or any(path.startswith("pwa/") for path, _line in m.locations))
         }
         body = {"messages": messages, **_issue_messages(catalog)}
         (pwa / "locales" / f"{lang}.json").write_text(

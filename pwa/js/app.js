@@ -3,7 +3,9 @@
 import * as api from "./api.js";
 import * as db from "./db.js";
 import { $, h, replace } from "./dom.js";
-import { PARTY_FIELDS, renderForm, vietnamWallClock } from "./form.js";
+import { renderForm } from "./form.js";
+import { PARTY_FIELDS } from "./form-table.js";
+import { vietnamWallClock } from "./form-text.js";
 import * as i18n from "./i18n.js";
 import * as outbox from "./outbox.js";
 import { codeTables, FIELDS } from "./rules.js";

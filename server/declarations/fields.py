@@ -124,15 +124,13 @@ class Field:
         return REMOVED_DATE if self.kind == "day" else ""
 
     def as_json(self) -> dict[str, Any]:
-        """For the PWA (``pwa/generated/fields.js``)."""
-        return {
+        """For the PWA (``pwa/generated/fields.js``): what is not said is false or empty
+        (the shell is kept small), except ``required``."""
+        full = {
             "name": self.name,
             "kind": self.kind,
             "label": self.label,
             "max_length": self.max_length,
-            "required": (
-                self.required.as_json() if isinstance(self.required, When) else self.required
-            ),
             "codes": self.codes,
             "normalise": self.normalise,
             "section": self.section,
@@ -142,6 +140,8 @@ class Field:
             "mrz": self.mrz,
             "widget": self.widget,
         }
+        required = self.required.as_json() if isinstance(self.required, When) else self.required
+        return {**{k: v for k, v in full.items() if v}, "required": required}
 
 
 # "Removed" in a non-null date column (see ``Field.purged``).

@@ -184,7 +184,7 @@ def test_correct_a_returned_declaration_then_check_out_and_cancel(
 
 DATES_TYPED = """
 async () => {
-  const form = await import("/app/js/form.js");
+  const form = await import("/app/js/form-text.js");
   const cases = [
     ["day", "30/11/2026"], ["day", "30.11.2026"], ["day", "30112026"], ["day", "2026-11-30"],
     ["day", "31/02/2026"], ["birth", "12081974"], ["birth", "12/08/1974"], ["birth", "08/1974"],
@@ -215,7 +215,7 @@ def test_dates_are_typed_day_first_with_or_without_slashes(
 
 EXEMPTIONS = """
 async () => {
-  const form = await import("/app/js/form.js");
+  const form = await import("/app/js/form-text.js");
   const rules = await import("/app/js/rules.js");
   const codes = await (await fetch("/api/v1/codes")).json();
   const days = (nationality, entry) => {
