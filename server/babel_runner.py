@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
 POT = LOCALES / "messages.pot"
 PWA = ROOT / "pwa"
+
+
 def _pwa_messages() -> set[str]:
     """Besides its own files' messages, the PWA shows the field table's labels, hints
     and section names (not its spreadsheet columns: those are the server's)."""
@@ -32,6 +34,8 @@ def _pwa_messages() -> set[str]:
     table = for_pwa()
     shown = {f.get(key, "") for f in table["fields"] for key in ("label", "hint")}
     return (shown | {s["label"] for s in table["sections"]}) - {""}
+
+
 # The language the messages are written in: its catalog needs no translations.
 SOURCE_LANGUAGE = "en"
 
