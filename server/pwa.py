@@ -32,6 +32,7 @@ SHELL = (
     "js/api.js",
     "js/app.js",
     "js/db.js",
+    "js/dialogs.js",
     "js/dom.js",
     "js/form.js",
     "js/form-controls.js",
@@ -40,8 +41,11 @@ SHELL = (
     "js/form-text.js",
     "js/i18n.js",
     "js/mrz.js",
+    "js/names.js",
+    "js/newguest.js",
     "js/outbox.js",
     "js/rules.js",
+    "js/signin.js",
     "js/sw-bridge.js",
     "js/sync.js",
     "js/views.js",
@@ -57,6 +61,8 @@ LAZY = (
     "js/scan/scanner.js",
     "js/scan/worker.js",
     "js/scan/reader.js",
+    "js/scan/zone.js",
+    "js/scan/decode.js",
     "js/scan/glyphs.js",
 )
 

@@ -4,11 +4,12 @@ import * as api from "./api.js";
 import * as db from "./db.js";
 import { $, h, replace } from "./dom.js";
 import { renderForm } from "./form.js";
-import { PARTY_FIELDS } from "./form-table.js";
-import { vietnamWallClock } from "./form-text.js";
 import * as i18n from "./i18n.js";
 import * as outbox from "./outbox.js";
 import { codeTables, FIELDS } from "./rules.js";
+import { confirmDialog, offerUpdate, openScanner, reasonDialog, toast } from "./dialogs.js";
+import { newItem } from "./newguest.js";
+import { showSignIn, signOut } from "./signin.js";
 import * as bridge from "./sw-bridge.js";
 import * as sync from "./sync.js";
 import * as views from "./views.js";
@@ -46,7 +47,7 @@ function ruleContext() {
 }
 
 // Service workers need a secure context, and every secure context has randomUUID.
-const uuid = () => crypto.randomUUID();
+const _uuid = () => crypto.randomUUID();
 
 // --- start ---------------------------------------------------------------------------
 
@@ -133,7 +134,7 @@ function renderChrome() {
       nextRetry: state.nextRetry,
       authNeeded: state.authNeeded,
       onSync: () => syncNow(),
-      onSignIn: () => showSignIn(),
+      onSignIn: () => showSignIn(controller),
     });
   }
   const due = state.session
@@ -207,12 +208,12 @@ function route() {
   state.formOpen = false;
   state.form = null;
   if (!state.session || !state.codes) {
-    showSignIn();
+    showSignIn(controller);
     return;
   }
   const [, screen, arg] = (location.hash || "#/").split("/");
   const key = arg ? decodeURIComponent(arg) : null;
-  if (screen === "new") showForm(newItem());
+  if (screen === "new") showForm(newItem(newGuestContext()));
   else if (screen === "entry") showEntry(key);
   else if (screen === "guest") showRecord(key);
   else showList();
@@ -240,60 +241,15 @@ function showList() {
   });
 }
 
-/** The port of entry this establishment used most in its recent declarations. */
-function usualPort() {
-  const recent = [
-    ...state.records,
-    ...state.entries.filter((e) => e.op === "create").map((e) => e.item),
-  ]
-    .filter((r) => r.entry_port)
-    .sort((a, b) => String(b.arrived_at || "").localeCompare(String(a.arrived_at || "")))
-    .slice(0, 100);
-  const counts = new Map();
-  for (const r of recent) counts.set(r.entry_port, (counts.get(r.entry_port) || 0) + 1);
-  let best = null;
-  for (const [port, count] of counts) if (!best || count > best[1]) best = [port, count];
-  return best ? best[0] : undefined;
-}
+const newGuestContext = () => ({
+  now: now(),
+  records: state.records,
+  entries: state.entries,
+  partyLeaders: state.partyLeaders,
+});
 
-function newItem(copyFrom = null) {
-  const arrived = vietnamWallClock(now());
-  const item = {
-    id: uuid(),
-    document_type: "passport",
-    entry_kind: "e_visa", // until the nationality says otherwise
-    arrived_at: `${arrived}:00+07:00`,
-    entry_date: arrived.slice(0, 10),
-    entry_port: usualPort(),
-    purpose: "tourism",
-    party_id: uuid(),
-    party_leader: true,
-  };
-  if (copyFrom) {
-    for (const name of PARTY_FIELDS) if (copyFrom[name]) item[name] = copyFrom[name];
-    item.party_leader = false;
-    // A minor's guardian is the party's leader (kept only if a relationship is chosen).
-    item.guardian_id = state.partyLeaders[copyFrom.party_id];
-  }
-  return item;
-}
-
-/** The scan screen, loaded on first use (it is not part of the app shell). */
-async function openScanner(expect, onType) {
-  let scanner;
-  try {
-    scanner = await import("./scan/scanner.js");
-  } catch {
-    toast(
-      _(
-        "The passport reader is not on this phone yet: open it once with the network. Meanwhile, type the lines.",
-      ),
-    );
-    onType();
-    return null;
-  }
-  return scanner.scan({ expect, onType });
-}
+// What the sign-in screen may do to the controller.
+const controller = { state, view, refresh, go, syncSoon, toggleLanguage, renderChrome };
 
 function showForm(item, { op = "create", title } = {}) {
   state.formOpen = true;
@@ -335,7 +291,7 @@ function showForm(item, { op = "create", title } = {}) {
       bridge.requestBackgroundSync();
       await refresh();
       if (another) {
-        showForm(newItem(saved), { title: _("Next guest of this party") });
+        showForm(newItem(newGuestContext(), saved), { title: _("Next guest of this party") });
         window.scrollTo(0, 0);
       } else {
         state.form = null;
@@ -425,159 +381,10 @@ async function queueChange(record, op, item) {
   syncSoon();
 }
 
-// --- sign-in and sign-out ----------------------------------------------------------------
-
-function showSignIn() {
-  // Signing in again over a live session: a sync finishing meanwhile must not redraw
-  // the list over the password being typed (route() clears this on the way out).
-  state.formOpen = Boolean(state.session);
-  views.renderSignIn(view(), {
-    username: state.session ? state.session.user.username : "",
-    onLanguage: toggleLanguage,
-    onSubmit: async (username, password, message, second) => {
-      message.textContent = "";
-      let answer;
-      let me;
-      let codes;
-      try {
-        answer = await api.signIn(username, password, i18n.current(), second.code);
-        const token = answer.access_token;
-        me = await api.request("/me", { token, language: i18n.current() });
-        codes = await api.request("/codes", {});
-      } catch (failure) {
-        if (failure instanceof api.NetworkError)
-          message.textContent = _(
-            "No connection to the server. Signing in needs the network once.",
-          );
-        else message.textContent = failure.message;
-        if (failure.code === "second_factor_required" || failure.code === "invalid_code")
-          second.askCode();
-        return;
-      }
-      if (!me.establishment) {
-        message.textContent = _(
-          "This app is for lodging establishments. Police and administrators use the web pages.",
-        );
-        return;
-      }
-      const previous = state.session;
-      const session = {
-        token: answer.access_token,
-        token_id: answer.token.id,
-        user: me.user,
-        establishment: me.establishment,
-        rules: me.rules,
-      };
-      if (previous && previous.establishment.id !== session.establishment.id)
-        await db.clear("records");
-      await db.setMeta("session", session);
-      await db.setMeta("codes", codes);
-      await db.setMeta("skew_ms", Date.parse(me.server_time) - Date.now());
-      state.session = session;
-      state.codes = codes;
-      state.tables = codeTables(codes);
-      state.authNeeded = false;
-      await refresh();
-      go("#/");
-      syncSoon();
-    },
-  });
-}
-
-async function signOut() {
-  const unsent = await outbox.entries(state.session.establishment.id);
-  if (unsent.length) {
-    const ok = await confirmDialog(
-      _(
-        "%(count)s declaration(s) have not been sent. They stay on this phone and are sent when someone of this establishment signs in again. Sign out anyway?",
-        { count: unsent.length },
-      ),
-    );
-    if (!ok) return;
-  }
-  const { token, token_id: tokenId } = state.session;
-  api.request(`/auth/tokens/${tokenId}`, { method: "DELETE", token }).catch(() => {});
-  await db.remove("meta", "session");
-  await db.clear("records"); // guests' personal data does not stay on a signed-out phone
-  clearTimeout(state.timer);
-  state.session = null;
-  state.entries = [];
-  state.records = [];
-  renderChrome();
-  go("#/");
-}
-
-// --- small dialogs -----------------------------------------------------------------------
-
-function toast(message) {
-  const el = h("p.toast", { role: "status" }, message);
-  document.body.append(el);
-  setTimeout(() => el.remove(), 4000);
-}
-
-/** A modal with `content` and Yes/No (or OK/Back); resolves with `answer()` or `refusal`. */
-function ask(content, { yes, no, answer, refusal }) {
-  return new Promise((resolve) => {
-    const dialog = h(
-      "dialog.dialog",
-      {},
-      content,
-      h(
-        "div.actions",
-        {},
-        h(
-          "button.primary",
-          { type: "button", id: "dialog-yes", onclick: () => close(answer()) },
-          yes,
-        ),
-        h(
-          "button.secondary",
-          { type: "button", id: "dialog-no", onclick: () => close(refusal) },
-          no,
-        ),
-      ),
-    );
-    function close(value) {
-      dialog.close();
-      dialog.remove();
-      resolve(value);
-    }
-    dialog.addEventListener("cancel", () => close(refusal));
-    document.body.append(dialog);
-    dialog.showModal();
-  });
-}
-
-const confirmDialog = (message) =>
-  ask(h("p", {}, message), { yes: _("Yes"), no: _("No"), answer: () => true, refusal: false });
-
-function reasonDialog(question) {
-  const input = h("input", { id: "reason", type: "text", maxlength: 500 });
-  const asked = ask([h("label", { for: "reason" }, question), input], {
-    yes: _("OK"),
-    no: _("Back"),
-    answer: () => input.value.trim(),
-    refusal: null,
-  });
-  input.focus();
-  return asked;
-}
-
-function offerUpdate(apply) {
-  const banner = h(
-    "p.banner.update",
-    { id: "update-banner" },
-    _("A new version of the app is available."),
-    " ",
-    h("button.secondary", { type: "button", onclick: apply }, _("Reload")),
-  );
-  $("#banners").after(banner);
-}
-
 // --- wiring --------------------------------------------------------------------------
 
 $("#lang").addEventListener("click", toggleLanguage);
-$("#signout").addEventListener("click", signOut);
+$("#signout").addEventListener("click", () => signOut(controller));
 start().catch((error) => {
   replace(
     view(),

@@ -7,6 +7,7 @@
 
 import TABLE from "../generated/fields.js";
 import { MrzFormatError, parse as parseMrz, VISAS } from "./mrz.js";
+import { asciiName, isLatinName, normaliseName } from "./names.js";
 
 // Vietnam has kept UTC+7 without daylight saving since 1975.
 const VIETNAM_OFFSET_MS = 7 * 3600 * 1000;
@@ -16,7 +17,6 @@ const DAY_MS = 86400 * 1000;
 export const FIELD_TABLE = TABLE.fields;
 export const FIELDS = FIELD_TABLE.map((f) => f.name);
 
-const NAME_PUNCTUATION = new Set([" ", "-", "'", "."]);
 const DOCUMENT_RE = /^[A-Z0-9]+$/;
 const ENTRY_NUMBER_RE = /^[A-Z0-9]{1,20}$/;
 const EMAIL_RE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
@@ -24,18 +24,6 @@ const PHONE_RE = /^\+?[0-9 ().-]{6,20}$/;
 const PARTIAL_DATE_RE = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/;
 const UUID_RE = /^([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})$/i;
 const ICAO_ALIASES = { D: "DEU", "D<<": "DEU" };
-const ICAO_TRANSLIT = {
-  Ä: "AE",
-  Ö: "OE",
-  Ü: "UE",
-  ß: "SS",
-  Å: "AA",
-  Æ: "AE",
-  Ø: "OE",
-  Þ: "TH",
-  Ð: "D",
-  Đ: "D",
-};
 
 /** Sets of codes from GET /api/v1/codes, for quick lookups: every list a field uses. */
 export function codeTables(exported) {
@@ -117,29 +105,6 @@ export function parseMoment(value) {
     offset = sign * (Number(digits.slice(0, 2)) * 3600 + Number(digits.slice(2) || 0) * 60) * 1000;
   }
   return Date.UTC(y, mo - 1, d, h, mi, s) + fraction - offset;
-}
-
-export function normaliseName(value) {
-  return value.replace(/\s+/g, " ").trim().toUpperCase();
-}
-
-export function isLatinName(value) {
-  let hasLetter = false;
-  for (const ch of value) {
-    if (/\p{L}/u.test(ch)) {
-      if (!/\p{Script=Latin}/u.test(ch)) return false;
-      hasLetter = true;
-    } else if (!NAME_PUNCTUATION.has(ch)) return false;
-  }
-  return hasLetter;
-}
-
-export function asciiName(value, icao = false) {
-  let upper = value.toUpperCase();
-  if (icao) upper = [...upper].map((ch) => ICAO_TRANSLIT[ch] || ch).join("");
-  // What NFKD leaves outside ASCII (the accents) goes.
-  const stripped = upper.normalize("NFKD").replace(/[^\p{ASCII}]/gu, "");
-  return stripped.replace(/[^A-Z]+/g, " ").trim();
 }
 
 /** As Python's uuid.UUID reads it: braces, "urn:uuid:" and hyphens anywhere forgiven. */
