@@ -54,6 +54,29 @@ def _names(d: Declaration) -> dict[str, str]:
     return {f.name: name(f.code_list, getattr(d, f.name)) for f in fields.CODED}
 
 
+def _facts(d: Declaration) -> list[tuple[fields.Field, str]]:
+    """Each field of the record that holds something, shown in the active language (a
+    new field of the table appears here by itself). The name is the page's title."""
+    names = _names(d)
+    shown = []
+    for f in fields.CORRECTABLE:
+        value = getattr(d, f.name)
+        if f.name == "full_name" or value in (None, "", False):
+            continue
+        if f.codes:
+            text = names[f.name]
+        elif f.kind == "day":
+            text = i18n.format_date(value)
+        elif f.kind == "moment":
+            text = i18n.format_datetime(value)
+        elif f.kind == "bool":
+            text = gettext("Yes")
+        else:
+            text = str(value)
+        shown.append((f, text))
+    return shown
+
+
 def _changes(revisions: list[DeclarationRevision]) -> list[dict[str, Any]]:
     """Each revision with the fields that differ from the one before."""
     out: list[dict[str, Any]] = []
@@ -100,7 +123,7 @@ async def _context(user: User, d: Declaration) -> dict[str, Any]:
         "explanations": flags.EXPLANATIONS,
         "police_flags": flags.police_only(d.flags),
         "d": d,
-        "names": _names(d),
+        "facts": _facts(d),
         "warnings": [Issue.from_stored(w) for w in d.warnings],
         "flag_codes": flags.parse(d.flags),
         "flag_labels": flags.FLAGS,
