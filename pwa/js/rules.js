@@ -214,31 +214,33 @@ const NORMALISERS = {
   visa_category: normaliseVisaCategory,
 };
 
-const matching = (re, code) => (c, f, required) => {
-  const value = c.text(f.name, required, f.max_length);
-  if (value !== null && !re.test(value)) c.error(f.name, code);
-  return value;
-};
+/** A parser of a text value: a missing or empty one (or one refused as too long or of the
+ * wrong type) is handled once, here; `parse` gets the trimmed text. */
+const given =
+  (parse) =>
+  (c, f, required, ...rest) => {
+    const value = c.text(f.name, required, f.max_length);
+    return value === null ? null : parse(c, f, value, ...rest);
+  };
 
-const compact = (c, f, required) => {
-  const value = c.text(f.name, required, f.max_length);
-  return value === null ? null : value.replace(/\s+/g, "").toUpperCase();
-};
+const matching = (re, code) =>
+  given((c, f, value) => {
+    if (!re.test(value)) c.error(f.name, code);
+    return value;
+  });
+
+const compact = (value) => value.replace(/\s+/g, "").toUpperCase();
 
 // One parser per kind of field, as in server/declarations/rules.py.
 const PARSERS = {
-  uuid(c, f, required) {
-    const value = c.text(f.name, required, f.max_length);
-    if (value === null) return null;
+  uuid: given((c, f, value) => {
     const clean = cleanUuid(value);
     if (clean === null) c.error(f.name, "invalid_uuid");
     return clean;
-  },
+  }),
   moment: (c, f, required) => c.moment(f.name, required),
   day: (c, f, required) => c.day(f.name, required),
-  partial_date(c, f, required, today) {
-    const value = c.text(f.name, required, f.max_length);
-    if (value === null) return null;
+  partial_date: given((c, f, value, today) => {
     const parts = parsePartialDate(value);
     if (parts === null) {
       c.error(f.name, "invalid_date");
@@ -250,17 +252,13 @@ const PARSERS = {
     else if (year < Number(today.slice(0, 4)) - 130)
       c.error(f.name, "birth_too_old", { years: 130 });
     return value;
-  },
-  name(c, f, required) {
-    const value = c.text(f.name, required, f.max_length);
-    if (value === null) return null;
+  }),
+  name: given((c, f, value) => {
     const name = normaliseName(value);
     if (!isLatinName(name)) c.error(f.name, "name_characters");
     return name;
-  },
-  code(c, f, required, _today, tables) {
-    const value = c.text(f.name, required, f.max_length);
-    if (value === null) return null;
+  }),
+  code: given((c, f, value, _today, tables) => {
     const table = tables[f.codes];
     if (f.normalise) {
       const found = NORMALISERS[f.normalise](tables, value);
@@ -272,20 +270,20 @@ const PARSERS = {
       return null;
     }
     return value;
-  },
-  document_number(c, f, required) {
-    const value = compact(c, f, required);
+  }),
+  document_number: given((c, f, typed) => {
+    const value = compact(typed);
     const most = c.ctx.document_number_max;
-    if (value !== null && !(DOCUMENT_RE.test(value) && value.length <= most)) {
+    if (!(DOCUMENT_RE.test(value) && value.length <= most)) {
       c.error(f.name, "document_number_format", { max: most });
     }
     return value;
-  },
-  entry_number(c, f, required) {
-    const value = compact(c, f, required);
-    if (value !== null && !ENTRY_NUMBER_RE.test(value)) c.error(f.name, "entry_number_format");
+  }),
+  entry_number: given((c, f, typed) => {
+    const value = compact(typed);
+    if (!ENTRY_NUMBER_RE.test(value)) c.error(f.name, "entry_number_format");
     return value;
-  },
+  }),
   text: (c, f, required) => c.text(f.name, required, f.max_length),
   phone: matching(PHONE_RE, "invalid_phone"),
   email: matching(EMAIL_RE, "invalid_email"),

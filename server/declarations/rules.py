@@ -146,10 +146,19 @@ def _entry_paper(c: _Checker) -> None:
         v["visa_category"] = None
 
 
-def _uuid(c: _Checker, f: fields.Field, required: bool) -> str | None:
-    value = c.text(f.name, required=required, max_length=f.max_length)
-    if value is None:
-        return None
+def _given(parse: Callable[[_Checker, fields.Field, str], Any]) -> Parser:
+    """A parser of a text value: a missing or empty one (or one refused as too long or of
+    the wrong type) is handled once, here; ``parse`` gets the trimmed text."""
+
+    def parser(c: _Checker, f: fields.Field, required: bool) -> Any:
+        value = c.text(f.name, required=required, max_length=f.max_length)
+        return None if value is None else parse(c, f, value)
+
+    return parser
+
+
+@_given
+def _uuid(c: _Checker, f: fields.Field, value: str) -> str | None:
     try:
         return str(uuid.UUID(value))
     except ValueError:
@@ -157,20 +166,16 @@ def _uuid(c: _Checker, f: fields.Field, required: bool) -> str | None:
         return None
 
 
-def _name(c: _Checker, f: fields.Field, required: bool) -> str | None:
-    value = c.text(f.name, required=required, max_length=f.max_length)
-    if value is None:
-        return None
+@_given
+def _name(c: _Checker, f: fields.Field, value: str) -> str | None:
     value = normalise_name(value)
     if not is_latin_name(value):
         c.error(f.name, "name_characters")
     return value
 
 
-def _code(c: _Checker, f: fields.Field, required: bool) -> str | None:
-    value = c.text(f.name, required=required, max_length=f.max_length)
-    if value is None:
-        return None
+@_given
+def _code(c: _Checker, f: fields.Field, value: str) -> str | None:
     if f.normalise:
         found = codes.NORMALISERS[f.normalise](value)
         if found is None or found not in f.code_list:
@@ -182,10 +187,8 @@ def _code(c: _Checker, f: fields.Field, required: bool) -> str | None:
     return value
 
 
-def _partial_date(c: _Checker, f: fields.Field, required: bool) -> str | None:
-    value = c.text(f.name, required=required, max_length=f.max_length)
-    if value is None:
-        return None
+@_given
+def _partial_date(c: _Checker, f: fields.Field, value: str) -> str | None:
     parts = parse_partial_date(value)
     if parts is None:
         c.error(f.name, "invalid_date")
@@ -199,10 +202,8 @@ def _partial_date(c: _Checker, f: fields.Field, required: bool) -> str | None:
     return value
 
 
-def _document_number(c: _Checker, f: fields.Field, required: bool) -> str | None:
-    value = c.text(f.name, required=required, max_length=f.max_length)
-    if value is None:
-        return None
+@_given
+def _document_number(c: _Checker, f: fields.Field, value: str) -> str | None:
     value = re.sub(r"\s+", "", value).upper()
     most = c.ctx.document_number_max
     if not (DOCUMENT_RE.match(value) and len(value) <= most):
@@ -210,10 +211,8 @@ def _document_number(c: _Checker, f: fields.Field, required: bool) -> str | None
     return value
 
 
-def _entry_number(c: _Checker, f: fields.Field, required: bool) -> str | None:
-    value = c.text(f.name, required=required, max_length=f.max_length)
-    if value is None:
-        return None
+@_given
+def _entry_number(c: _Checker, f: fields.Field, value: str) -> str | None:
     value = re.sub(r"\s+", "", value).upper()
     if not ENTRY_NUMBER_RE.match(value):
         c.error(f.name, "entry_number_format")
@@ -221,13 +220,12 @@ def _entry_number(c: _Checker, f: fields.Field, required: bool) -> str | None:
 
 
 def _matching(pattern: re.Pattern[str], code: str) -> Parser:
-    def parse(c: _Checker, f: fields.Field, required: bool) -> str | None:
-        value = c.text(f.name, required=required, max_length=f.max_length)
-        if value is not None and not pattern.match(value):
+    def parse(c: _Checker, f: fields.Field, value: str) -> str:
+        if not pattern.match(value):
             c.error(f.name, code)
         return value
 
-    return parse
+    return _given(parse)
 
 
 def _text(c: _Checker, f: fields.Field, required: bool) -> str | None:
