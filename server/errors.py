@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import urlencode
 from collections.abc import Iterator
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from tortoise.exceptions import DBConnectionError, DoesNotExist, IntegrityError, OperationalError
 
 from .i18n import N_, gettext
@@ -143,6 +144,11 @@ def render(request: Request, error: AppError) -> Response:
     from .templating import render_page  # late: templating imports this module
 
     headers.pop("WWW-Authenticate", None)
+    if isinstance(error, NotAuthenticated) and request.method in ("GET", "HEAD"):
+        # A page asked for while signed out: sign in, then come back to it.
+        wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        login = request.app.url_path_for("login")
+        return RedirectResponse(f"{login}?{urlencode({'next': wanted})}", status_code=303)
     return render_page(
         request,
         "errors/error.html",

@@ -135,3 +135,8 @@ async def created(
     answers: list[dict[str, Any]] = (await send_batch(client, token, items)).json()["results"]
     assert all(a["result"] == "created" for a in answers), answers
     return answers
+
+
+def signed_out(response: httpx.Response) -> bool:
+    """A page's answer to a caller who is not signed in: off to sign in, and back after."""
+    return response.status_code == 303 and response.headers["location"].startswith("/login?next=")

@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from tortoise import connections
 
 from server.models import AccessLog, AuditEvent, Role, User
-from tests.builders import DEMO_PASSWORD, api_token, bearer, csrf, web_login
+from tests.builders import DEMO_PASSWORD, api_token, bearer, csrf, signed_out, web_login
 from tests.police import steps
 
 
@@ -36,7 +36,7 @@ async def test_an_owner_adds_disables_and_resets_a_staff_account(
     # The new person signs in with it and must choose their own password first.
     first = await web_login(client, "new.staff", password)
     assert first.headers["location"].startswith("/account/password")
-    assert (await client.get("/hotel/")).status_code == 401  # not signed in yet
+    assert signed_out(await client.get("/hotel/"))  # not signed in yet
     token = await csrf(client, first.headers["location"])
     chosen = await client.post(
         first.headers["location"],
@@ -55,8 +55,8 @@ async def test_an_owner_adds_disables_and_resets_a_staff_account(
         owner, f"/hotel/staff/{staff.id}", "/hotel/staff", action="disable"
     )
     assert disabled.status_code == 303
-    assert (await client.get("/hotel/")).status_code == 401
-    assert (await client.get("/api/v1/me", headers=bearer(api))).status_code == 401
+    assert signed_out(await client.get("/hotel/"))
+    assert await client.get("/api/v1/me", headers=bearer(api)).status_code == 401
     await steps.post_form(owner, f"/hotel/staff/{staff.id}", "/hotel/staff", action="enable")
 
     reset = await steps.post_form(owner, f"/hotel/staff/{staff.id}", "/hotel/staff", action="reset")
@@ -126,7 +126,7 @@ async def test_an_administrator_creates_a_police_account_and_locks_one(
         reason="Lost laptop",
     )
     assert locked.status_code == 303
-    assert (await client.get("/police/")).status_code == 401  # signed out at once
+    assert signed_out(await client.get("/police/"))  # signed out at once
     again = await web_login(client, "police.hk")
     assert again.status_code == 401 and "bị khóa" in again.text
     listing = (await admin.get("/admin/accounts?locked=1")).text
@@ -177,7 +177,7 @@ async def test_account_pages_need_a_sign_in_and_hotel_pages_a_hotel_account(
     client: httpx.AsyncClient, app: Starlette
 ) -> None:
     for path in ("/account/password", "/account/two-factor", "/login/code", "/hotel/staff"):
-        assert (await client.get(path)).status_code == 401, path
+        assert signed_out(await client.get(path)), path
     token = await csrf(client)
     for path in ("/account/password", "/account/two-factor/start", "/login/code"):
         answer = await client.post(path, data={"csrf_token": token, "code": "123456"})
@@ -218,8 +218,8 @@ async def test_a_password_change_ends_the_other_sessions_and_tokens(
     )
     assert changed.status_code == 303
     assert (await client.get("/hotel/")).status_code == 200  # this browser stays in
-    assert (await elsewhere.get("/hotel/")).status_code == 401
-    assert (await client.get("/api/v1/me", headers=bearer(token))).status_code == 401
+    assert signed_out(await elsewhere.get("/hotel/"))
+    assert await client.get("/api/v1/me", headers=bearer(token)).status_code == 401
 
 
 async def test_an_administrator_cannot_reach_guests_through_accounts(

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from server.models import Establishment, WebSession
-from tests.builders import csrf, web_login
+from tests.builders import DEMO_PASSWORD, csrf, signed_out, web_login
 
 HOMES = {
     "owner.hk": "/hotel/",
@@ -77,13 +77,22 @@ async def test_sign_out_ends_the_session_on_the_server(client: httpx.AsyncClient
     assert response.status_code == 303
     assert await WebSession.all().count() == 0
     client.cookies.set("session", str(key))  # a stolen copy of the old cookie is useless
-    assert (await client.get("/police/")).status_code == 401
+    assert signed_out(await client.get("/police/"))
 
 
 async def test_anonymous_page_asks_to_sign_in(client: httpx.AsyncClient) -> None:
-    response = await client.get("/police/establishments")
-    assert response.status_code == 401
-    assert "/login?next=" in response.text
+    response = await client.get("/police/establishments?status=active")
+    assert signed_out(response)
+    wanted = "/login?next=%2Fpolice%2Festablishments%3Fstatus%3Dactive"
+    assert response.headers["location"] == wanted
+    # Signed in from there, the officer lands where they were going.
+    token = await csrf(client, response.headers["location"])
+    back = await client.post(
+        "/login",
+        data={"username": "police.hk", "password": DEMO_PASSWORD, "csrf_token": token,
+              "next": "/police/establishments?status=active"},
+    )  # fmt: skip
+    assert back.headers["location"] == "/police/establishments?status=active"
 
 
 async def test_hotel_accounts_cannot_open_the_police_console(client: httpx.AsyncClient) -> None:
@@ -166,7 +175,7 @@ PAGE_ROLES = {
 
 @pytest.mark.parametrize("path", sorted(PAGE_ROLES))
 async def test_pages_refuse_every_other_role(client: httpx.AsyncClient, path: str) -> None:
-    assert (await client.get(path)).status_code == 401
+    assert signed_out(await client.get(path))
     for username in sorted(HOMES):
         client.cookies.clear()
         await web_login(client, username)
@@ -180,12 +189,12 @@ async def test_idle_and_expired_sessions_end(client: httpx.AsyncClient) -> None:
     await web_login(client, "police.hk")
     assert (await client.get("/police/")).status_code == 200
     await WebSession.all().update(last_seen_at=datetime.now(UTC) - timedelta(hours=3))
-    assert (await client.get("/police/")).status_code == 401  # idle for longer than 2 h
+    assert signed_out(await client.get("/police/"))  # idle for longer than 2 h
     assert await WebSession.all().count() == 0
     client.cookies.clear()
     await web_login(client, "police.hk")
     await WebSession.all().update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
-    assert (await client.get("/police/")).status_code == 401  # past the absolute lifetime
+    assert signed_out(await client.get("/police/"))  # past the absolute lifetime
 
 
 def test_next_never_leads_off_site() -> None:
