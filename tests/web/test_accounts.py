@@ -56,7 +56,7 @@ async def test_an_owner_adds_disables_and_resets_a_staff_account(
     )
     assert disabled.status_code == 303
     assert signed_out(await client.get("/hotel/"))
-    assert await client.get("/api/v1/me", headers=bearer(api)).status_code == 401
+    assert (await client.get("/api/v1/me", headers=bearer(api))).status_code == 401
     await steps.post_form(owner, f"/hotel/staff/{staff.id}", "/hotel/staff", action="enable")
 
     reset = await steps.post_form(owner, f"/hotel/staff/{staff.id}", "/hotel/staff", action="reset")
@@ -219,7 +219,7 @@ async def test_a_password_change_ends_the_other_sessions_and_tokens(
     assert changed.status_code == 303
     assert (await client.get("/hotel/")).status_code == 200  # this browser stays in
     assert signed_out(await elsewhere.get("/hotel/"))
-    assert await client.get("/api/v1/me", headers=bearer(token)).status_code == 401
+    assert (await client.get("/api/v1/me", headers=bearer(token))).status_code == 401
 
 
 async def test_an_administrator_cannot_reach_guests_through_accounts(
