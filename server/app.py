@@ -9,6 +9,8 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -28,10 +30,17 @@ from .web import routes as web
 
 ROOT = Path(__file__).resolve().parent.parent
 
+
+async def favicon(request: Request) -> Response:
+    return FileResponse(ROOT / "server" / "static" / "icon.png", media_type="image/png")
+
+
 # Each area's routes are in its routes.py; the areas with a prefix are mounted.
 routes = [
     *web.routes,
     Route("/healthz", healthz, name="healthz"),
+    # Browsers ask for it whatever the page says: the app's icon, not a 404.
+    Route("/favicon.ico", favicon, name="favicon"),
     Mount("/hotel", routes=hotel.routes, name="hotel"),
     Mount("/police", routes=police.routes, name="police"),
     Mount("/admin", routes=admin.routes, name="admin"),

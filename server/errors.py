@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import urlencode
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request

@@ -15,6 +15,13 @@ from . import i18n, labels
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 
+def _allowed_decisions(d: Any) -> list[str]:
+    """The police decisions the lifecycle allows on ``d`` now (the console's buttons)."""
+    from .declarations import lifecycle
+
+    return lifecycle.allowed(d.review_state, d.stay_status, police=True)
+
+
 @jinja2.pass_context
 def _url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> str:
     """A root-relative link: correct behind any proxy or load balancer, whatever Host says."""
@@ -47,6 +54,13 @@ def _environment() -> jinja2.Environment:
     env.globals["establishment_status_label"] = labels.establishment_status_label
     env.globals["review_state_label"] = labels.review_state_label
     env.globals["event_label"] = labels.event_label
+    env.globals["audit_label"] = labels.audit_label
+    env.globals["state_label"] = labels.state_label
+    env.globals["allowed_decisions"] = _allowed_decisions
+    env.globals["access_label"] = labels.access_label
+    env.globals["access_target"] = labels.access_target
+    env.globals["access_details"] = labels.access_details
+    env.globals["country_name"] = labels.country_name
     return env
 
 

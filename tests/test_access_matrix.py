@@ -54,6 +54,7 @@ MATRIX: dict[str, str] = {
     # public
     "GET /": "LAAAAAAAA",  # home: the sign-in page, or the role's own home
     "GET /healthz": "AAAAAAAAA",
+    "GET /favicon.ico": "AAAAAAAAA",
     "GET /login": "AAAAAAAAA",
     "POST /login": "LLLLLLLLL",  # no credentials sent: 401 for everyone
     "POST /language": "AAAAAAAAA",
@@ -118,6 +119,8 @@ MATRIX: dict[str, str] = {
     "GET /police/declarations/export.csv": "LFFFAAAAF",
     "GET /police/declarations/bulk-confirm": "LFFFAAAAF",
     "POST /police/declarations/bulk-confirm": "LFFFAAAAF",
+    # Another ward's officer is "answered" too: the row is not theirs, so it is left alone.
+    "POST /police/declarations/confirm-selected": "LFFFAAAAF",
     "GET /police/declarations/{declaration_id}": "LFFFANAAF",
     "POST /police/declarations/{declaration_id}/decide": "LFFFANAAF",
     "POST /police/declarations/{declaration_id}/note": "LFFFANAAF",
@@ -146,6 +149,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /account/two-factor/recovery-codes": {"current_password": DEMO_PASSWORD},
     "POST /hotel/staff/{user_id:int}": {"action": "enable"},
     "POST /api/v1/declarations/{declaration_id}/cancel": {"reason": "access matrix"},
+    "POST /police/declarations/confirm-selected": {"pick": "{declaration_id}:2"},
 }
 # Mounted static files: public by design (the PWA shell must load before sign-in).
 STATIC_MOUNTS = {"/static", "/app"}
@@ -248,10 +252,12 @@ def _path(template: str, ids: dict[str, Any]) -> str:
     return path
 
 
-async def _request(client: httpx.AsyncClient, token: str, route: str, path: str) -> httpx.Response:
+async def _request(
+    client: httpx.AsyncClient, token: str, route: str, path: str, ids: dict[str, Any]
+) -> httpx.Response:
     method = route.split(" ", 1)[0]
     headers = bearer(token) if token and path.startswith("/api/") else {}
-    body = BODIES.get(route, {})
+    body = {k: _path(v, ids) if isinstance(v, str) else v for k, v in BODIES.get(route, {}).items()}
     if method == "GET":
         return await client.get(path, headers=headers)
     if path.startswith("/api/"):
@@ -297,7 +303,7 @@ async def test_each_role_gets_what_the_matrix_says(app: Starlette, world: dict[s
         for role in ROLES:
             client, token = world["clients"][role]
             ids = {**world["ids"], "entry_id": await world["new_entry"]()}  # one per request
-            got += _letter(await _request(client, token, route, _path(template, ids)))
+            got += _letter(await _request(client, token, route, _path(template, ids), ids))
         if got != MATRIX[route]:
             wrong.append(f"{route}: expected {MATRIX[route]}, got {got}")
     assert not wrong, "\n".join(wrong)

@@ -122,6 +122,15 @@ HISTORY: dict[str, str] = {
     **{a.event: a.history for a in ACTIONS.values()},
 }
 
+# What the establishment sees (``Declaration.state``): the stay's end, else the review.
+STATE_LABELS = {
+    "received": N_("Received"),
+    "confirmed": N_("Confirmed"),
+    "returned": N_("Returned for correction"),
+    "checked_out": N_("Checked out"),
+    "cancelled": N_("Cancelled"),
+}
+
 REVIEW_LABELS = {
     NEW: N_("Not reviewed"),
     CONFIRMED: N_("Confirmed"),

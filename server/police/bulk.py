@@ -6,13 +6,14 @@ arrive or change after it are left in the queue."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from .. import auth, db, paging, scope
 from ..declarations import feed, flags, review
-from ..errors import ValidationFailed
+from ..errors import Conflict, NotFound, ValidationFailed
 from ..i18n import N_
 from ..models import POLICE_ROLES, Declaration, User
 from ..templating import render_page
@@ -66,3 +67,44 @@ async def confirm(request: Request) -> Response:
     done = await review.confirm_many(clean, user=user, ip=auth.client_ip(request))
     url = request.url_for("police:queue").path
     return RedirectResponse(f"{url}?{f.query_string(confirmed=str(done))}", status_code=303)
+
+
+PICK_MAX = 100  # two pages of the queue
+
+
+def _picks(values: list[str]) -> list[tuple[str, int]]:
+    """The chosen rows, each ``id:version`` as the queue page showed it."""
+    if not values or len(values) > PICK_MAX:
+        raise ValidationFailed(
+            N_("Choose the declarations to confirm (at most %(max)s)."), max=PICK_MAX
+        )
+    picks = []
+    for raw in values:
+        record_id, _sep, version = raw.partition(":")
+        if not paging.whole(version):
+            raise ValidationFailed(N_("Reload the page and decide again."))
+        picks.append((scope.declaration_id(record_id), int(version)))
+    return picks
+
+
+async def confirm_selected(request: Request) -> Response:
+    """Confirm the rows the officer ticked, each as it was when the page showed it: one
+    changed since (a correction, another officer) or no longer waiting is left alone."""
+    user = auth.require(request, POLICE_ROLES)
+    form = await auth.read_form_with_files(request)
+    values = [v for v in form.getlist("pick") if isinstance(v, str)]
+    back = form.get("return", "")
+    await form.close()
+    done = skipped = 0
+    for record_id, version in _picks(values):
+        try:
+            await review.decide(
+                record_id, "confirm", user=user, expected_version=version,
+                ip=auth.client_ip(request),
+            )  # fmt: skip
+            done += 1
+        except (Conflict, NotFound):  # changed, refused by the lifecycle, or not theirs
+            skipped += 1
+    f = parse_filters(dict(parse_qsl(back if isinstance(back, str) else "")))
+    query = f.query_string(confirmed=str(done), skipped=str(skipped))
+    return RedirectResponse(f"{request.url_for('police:queue').path}?{query}", status_code=303)

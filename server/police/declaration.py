@@ -9,7 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from .. import auth, i18n, paging, scope
+from .. import auth, codes, i18n, paging, scope
 from ..declarations import fields, flags, lifecycle, review, screening
 from ..declarations.context import VIETNAM
 from ..declarations.issues import Issue
@@ -49,7 +49,10 @@ def _names(d: Declaration) -> dict[str, str]:
 
     def name(table: dict[str, Any], code: str | None) -> str:
         entry = table.get(code or "")
-        return f"{entry.name(lang)} ({code})" if entry else (code or "")
+        if entry is None:
+            return code or ""
+        # A nationality keeps its code (it is printed in passports); other codes are ours.
+        return f"{entry.name(lang)} ({code})" if table is codes.countries() else entry.name(lang)
 
     return {f.name: name(f.code_list, getattr(d, f.name)) for f in fields.CODED}
 
@@ -65,6 +68,8 @@ def _facts(d: Declaration) -> list[tuple[fields.Field, str]]:
             continue
         if f.codes:
             text = names[f.name]
+        elif f.kind == "partial_date":  # day-first, as the other dates: 12/08/1974, 1974
+            text = "/".join(reversed(str(value).split("-")))
         elif f.kind == "day":
             text = i18n.format_date(value)
         elif f.kind == "moment":

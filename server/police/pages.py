@@ -9,11 +9,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from tortoise.functions import Count
 
-from .. import auth, paging, registration, scope
+from .. import auth, db, paging, registration, scope
+from ..declarations import flags
 from ..errors import BadRequest
 from ..i18n import N_, gettext
 from ..models import POLICE_ROLES, AuditEvent, Establishment, EstablishmentStatus, User
 from ..templating import render_page
+from .deadlines import COUNT_CAP, WAITING, overdue_count
+from .deadlines import for_user as deadlines_for
 
 PAGE_SIZE = 50
 FIGURES_DAYS = 30
@@ -26,7 +29,18 @@ async def home(request: Request) -> Response:
         for status in EstablishmentStatus
     }
     units = await scope.police_units(user).filter(kind="ward").count()
-    return render_page(request, "police/home.html", {"counts": counts, "ward_units": units})
+    waiting = scope.declarations(user).filter(review_state__in=list(WAITING))
+    deadlines = await deadlines_for(user)
+    work = {
+        "waiting": await db.count_up_to(waiting, COUNT_CAP),
+        "overdue": await overdue_count(user, deadlines),
+        "flagged": await db.count_up_to(waiting.filter(queue_rank=flags.FLAGGED), COUNT_CAP),
+    }
+    return render_page(
+        request,
+        "police/home.html",
+        {"counts": counts, "ward_units": units, "work": work, "cap": COUNT_CAP},
+    )
 
 
 async def establishments(request: Request) -> Response:

@@ -83,7 +83,10 @@ def _day(raw: str) -> date | None:
 
 
 def parse_filters(params: Mapping[str, str]) -> Filters:
-    state = params.get("state", "new") or "new"
+    # Looking for a person: in every state unless a tab was chosen (a confirmed guest is
+    # found too).
+    searching = bool(params.get("doc", "").strip() or params.get("name", "").strip())
+    state = params.get("state", "") or ("all" if searching else "new")
     if state != "all" and state not in STATES:
         raise _bad(N_("Unknown status."))
     flag = params.get("flag", "")
@@ -213,7 +216,8 @@ async def rows_page(
 # What a queue row shows: loading only these keeps a page of 50 cheap.
 ROW_FIELDS = (
     "id", "full_name", "document_number", "nationality", "establishment_id", "arrived_at",
-    "received_at", "flags", "queue_rank", "review_state", "police_unit_id",
+    "received_at", "flags", "queue_rank", "review_state", "police_unit_id", "room",
+    "stay_status", "version",
 )  # fmt: skip
 
 
@@ -258,6 +262,9 @@ async def page(request: Request) -> Response:
             "live_since": live_since,
             "live_key": live_key(request, user, live_since, f),
             "confirmed": request.query_params.get("confirmed"),
+            "skipped": int(skipped)
+            if paging.whole(skipped := request.query_params.get("skipped", ""))
+            else 0,
             "flag_labels": flags.FLAGS,
             "deadlines": deadlines,
         },

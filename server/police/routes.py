@@ -12,6 +12,7 @@ routes = [
     Route("/declarations/export.csv", export.csv_file, name="export"),
     Route("/declarations/bulk-confirm", bulk.preview, name="bulk_confirm"),
     Route("/declarations/bulk-confirm", bulk.confirm, methods=["POST"], name="bulk_confirm_submit"),
+    Route("/declarations/confirm-selected", bulk.confirm_selected, methods=["POST"], name="confirm_selected"),
     Route("/declarations/{declaration_id}", declaration.page, name="declaration"),
     Route("/declarations/{declaration_id}/decide", declaration.decide, methods=["POST"], name="decide"),
     Route("/declarations/{declaration_id}/note", declaration.note, methods=["POST"], name="note"),
