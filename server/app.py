@@ -21,7 +21,7 @@ from .api import routes as api
 from .errors import EXCEPTION_HANDLERS
 from .health import healthz
 from .hotel import routes as hotel
-from .middleware import Caller, CsrfCookie, Language, SecurityHeaders
+from .middleware import Caller, CompressFiles, CsrfCookie, Language, SecurityHeaders
 from .police import routes as police
 from .receipts import routes as receipts
 from .reports import routes as reports
@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=routes,
         middleware=[
             Middleware(m, settings=settings)
-            for m in (SecurityHeaders, Caller, Language, CsrfCookie)
+            for m in (CompressFiles, SecurityHeaders, Caller, Language, CsrfCookie)
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,

@@ -39,6 +39,7 @@ SHELL = (
     "js/form-read.js",
     "js/form-table.js",
     "js/form-text.js",
+    "js/guestlist.js",
     "js/i18n.js",
     "js/mrz.js",
     "js/names.js",

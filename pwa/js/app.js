@@ -12,6 +12,7 @@ import { newItem } from "./newguest.js";
 import { showSignIn, signOut } from "./signin.js";
 import * as bridge from "./sw-bridge.js";
 import * as sync from "./sync.js";
+import { renderList } from "./guestlist.js";
 import * as views from "./views.js";
 
 const { _ } = i18n;
@@ -25,7 +26,8 @@ const state = {
   entries: [],
   records: [],
   skew: 0,
-  showAll: false,
+  listView: "in_house", // the guest list: in_house, leaving or all (guestlist.js)
+  query: "", // the guest list's search
   syncing: false,
   again: false,
   failures: 0,
@@ -123,6 +125,16 @@ function renderChrome() {
     ? state.session.establishment.name
     : _("Guest declarations");
   $("#signout").hidden = !state.session;
+  // Returned declarations wait for a correction: counted on the header (and the app's
+  // icon, where the browser can badge it).
+  const returned = state.session ? state.records.filter((r) => r.state === "returned").length : 0;
+  const count = $("#returned-count");
+  count.hidden = !returned;
+  count.textContent = String(returned);
+  count.title = _("Returned for correction: %(count)s", { count: returned });
+  if (navigator.setAppBadge) {
+    (returned ? navigator.setAppBadge(returned) : navigator.clearAppBadge()).catch(() => {});
+  }
   $("#signout").textContent = _("Sign out");
   const status = $("#status");
   status.hidden = !state.session;
@@ -227,17 +239,36 @@ function go(hash) {
 }
 
 function showList() {
-  views.renderList(view(), {
+  renderList(view(), {
     entries: state.entries,
     records: state.records,
     rules: state.session.rules,
     now: now(),
-    showAll: state.showAll,
-    onToggle: () => {
-      state.showAll = !state.showAll;
+    view: state.listView,
+    query: state.query,
+    onView: (key) => {
+      state.listView = key;
+      showList();
+    },
+    onQuery: (text) => {
+      state.query = text;
       showList();
     },
     onNew: () => go("#/new"),
+    // Two taps: the button, then yes.
+    onCheckout: async (record) => {
+      if (!(await confirmDialog(_("Check %(name)s out now?", { name: record.full_name })))) return;
+      await queueChanges([record], "checkout", { departed_at: new Date(now()).toISOString() });
+    },
+    onCheckoutRoom: async (room, guests) => {
+      const leaving = guests.filter((r) => r.stay_status === "in_house");
+      const question = _("Check out the %(count)s guest(s) of room %(room)s now?", {
+        count: leaving.length,
+        room,
+      });
+      if (!(await confirmDialog(question))) return;
+      await queueChanges(leaving, "checkout", { departed_at: new Date(now()).toISOString() });
+    },
   });
 }
 
@@ -373,7 +404,13 @@ function showRecord(id) {
 }
 
 async function queueChange(record, op, item) {
-  await outbox.save({ id: record.id, op, establishmentId: state.session.establishment.id, item });
+  await queueChanges([record], op, item);
+}
+
+/** Save the same change of several records on the phone; sent when there is a network. */
+async function queueChanges(records, op, item) {
+  const establishmentId = state.session.establishment.id;
+  for (const record of records) await outbox.save({ id: record.id, op, establishmentId, item });
   toast(_("Saved on this phone."));
   bridge.requestBackgroundSync();
   await refresh();

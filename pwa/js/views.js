@@ -1,8 +1,8 @@
-// The screens other than the form: sign-in, the guest list, one guest, the status bar.
+// The screens other than the form and the guest list: sign-in, one guest, the status bar.
 
 import { h, replace } from "./dom.js";
 import { _, formatDay, formatMoment, formatTime, issueMessage, N_ } from "./i18n.js";
-import { deadlineHours, vietnamDay } from "./rules.js";
+import { deadlineHours } from "./rules.js";
 
 export const STATES = {
   saved: N_("Saved on this phone"),
@@ -15,7 +15,7 @@ export const STATES = {
   cancelled: N_("Cancelled"),
 };
 
-const OPS = {
+export const OPS = {
   correct: N_("Correction saved on this phone"),
   checkout: N_("Check-out saved on this phone"),
   cancel: N_("Cancellation saved on this phone"),
@@ -91,12 +91,12 @@ export function renderSignIn(root, { username, onSubmit, onLanguage }) {
   (username ? password : user).focus();
 }
 
-function chip(state) {
+export function chip(state) {
   return h(`span.chip.state-${state}`, {}, _(STATES[state] || state));
 }
 
 /** One row for the list: an unsent entry or a record from the server. */
-function row({ title, meta, state, extra, href, warn }) {
+export function row({ title, meta, state, extra, href, warn }) {
   return h(
     "li",
     {},
@@ -111,7 +111,7 @@ function row({ title, meta, state, extra, href, warn }) {
   );
 }
 
-function guestMeta(item) {
+export function guestMeta(item) {
   const room = item.room ? _("Room %(room)s", { room: item.room }) : null;
   return [item.nationality, room, formatMoment(Date.parse(item.arrived_at))]
     .filter(Boolean)
@@ -123,78 +123,6 @@ export function dueText(deadline, now) {
   return deadline <= now
     ? _("Deadline passed at %(time)s — send it now", { time: formatTime(deadline) })
     : _("Send before %(time)s (legal deadline)", { time: formatTime(deadline) });
-}
-
-export function renderList(root, { entries, records, rules, now, showAll, onToggle, onNew }) {
-  const unsent = entries.map((e) => {
-    const state = e.state;
-    const label = e.op === "create" ? null : _(OPS[e.op]);
-    return row({
-      title: e.item.full_name || records.find((r) => r.id === e.id)?.full_name || "—",
-      meta: e.op === "create" ? guestMeta(e.item) : label,
-      state,
-      href: `#/entry/${encodeURIComponent(e.key)}`,
-      warn: e.op === "create" ? dueText(deadlineOf(e, rules), now) : null,
-    });
-  });
-  const today = vietnamDay(now);
-  const shown = records
-    .filter(
-      (r) =>
-        showAll || r.stay_status === "in_house" || vietnamDay(Date.parse(r.arrived_at)) >= today,
-    )
-    .sort((a, b) => Date.parse(b.arrived_at) - Date.parse(a.arrived_at));
-  replace(
-    root,
-    h(
-      "div.toolbar",
-      {},
-      h(
-        "button.primary.big",
-        { type: "button", id: "new-guest", onclick: onNew },
-        "+ ",
-        _("New guest"),
-      ),
-    ),
-    entries.length
-      ? h(
-          "section",
-          {},
-          h("h2", {}, _("Not sent yet")),
-          h("ul.guests", { id: "unsent-list" }, unsent),
-        )
-      : null,
-    h(
-      "section",
-      {},
-      h(
-        "h2",
-        {},
-        showAll ? _("All declarations") : _("Guests in house"),
-        " ",
-        h(
-          "button.link",
-          { type: "button", onclick: onToggle },
-          showAll ? _("Show guests in house") : _("Show all"),
-        ),
-      ),
-      shown.length
-        ? h(
-            "ul.guests",
-            { id: "record-list" },
-            shown.map((r) =>
-              row({
-                title: r.full_name,
-                meta: guestMeta(r),
-                state: r.state,
-                extra: r.receipt_number,
-                href: `#/guest/${r.id}`,
-              }),
-            ),
-          )
-        : h("p.empty", {}, _("No declarations yet.")),
-    ),
-  );
 }
 
 function facts(pairs) {

@@ -4,6 +4,7 @@ a bad network, the manifest installable, and every string of the app translated.
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import struct
@@ -13,7 +14,10 @@ import httpx
 
 from server import pwa
 
-SHELL_BUDGET = 150 * 1024
+# What a phone downloads on the first visit (gzip, as the server sends it), and what it
+# parses (uncompressed).
+SHELL_BUDGET = 64 * 1024
+SHELL_RAW_BUDGET = 200 * 1024
 READER_BUDGET_GZIP = 100 * 1024
 JS = sorted((pwa.PWA / "js").glob("*.js"))
 LAZY_JS = sorted((pwa.PWA / "js" / "scan").glob("*.js"))
@@ -85,10 +89,29 @@ async def test_every_file_of_the_reader_is_served(client: httpx.AsyncClient) -> 
         assert response.headers["content-type"].startswith("text/javascript"), entry
 
 
-def test_app_shell_is_under_150_kb() -> None:
+def test_app_shell_is_small() -> None:
     sizes = pwa.shell_bytes()
     total = sum(sizes.values())
-    assert total < SHELL_BUDGET, f"app shell is {total} bytes: {sorted(sizes.items())}"
+    assert total < SHELL_RAW_BUDGET, f"app shell is {total} bytes: {sorted(sizes.items())}"
+    files = [*pwa.SHELL, "sw.js"]
+    sent = sum(
+        len(gzip.compress(pwa.shell_file(e).read_bytes() if e != "sw.js" else
+                          (pwa.PWA / "sw.js").read_bytes()))
+        for e in files
+    )  # fmt: skip
+    assert sent < SHELL_BUDGET, f"app shell is {sent} bytes compressed"
+
+
+async def test_the_shell_travels_compressed_and_pages_do_not(client: httpx.AsyncClient) -> None:
+    """Scripts and styles are gzipped; pages and API answers are not (they hold the CSRF
+    token beside reflected input: BREACH)."""
+    gzip_please = {"Accept-Encoding": "gzip"}
+    for entry in ("js/app.js", "app.css", "locales/vi.json"):
+        response = await client.get(f"/app/{entry}", headers=gzip_please)
+        assert response.headers.get("content-encoding") == "gzip", entry
+    for path in ("/login", "/api/v1/codes"):
+        response = await client.get(path, headers=gzip_please)
+        assert "content-encoding" not in response.headers, path
 
 
 def _png_size(path: Path) -> tuple[int, int]:
