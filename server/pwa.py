@@ -45,6 +45,7 @@ SHELL = (
     "js/names.js",
     "js/newguest.js",
     "js/outbox.js",
+    "js/rating.js",
     "js/rules.js",
     "js/signin.js",
     "js/sw-bridge.js",

@@ -98,6 +98,7 @@ MATRIX: dict[str, str] = {
     "PUT /api/v1/declarations/{declaration_id}": "LAANFFFFF",
     "POST /api/v1/declarations/{declaration_id}/checkout": "LAANFFFFF",
     "POST /api/v1/declarations/{declaration_id}/cancel": "LAANFFFFF",
+    "POST /api/v1/declarations/{declaration_id}/rating": "LAANFFFFF",
     # what both sides read, each within its own scope
     # hotel accounts only: police read in the console (logged), admins never read guests
     "GET /api/v1/declarations": "LAAAFFFFF",
@@ -150,6 +151,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /hotel/staff/{user_id:int}": {"action": "enable"},
     "POST /api/v1/declarations/{declaration_id}/cancel": {"reason": "access matrix"},
     "POST /police/declarations/confirm-selected": {"pick": "{declaration_id}:2"},
+    # A string where a number belongs: refused (422) once past the access checks.
+    "POST /api/v1/declarations/{declaration_id}/rating": {"decision_id": "{event_id}", "rating": 5},
 }
 # Mounted static files: public by design (the PWA shell must load before sign-in).
 STATIC_MOUNTS = {"/static", "/app"}

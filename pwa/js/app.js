@@ -377,10 +377,15 @@ function showRecord(id) {
     go("#/");
     return;
   }
-  const pending = state.entries.find((e) => e.id === id && e.op !== "create");
+  const pending = state.entries.find(
+    (e) => e.id === id && ["correct", "checkout", "cancel"].includes(e.op),
+  );
+  const rating = state.entries.find((e) => e.id === id && e.op === "rate");
   views.renderRecord(view(), {
     record,
     pending,
+    rating,
+    onRate: (item) => queueChange(record, "rate", item),
     codeName: (list, code) => i18n.codeName(state.codes[list], code),
     onBack: () => go("#/"),
     onCorrect: () => {

@@ -67,7 +67,9 @@ export function byRoom(records) {
 export function renderList(root, options) {
   const { entries, records, rules, now, view, query, onView, onQuery, onNew } = options;
   const { onCheckout, onCheckoutRoom } = options;
-  const ending = new Set(entries.filter((e) => e.op !== "create").map((e) => e.id));
+  const ending = new Set(
+    entries.filter((e) => e.op === "checkout" || e.op === "cancel").map((e) => e.id),
+  );
   const today = vietnamDay(now);
   const unsent = entries.map((e) =>
     row({

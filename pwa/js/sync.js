@@ -107,6 +107,7 @@ const PATHS = {
   correct: (id) => [`/declarations/${id}`, "PUT"],
   checkout: (id) => [`/declarations/${id}/checkout`, "POST"],
   cancel: (id) => [`/declarations/${id}/cancel`, "POST"],
+  rate: (id) => [`/declarations/${id}/rating`, "POST"],
 };
 
 async function pushChanges(session, summary) {

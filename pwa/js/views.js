@@ -2,6 +2,7 @@
 
 import { h, replace } from "./dom.js";
 import { _, formatDay, formatMoment, formatTime, issueMessage, N_ } from "./i18n.js";
+import { ratingBox } from "./rating.js";
 import { deadlineHours } from "./rules.js";
 
 export const STATES = {
@@ -19,6 +20,7 @@ export const OPS = {
   correct: N_("Correction saved on this phone"),
   checkout: N_("Check-out saved on this phone"),
   cancel: N_("Cancellation saved on this phone"),
+  rate: N_("Rating saved on this phone"),
 };
 
 // Warn this long before an unsent declaration's legal deadline.
@@ -199,7 +201,7 @@ export function renderEntry(root, { entry, onEdit, onDiscard, onBack }) {
 
 export function renderRecord(
   root,
-  { record, pending, codeName, onCorrect, onCheckout, onCancel, onBack },
+  { record, pending, rating, codeName, onCorrect, onCheckout, onCancel, onRate, onBack },
 ) {
   const inHouse = record.stay_status === "in_house";
   replace(
@@ -227,6 +229,7 @@ export function renderRecord(
         : null,
       pending ? h("p.notice", {}, _(OPS[pending.op])) : null,
       issues(record.warnings || [], "warn"),
+      ratingBox(record, rating, onRate),
       facts([
         [_("Nationality"), codeName("countries", record.nationality)],
         [_("Document number"), record.document_number],

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .. import auth, paging, scope
+from .. import auth, paging, ratings, scope
 from ..declarations import corrections, fields, ingest, stays
 from ..declarations.issues import Issue
 from ..declarations.rules import parse_moment
@@ -32,8 +32,9 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def declaration_json(d: Declaration) -> dict[str, Any]:
-    """A stored declaration as the API answers it (schemas.declaration_output)."""
+def declaration_json(d: Declaration, decision: ratings.Decision | None = None) -> dict[str, Any]:
+    """A stored declaration as the API answers it (schemas.declaration_output), with its
+    latest police decision (to rate it) when the caller looked it up."""
     return {
         "receipt_number": d.receipt_number,
         "state": d.state,
@@ -49,7 +50,13 @@ def declaration_json(d: Declaration) -> dict[str, Any]:
         "revision": d.revision,
         "warnings": [Issue.from_stored(w).as_json() for w in d.warnings],
         "change_seq": d.change_seq,
+        "decision": decision.as_json() if decision else None,
     }
+
+
+async def _answer(d: Declaration) -> Response:
+    decisions = await ratings.latest_decisions([d.id])
+    return JSONResponse({"declaration": declaration_json(d, decisions.get(str(d.id)))})
 
 
 async def batch(request: Request) -> Response:
@@ -98,9 +105,10 @@ async def feed(request: Request) -> Response:
         scope.declarations(user).filter(change_seq__gt=cursor).order_by("change_seq").limit(limit)
     )
     next_cursor = rows[-1].change_seq if rows else cursor
+    decisions = await ratings.latest_decisions([d.id for d in rows])
     return JSONResponse(
         {
-            "declarations": [declaration_json(d) for d in rows],
+            "declarations": [declaration_json(d, decisions.get(str(d.id))) for d in rows],
             "next_cursor": str(next_cursor),
             "has_more": len(rows) == limit,
         },
@@ -124,7 +132,7 @@ def _for_hotels(request: Request) -> User:
 async def detail(request: Request) -> Response:
     user = _for_hotels(request)
     found = await scope.declaration(user, request.path_params["declaration_id"])
-    return JSONResponse({"declaration": declaration_json(found)})
+    return await _answer(found)
 
 
 def _record_id(request: Request) -> str:
@@ -149,7 +157,7 @@ async def correct(request: Request) -> Response:
         settings=request.app.state.settings,
         ip=auth.client_ip(request),
     )
-    return JSONResponse({"declaration": declaration_json(outcome)})
+    return await _answer(outcome)
 
 
 async def checkout(request: Request) -> Response:
@@ -166,7 +174,7 @@ async def checkout(request: Request) -> Response:
         user=user,
         ip=auth.client_ip(request),
     )
-    return JSONResponse({"declaration": declaration_json(outcome)})
+    return await _answer(outcome)
 
 
 async def cancel(request: Request) -> Response:
@@ -184,4 +192,19 @@ async def cancel(request: Request) -> Response:
         user=user,
         ip=auth.client_ip(request),
     )
-    return JSONResponse({"declaration": declaration_json(outcome)})
+    return await _answer(outcome)
+
+
+async def rate(request: Request) -> Response:
+    """Rate the police's latest decision on this declaration (1–5, a comment), once; the
+    same rating sent again is answered as done (the app's outbox may resend it)."""
+    user = auth.require(request, HOTEL_ROLES)
+    found = await scope.declaration(user, request.path_params["declaration_id"])
+    body = await read_json(request, 16 * 1024)
+    if not isinstance(body, dict):
+        raise ValidationFailed(fields=[Issue("", "invalid_type").as_json()])
+    decision = body.get("decision_id")
+    if isinstance(decision, bool) or not isinstance(decision, int):
+        raise ValidationFailed(fields=[Issue("decision_id", "required").as_json()])
+    await ratings.rate(user, decision, body.get("rating"), body.get("comment", ""), on=found.id)
+    return await _answer(found)

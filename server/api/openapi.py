@@ -350,6 +350,34 @@ def document() -> dict[str, Any]:
                     parameters=PATH_ID,
                 )
             },
+            "/declarations/{declaration_id}/rating": {
+                "post": _op(
+                    "Rate the police's latest decision (1–5 stars, a comment), once",
+                    _json(declaration_out, "Rated (or this very rating was already sent)"),
+                    400,
+                    401,
+                    403,
+                    404,
+                    409,
+                    422,
+                    body={
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "decision_id": {
+                                    "type": "integer",
+                                    "description": "decision.id of the declaration",
+                                },
+                                "rating": {"type": "integer", "minimum": 1, "maximum": 5},
+                                "comment": {"type": "string", "maxLength": 1000},
+                            },
+                            "required": ["decision_id", "rating"],
+                        },
+                        "example": {"decision_id": 42, "rating": 5, "comment": "Quick."},
+                    },
+                    parameters=PATH_ID,
+                )
+            },
             "/openapi.json": {"get": _op("This document", _json({"type": "object"}), security=[])},
         },
     }

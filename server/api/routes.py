@@ -18,6 +18,7 @@ routes = [
     Route("/declarations/{declaration_id}", declarations.correct, methods=["PUT"], name="declaration_correct"),
     Route("/declarations/{declaration_id}/checkout", declarations.checkout, methods=["POST"], name="declaration_checkout"),
     Route("/declarations/{declaration_id}/cancel", declarations.cancel, methods=["POST"], name="declaration_cancel"),
+    Route("/declarations/{declaration_id}/rating", declarations.rate, methods=["POST"], name="declaration_rating"),
     Route("/establishments", establishments.list_establishments, methods=["GET"], name="establishments"),
     Route("/establishments/{establishment_id:int}", establishments.get_establishment, methods=["GET"], name="establishment"),
     Route("/establishments/{establishment_id:int}/users", establishments.establishment_users, methods=["GET"], name="establishment_users"),

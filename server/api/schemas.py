@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..declarations import fields
+from ..declarations import fields, lifecycle
 from ..declarations.fields import Field
 from ..declarations.issues import MESSAGES
 
@@ -93,6 +93,19 @@ def declaration_output() -> dict[str, Any]:
         "revision": {"type": "integer"},
         "warnings": {"type": "array", "items": ISSUE},
         "change_seq": {"type": "integer"},
+        "decision": nullable(
+            {
+                "type": "object",
+                "description": "The police's latest decision, to rate (POST …/rating).",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "action": {"type": "string", "enum": list(lifecycle.DECISIONS)},
+                    "at": DATETIME,
+                    "rated": {"type": "boolean"},
+                },
+                "required": ["id", "action", "at", "rated"],
+            }
+        ),
     }
     return {
         "type": "object",

@@ -7,12 +7,9 @@ from datetime import timedelta
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from tortoise.exceptions import IntegrityError
 
-from .. import auth, scope
+from .. import auth, ratings, scope
 from ..declarations import lifecycle
-from ..errors import Conflict, NotFound, ValidationFailed
-from ..i18n import N_
 from ..models import HOTEL_ROLES, Feedback
 from ..templating import render_page
 
@@ -49,29 +46,7 @@ async def page(request: Request) -> Response:
 async def rate(request: Request) -> Response:
     user = auth.require(request, HOTEL_ROLES)
     form = await auth.read_form(request)
-    event = (
-        await scope.declaration_events(user)
-        .get_or_none(id=request.path_params["event_id"], action__in=DECISIONS)
-        .select_related("declaration")
+    await ratings.rate(
+        user, request.path_params["event_id"], form.get("rating", ""), form.get("comment", "")
     )
-    if event is None:
-        raise NotFound()
-    rating = form.get("rating", "")
-    if rating not in {"1", "2", "3", "4", "5"}:
-        raise ValidationFailed(N_("Choose from 1 to 5 stars."), code="bad_rating")
-    d = event.declaration
-    try:
-        await Feedback.create(
-            declaration_id=d.id,
-            decision_event_id=event.id,
-            establishment_id=d.establishment_id,
-            police_unit_id=d.police_unit_id,
-            province_id=d.province_id,
-            decision=event.to_state or event.action,
-            rating=int(rating),
-            comment=" ".join(form.get("comment", "").split())[:1000],
-            user_id=user.id,
-        )
-    except IntegrityError:
-        raise Conflict(N_("This decision has already been rated."), code="already_rated") from None
     return RedirectResponse(request.app.url_path_for("hotel:feedback") + "?done=1", status_code=303)
