@@ -17,6 +17,7 @@ from ..errors import BadRequest, PermissionDenied, ValidationFailed
 from ..establishments import declaring_establishment
 from ..i18n import N_
 from ..models import HOTEL_ROLES, Declaration, User
+from ..receipts import documents
 from .common import iso, read_json
 
 FEED_LIMIT = 500
@@ -32,11 +33,14 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def declaration_json(d: Declaration, decision: ratings.Decision | None = None) -> dict[str, Any]:
+def declaration_json(
+    d: Declaration, decision: ratings.Decision | None = None, receipt_code: str = ""
+) -> dict[str, Any]:
     """A stored declaration as the API answers it (schemas.declaration_output), with its
-    latest police decision (to rate it) when the caller looked it up."""
+    latest police decision (to rate it) and its receipt's signed code."""
     return {
         "receipt_number": d.receipt_number,
+        "receipt_code": receipt_code,
         "state": d.state,
         "review_state": d.review_state.value,
         "stay_status": d.stay_status.value,
@@ -54,9 +58,39 @@ def declaration_json(d: Declaration, decision: ratings.Decision | None = None) -
     }
 
 
-async def _answer(d: Declaration) -> Response:
+async def _answer(request: Request, d: Declaration) -> Response:
     decisions = await ratings.latest_decisions([d.id])
-    return JSONResponse({"declaration": declaration_json(d, decisions.get(str(d.id)))})
+    code = await _receipt_codes(request, [d])
+    return JSONResponse(
+        {"declaration": declaration_json(d, decisions.get(str(d.id)), code[str(d.id)])}
+    )
+
+
+async def _add_receipt_codes(request: Request, results: list[dict[str, Any]]) -> None:
+    """Each stored item's answer gets its receipt's signed code (null for the others)."""
+    stored = [r["id"] for r in results if r["result"] in ("created", "duplicate")]
+    rows = await Declaration.filter(id__in=stored).only(
+        "id", "receipt_number", "received_at", "document_number", "establishment_id"
+    )
+    codes = await _receipt_codes(request, rows)
+    for r in results:
+        r["receipt_code"] = (
+            codes.get(str(r["id"])) if r["result"] in ("created", "duplicate") else None
+        )
+
+
+async def _receipt_codes(request: Request, rows: list[Declaration]) -> dict[str, str]:
+    """Each declaration's signed receipt code (the phone draws its QR code offline)."""
+    if not rows:
+        return {}
+    key_file = request.app.state.settings.receipt_key_file
+    units: dict[int, str] = {}
+    codes = {}
+    for d in rows:
+        if d.establishment_id not in units:
+            units[d.establishment_id] = await documents.unit_code(d.establishment_id)
+        codes[str(d.id)] = documents.declaration_code(d, units[d.establishment_id], key_file)
+    return codes
 
 
 async def batch(request: Request) -> Response:
@@ -85,6 +119,7 @@ async def batch(request: Request) -> Response:
         settings=settings,
         ip=auth.client_ip(request),
     )
+    await _add_receipt_codes(request, results)
     return JSONResponse(
         {"results": results, "server_time": datetime.now(UTC).isoformat()},
         headers={"Cache-Control": "no-store"},
@@ -106,9 +141,13 @@ async def feed(request: Request) -> Response:
     )
     next_cursor = rows[-1].change_seq if rows else cursor
     decisions = await ratings.latest_decisions([d.id for d in rows])
+    receipt_codes = await _receipt_codes(request, rows)
     return JSONResponse(
         {
-            "declarations": [declaration_json(d, decisions.get(str(d.id))) for d in rows],
+            "declarations": [
+                declaration_json(d, decisions.get(str(d.id)), receipt_codes[str(d.id)])
+                for d in rows
+            ],
             "next_cursor": str(next_cursor),
             "has_more": len(rows) == limit,
         },
@@ -132,7 +171,7 @@ def _for_hotels(request: Request) -> User:
 async def detail(request: Request) -> Response:
     user = _for_hotels(request)
     found = await scope.declaration(user, request.path_params["declaration_id"])
-    return await _answer(found)
+    return await _answer(request, found)
 
 
 def _record_id(request: Request) -> str:
@@ -157,7 +196,7 @@ async def correct(request: Request) -> Response:
         settings=request.app.state.settings,
         ip=auth.client_ip(request),
     )
-    return await _answer(outcome)
+    return await _answer(request, outcome)
 
 
 async def checkout(request: Request) -> Response:
@@ -174,7 +213,7 @@ async def checkout(request: Request) -> Response:
         user=user,
         ip=auth.client_ip(request),
     )
-    return await _answer(outcome)
+    return await _answer(request, outcome)
 
 
 async def cancel(request: Request) -> Response:
@@ -192,7 +231,7 @@ async def cancel(request: Request) -> Response:
         user=user,
         ip=auth.client_ip(request),
     )
-    return await _answer(outcome)
+    return await _answer(request, outcome)
 
 
 async def rate(request: Request) -> Response:
@@ -207,4 +246,4 @@ async def rate(request: Request) -> Response:
     if isinstance(decision, bool) or not isinstance(decision, int):
         raise ValidationFailed(fields=[Issue("decision_id", "required").as_json()])
     await ratings.rate(user, decision, body.get("rating"), body.get("comment", ""), on=found.id)
-    return await _answer(found)
+    return await _answer(request, found)

@@ -64,6 +64,16 @@ ISSUE = {
     "required": ["field", "code", "message"],
 }
 
+RECEIPT_CODE = {
+    "type": "string",
+    "description": (
+        "The receipt's signed code, what its QR code carries: "
+        "LT1|R|<receipt>|<id>|<establishment>|<police unit>|<received>|1|<last 4 of the "
+        "document>, a dot, and the Ed25519 signature (base64url) by the key published at "
+        "/receipts/public-key.pem. Apps draw the QR code from it offline."
+    ),
+}
+
 STATES = ["received", "confirmed", "returned", "checked_out", "cancelled"]
 
 
@@ -81,6 +91,7 @@ def declaration_output() -> dict[str, Any]:
     """A stored declaration: its fields as cleaned, and what the server adds."""
     added: dict[str, Any] = {
         "receipt_number": {"type": "string"},
+        "receipt_code": RECEIPT_CODE,
         "state": {"type": "string", "enum": STATES},
         "review_state": {"type": "string", "enum": ["new", "confirmed", "returned", "escalated"]},
         "stay_status": {"type": "string", "enum": ["in_house", "checked_out", "cancelled"]},

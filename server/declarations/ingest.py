@@ -43,6 +43,7 @@ def result(
         "id": record_id,
         "result": outcome,
         "receipt_number": declaration.receipt_number if declaration else None,
+        "receipt_code": None,  # signed by the API (api/declarations.py)
         "state": declaration.state if declaration else None,
         "warnings": [w.as_json() for w in warnings or []],
         "errors": [e.as_json() for e in errors or []],

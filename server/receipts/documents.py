@@ -53,13 +53,25 @@ def _check_url(base_url: str, code: str) -> str:
     return f"{base_url}/receipts/check?c={quote(code, safe='')}"
 
 
+def declaration_code(d: Declaration, unit_code: str, key_file: Path) -> str:
+    """The signed code of one declaration's receipt (what its QR code carries): the same
+    on paper, in the API's answers and on the phone."""
+    claim = Claim(
+        "R", d.receipt_number, str(d.id), d.establishment_id, unit_code, _stamp(d.received_at),
+        1, d.document_number[-4:],
+    )  # fmt: skip
+    return signer(key_file).sign(claim)
+
+
+async def unit_code(establishment_id: int) -> str:
+    """The code of the police unit an establishment declares to."""
+    _est, unit = await _establishment(establishment_id)
+    return unit.code
+
+
 async def for_declaration(d: Declaration, key_file: Path, base_url: str, now: datetime) -> Receipt:
     est, unit = await _establishment(d.establishment_id)
-    claim = Claim(
-        "R", d.receipt_number, str(d.id), est.id, unit.code, _stamp(d.received_at), 1,
-        d.document_number[-4:],
-    )  # fmt: skip
-    code = signer(key_file).sign(claim)
+    code = declaration_code(d, unit.code, key_file)
     return Receipt("R", d.receipt_number, est, unit, [d], None, code,
                    _check_url(base_url, code), now)  # fmt: skip
 
