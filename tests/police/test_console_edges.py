@@ -13,14 +13,12 @@ from starlette.applications import Starlette
 from server import codes, labels
 from server.declarations import lifecycle
 from server.models import Declaration, ReviewState, StayStatus
-from tests.builders import csrf, declaration
+from tests.builders import csrf, declaration, declared
 from tests.police import steps
 
 
 async def _declared(client: httpx.AsyncClient, token: str, **overrides: Any) -> dict[str, Any]:
-    item = declaration(**overrides)
-    await steps.send(client, token, item)
-    return item
+    return (await declared(client, token, **overrides))[0]
 
 
 async def test_a_search_finds_a_guest_in_any_state(
