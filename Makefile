@@ -24,9 +24,21 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Compiled catalogs (.mo for the server, JSON for the PWA) are built, never committed.
-translations: $(STAMP)
+# The JavaScript tools (Biome, uqr) come from package-lock.json; node and npm from Debian.
+NODE_STAMP := node_modules/.installed
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || $(MAKE) --no-print-directory apt-install PKG="nodejs npm"
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Compiled catalogs (.mo for the server, JSON for the PWA) are built, never committed;
+# so is the app's copy of the QR code encoder (uqr, from package-lock.json).
+translations: $(STAMP) pwa/generated/uqr.js
 	$(PY) -m server.babel_runner compile
+
+pwa/generated/uqr.js: $(NODE_STAMP)
+	install -D -m 644 node_modules/uqr/dist/index.mjs $@
 
 test-deps:
 	@command -v chromium >/dev/null 2>&1 || $(MAKE) --no-print-directory apt-install PKG=chromium
@@ -71,14 +83,6 @@ purge: $(STAMP)
 
 bench: install translations test-deps
 	$(PY) bench/run.py
-
-# The JavaScript tools (Biome) come from package-lock.json; node and npm from Debian.
-NODE_STAMP := node_modules/.installed
-
-$(NODE_STAMP): package.json package-lock.json
-	@command -v npm >/dev/null 2>&1 || $(MAKE) --no-print-directory apt-install PKG="nodejs npm"
-	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
 
 lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check server tests bench

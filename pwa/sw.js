@@ -1,6 +1,7 @@
 // The service worker: a thin dispatcher. The server stamps VERSION (a hash of the app
-// shell and of the files loaded on first use), PRECACHE (server/pwa.py SHELL) and LAZY
-// (server/pwa.py LAZY: the passport reader) into this file, and serves it uncached.
+// shell and of the files loaded on first use), PRECACHE (server/pwa.py SHELL), LAZY
+// (server/pwa.py LAZY: the passport reader) and AFTER (fetched once active: the QR
+// encoder) into this file, and serves it uncached.
 
 import { NetworkError } from "./js/api.js";
 import * as sync from "./js/sync.js";
@@ -8,6 +9,7 @@ import * as sync from "./js/sync.js";
 const VERSION = "__VERSION__";
 const PRECACHE = "__PRECACHE__";
 const LAZY = "__LAZY__";
+const AFTER = "__AFTER__";
 const PREFIX = "luutru-shell-";
 const CACHE = PREFIX + VERSION;
 
@@ -33,7 +35,13 @@ self.addEventListener("activate", (event) => {
         if (name.startsWith(PREFIX) && name !== CACHE) await caches.delete(name);
       }
       await self.clients.claim();
-    })(),
+      // What is not needed for the first screen, fetched now that the app is running.
+      const cache = await caches.open(CACHE);
+      for (const entry of AFTER) {
+        const url = new URL(entry, self.registration.scope).href;
+        if (!(await cache.match(url))) await cache.add(new Request(url, { cache: "reload" }));
+      }
+    })().catch(() => {}), // offline at activation: fetched on first use instead
   );
 });
 
@@ -51,7 +59,7 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== scope.origin || url.pathname.startsWith("/api/")) return;
   if (!url.pathname.startsWith(scope.pathname)) return;
   const entry = url.pathname.slice(scope.pathname.length);
-  if (LAZY.includes(entry)) event.respondWith(cachedOnFirstUse(request));
+  if (LAZY.includes(entry) || AFTER.includes(entry)) event.respondWith(cachedOnFirstUse(request));
   else event.respondWith(request.mode === "navigate" ? appShell(request) : cacheFirst(request));
 });
 

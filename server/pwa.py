@@ -46,6 +46,7 @@ SHELL = (
     "js/newguest.js",
     "js/outbox.js",
     "js/rating.js",
+    "js/receipt.js",
     "js/rules.js",
     "js/signin.js",
     "js/sw-bridge.js",
@@ -69,6 +70,12 @@ LAZY = (
 )
 
 
+# Fetched by the service worker once it is active, in the background: not part of the
+# first load, but on the phone before the first time it is needed offline (the QR code
+# encoder, for receipts; a copy of npm's uqr made by `make`).
+AFTER = ("generated/uqr.js",)
+
+
 def shell_file(entry: str) -> Path:
     return PWA / ("index.html" if entry == "./" else entry)
 
@@ -90,13 +97,14 @@ def _service_worker(label: str = "") -> tuple[bytes, str]:
     digest = hashlib.sha256(label.encode() + b"\0")
     template = (PWA / "sw.js").read_bytes()
     digest.update(template)
-    for entry in (*SHELL, *LAZY):
+    for entry in (*SHELL, *LAZY, *AFTER):
         digest.update(entry.encode() + b"\0" + shell_file(entry).read_bytes())
     version = digest.hexdigest()[:12]
     body = (
         template.replace(b'"__VERSION__"', json.dumps(version).encode())
         .replace(b'"__PRECACHE__"', json.dumps(list(SHELL)).encode())
         .replace(b'"__LAZY__"', json.dumps(list(LAZY)).encode())
+        .replace(b'"__AFTER__"', json.dumps(list(AFTER)).encode())
     )
     return body, version
 

@@ -3,6 +3,7 @@
 import { h, replace } from "./dom.js";
 import { _, formatDay, formatMoment, formatTime, issueMessage, N_ } from "./i18n.js";
 import { ratingBox } from "./rating.js";
+import { receiptBox } from "./receipt.js";
 import { deadlineHours } from "./rules.js";
 
 export const STATES = {
@@ -230,6 +231,7 @@ export function renderRecord(
       pending ? h("p.notice", {}, _(OPS[pending.op])) : null,
       issues(record.warnings || [], "warn"),
       ratingBox(record, rating, onRate),
+      receiptBox(record),
       facts([
         [_("Nationality"), codeName("countries", record.nationality)],
         [_("Document number"), record.document_number],

@@ -1,0 +1,63 @@
+"""A received guest's receipt on the phone with the server stopped: its number and its
+signed QR code, drawn by the app from the code the server sent, readable by a scanner and
+exactly the code the printed receipt carries."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import httpx
+import zxingcpp
+from PIL import Image
+from playwright.sync_api import Playwright, expect
+
+from tests.browser.conftest import open_app
+from tests.browser.pwa_steps import SYNC_DEADLINE_MS, sign_in, wait_for_offline_shell
+from tests.builders import DEMO_PASSWORD, declaration
+from tests.live import LiveServer
+
+ENCODER_CACHED = """
+async () => {
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    if (await cache.match(new URL("generated/uqr.js", location.href).href)) return true;
+  }
+  return false;
+}
+"""
+
+
+def test_the_receipt_qr_is_drawn_offline(
+    playwright_instance: Playwright, own_server: LiveServer, tmp_path: Path
+) -> None:
+    item = declaration(full_name="NOWAK EWA", room="7")
+    with httpx.Client(base_url=own_server.url, timeout=30) as api:
+        token = api.post(
+            "/api/v1/auth/token", json={"username": "owner.hk", "password": DEMO_PASSWORD}
+        ).json()["access_token"]
+        answer = api.post(
+            "/api/v1/declarations/batch",
+            json={"declarations": [item]},
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()["results"][0]
+    code = answer["receipt_code"]
+    assert code.startswith("LT1|R|")
+    context, page = open_app(playwright_instance, tmp_path / "profile", own_server.url)
+    try:
+        sign_in(page, own_server.url, "staff.hk")
+        wait_for_offline_shell(page)
+        guest = page.locator("#guests a", has_text="NOWAK EWA")
+        expect(guest).to_be_visible(timeout=SYNC_DEADLINE_MS)
+        page.wait_for_function(ENCODER_CACHED, timeout=20_000)  # fetched once active
+        own_server.stop()
+        page.reload()
+        page.locator("#guests a", has_text="NOWAK EWA").click()
+        expect(page.locator("#receipt-box .receipt")).to_have_text(answer["receipt_number"])
+        canvas = page.locator("#receipt-qr canvas")
+        expect(canvas).to_be_visible()
+        shot = Image.open(io.BytesIO(canvas.screenshot()))
+    finally:
+        context.close()
+    found = zxingcpp.read_barcodes(shot)
+    assert [b.text for b in found] == [code]
