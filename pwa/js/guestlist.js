@@ -1,5 +1,6 @@
 // The guest list, as a receptionist works through a day: who is in house (by room), who
-// leaves today, everything; returned declarations first; a search by name, room or
+// leaves today, what was declared today (with receipt numbers), everything; returned
+// declarations first; a search by name, room or
 // document that ignores case and diacritics and works offline; check-out in two taps, a
 // whole room at once.
 
@@ -11,6 +12,7 @@ import { deadlineOf, dueText, guestMeta, OPS, row } from "./views.js";
 export const VIEWS = {
   in_house: N_("In house"),
   leaving: N_("Leaving today"),
+  today: N_("Declared today"),
   all: N_("All"),
 };
 
@@ -39,6 +41,8 @@ export function shownRecords(records, { view, query, today, ending }) {
     folded(r.document_number).includes(q);
   const inView = (r) => {
     if (view === "all") return true;
+    // The day's declarations with their receipt numbers, as the day receipt lists them.
+    if (view === "today") return vietnamDay(Date.parse(r.received_at)) === today;
     if (!inHouse(r, ending)) return false;
     return view === "in_house" || (r.expected_departure || "") <= today;
   };
@@ -102,7 +106,7 @@ export function renderList(root, options) {
   const returned = shown.filter((r) => r.state === "returned");
   // Returned declarations stay on top, whatever the grouping below.
   const rest = shown.filter((r) => r.state !== "returned");
-  const grouped = view !== "all" && !query;
+  const grouped = (view === "in_house" || view === "leaving") && !query;
   const search = h("input", {
     id: "guest-search",
     type: "search",

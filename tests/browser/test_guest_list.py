@@ -84,6 +84,9 @@ def test_the_list_views_search_and_check_out_offline(
         assert _names(page, "#record-list") == ["MULLER JONAS", "TRẦN THỊ HOA"]
         page.locator("#view-all").click()
         expect(page.locator("#record-list")).to_contain_text("SMITH JOHN")
+        # The day's declarations, each with its receipt number (the departed one too).
+        page.locator("#view-today").click()
+        expect(page.locator("#guests .receipt")).to_have_count(5)
 
         # The server goes down; the phone keeps working.
         own_server.stop()
