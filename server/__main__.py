@@ -83,10 +83,9 @@ async def _purge(settings: settings_module.Settings, dry_run: bool) -> str:
 
 def verify_receipt(settings: settings_module.Settings, code: str) -> int:
     """Exit status 0 when the code is genuine, 1 when it is not."""
-    from .receipts.documents import signer
-    from .receipts.signing import verify
+    from .receipts.documents import key_set
 
-    claim = verify(code, signer(settings.receipt_key_file).public_pem())
+    claim = key_set(settings.receipt_key_file, settings.receipt_retired_keys).verify(code)
     if claim is None:
         print("NOT GENUINE: the signature does not match this system's receipt key.")
         return 1

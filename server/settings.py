@@ -50,6 +50,8 @@ class Settings:
     app_build: str
     two_factor_required: bool = True
     receipt_key_file: Path = field(default=ROOT / "data" / "receipt-key.pem")
+    # Public keys of retired receipt keys: their receipts still verify.
+    receipt_retired_keys: tuple[Path, ...] = ()
     public_url: str = ""
     retention_days: int = 365
     live_poll_seconds: float = 1.0
@@ -132,6 +134,11 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         two_factor_required=config("TWO_FACTOR_REQUIRED", cast=bool, default=not (demo or testing)),
         receipt_key_file=Path(
             config("RECEIPT_KEY_FILE", default=str(ROOT / "data" / "receipt-key.pem"))
+        ),
+        receipt_retired_keys=tuple(
+            Path(p.strip())
+            for p in config("RECEIPT_RETIRED_KEYS", default="").split(",")
+            if p.strip()
         ),
         public_url=config("PUBLIC_URL", default="").rstrip("/"),
         retention_days=config("RETENTION_DAYS", cast=int, default=365),

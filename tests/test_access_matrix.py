@@ -63,6 +63,8 @@ MATRIX: dict[str, str] = {
     "GET /signup/wards": "AAAAAAAAA",
     "GET /receipts/check": "AAAAAAAAA",
     "GET /receipts/public-key.pem": "AAAAAAAAA",
+    "GET /receipts/keys.json": "AAAAAAAAA",
+    "GET /receipts/check.json": "AAAAAAAAA",
     "POST /api/v1/auth/token": "AAAAAAAAA",
     "GET /api/v1/openapi.json": "AAAAAAAAA",
     "GET /app/sw.js": "AAAAAAAAA",

@@ -68,9 +68,9 @@ RECEIPT_CODE = {
     "type": "string",
     "description": (
         "The receipt's signed code, what its QR code carries: "
-        "LT1|R|<receipt>|<id>|<establishment>|<police unit>|<received>|1|<last 4 of the "
-        "document>, a dot, and the Ed25519 signature (base64url) by the key published at "
-        "/receipts/public-key.pem. Apps draw the QR code from it offline."
+        "LT2|<key id>|R|<receipt>|<id>|<establishment>|<police unit>|<received>|1|<last 4 "
+        "of the document>, a dot, and the Ed25519 signature (base64url) by the key of that "
+        "id, published at /receipts/keys.json. Apps draw the QR code from it offline."
     ),
 }
 

@@ -12,12 +12,19 @@ from urllib.parse import quote
 from ..declarations.context import VIETNAM
 from ..models import Declaration, Establishment, PoliceUnit
 from ..reports.figures import bounds
-from .signing import Claim, Signer
+from .signing import Claim, KeySet, Signer
 
 
 @cache
 def signer(path: Path) -> Signer:
     return Signer(path)
+
+
+@cache
+def key_set(key_file: Path, retired: tuple[Path, ...]) -> KeySet:
+    """The current receipt key and the retired ones (settings RECEIPT_KEY_FILE and
+    RECEIPT_RETIRED_KEYS)."""
+    return KeySet.of(signer(key_file), list(retired))
 
 
 @dataclass

@@ -3,20 +3,20 @@ the public check page the QR code leads to, and the public key."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from .. import auth, offload, paging, scope, totp
 from ..errors import BadRequest
-from ..i18n import N_
+from ..i18n import N_, gettext
 from ..models import HOTEL_ROLES, POLICE_ROLES, Declaration, Establishment, User
 from ..police import access
 from ..templating import render_page
 from . import documents, pdf
 from .documents import Receipt
-from .signing import verify
 
 RECEIPT_ROLES = (*HOTEL_ROLES, *POLICE_ROLES)
 
@@ -132,8 +132,8 @@ async def check(request: Request) -> Response:
     claims, and for a signed-in user allowed to see it, a link to the record."""
     code = request.query_params.get("c", "").strip()[:1000]
     settings = request.app.state.settings
-    public = documents.signer(settings.receipt_key_file).public_pem()
-    claim = verify(code, public) if code else None
+    keys = documents.key_set(settings.receipt_key_file, settings.receipt_retired_keys)
+    claim = keys.verify(code) if code else None
     establishment = None
     record_link = None
     state = None
@@ -168,3 +168,30 @@ async def public_key(request: Request) -> Response:
     """The key that checks receipts, for verifiers that work with no network."""
     settings = request.app.state.settings
     return PlainTextResponse(documents.signer(settings.receipt_key_file).public_pem())
+
+
+async def keys(request: Request) -> Response:
+    """The receipt keys, current and retired, by id: what an offline verifier keeps."""
+    settings = request.app.state.settings
+    found = documents.key_set(settings.receipt_key_file, settings.receipt_retired_keys)
+    return JSONResponse(found.as_json(), headers={"Cache-Control": "public, max-age=3600"})
+
+
+async def check_json(request: Request) -> Response:
+    """Public, for the police's verifier online: is this code genuine, what it claims,
+    and the record's state now (no personal data beyond what the receipt prints)."""
+    code = request.query_params.get("c", "").strip()[:1000]
+    settings = request.app.state.settings
+    claim = documents.key_set(settings.receipt_key_file, settings.receipt_retired_keys).verify(code)
+    if claim is None:
+        return JSONResponse({"genuine": False, "claim": None, "state": None})
+    state = await _record_state(claim.record) if claim.kind == "R" else None
+    return JSONResponse(
+        {
+            "genuine": True,
+            "claim": dataclasses.asdict(claim),
+            "state": state,
+            "state_label": gettext(RECORD_STATES[state]) if state else None,
+        },
+        headers={"Cache-Control": "no-store"},
+    )

@@ -12,5 +12,7 @@ routes = [
     Route("/receipts/day/pdf", pages.day_pdf, name="day_receipt_pdf"),
     Route("/receipts/check", pages.check, name="receipt_check"),
     Route("/receipts/public-key.pem", pages.public_key, name="receipt_public_key"),
+    Route("/receipts/keys.json", pages.keys, name="receipt_keys"),
+    Route("/receipts/check.json", pages.check_json, name="receipt_check_json"),
 ]
 # fmt: on

@@ -3,14 +3,18 @@ code, so a printed receipt can be checked with the public key alone — by the v
 page, by ``luutru verify-receipt``, or by any device that holds the key, with no network.
 
 The signed text is short (a QR code must stay scannable on cheap paper):
-``LT1|<kind>|<receipt number>|<record>|<establishment>|<unit code>|<time>|<count>|<doc>``
+``LT2|<key id>|<kind>|<receipt number>|<record>|<establishment>|<unit code>|<time>|<count>|<doc>``
 then ``.`` and the signature in base64url. ``kind`` is ``R`` (one declaration) or ``D``
-(an establishment's day); ``doc`` is the last four characters of the document number.
+(an establishment's day); ``doc`` is the last four characters of the document number; the
+key id names the key that signed it (``KeySet``: keys are rotated, and a code signed by a
+retired key still verifies). ``LT1`` codes (printed before key ids) carry no key id: every
+known key is tried.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import os
 import re
@@ -21,7 +25,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-VERSION = "LT1"
+VERSION = "LT2"
+VERSIONS = {"LT1": 9, "LT2": 10}  # the number of fields of each
 
 
 @dataclass(frozen=True)
@@ -34,10 +39,12 @@ class Claim:
     at: str  # received (R) or the day's last receipt (D), ISO 8601 UTC, seconds
     count: int  # 1 for a declaration; the day's declarations for D
     document_tail: str  # last 4 characters of the document number ("" for D)
+    key_id: str = ""  # the signing key's id ("" in an LT1 code)
 
     def text(self) -> str:
+        head = (VERSION, self.key_id) if self.key_id else ("LT1",)
         fields = (
-            VERSION, self.kind, self.receipt_number, self.record, str(self.establishment_id),
+            *head, self.kind, self.receipt_number, self.record, str(self.establishment_id),
             self.unit_code, self.at, str(self.count), self.document_tail,
         )  # fmt: skip
         return "|".join(fields)
@@ -45,12 +52,15 @@ class Claim:
     @classmethod
     def parse(cls, text: str) -> Claim | None:
         parts = text.split("|")
-        if len(parts) != 9 or parts[0] != VERSION or parts[1] not in ("R", "D"):
+        if VERSIONS.get(parts[0]) != len(parts):
+            return None
+        key_id = parts.pop(1) if parts[0] == VERSION else ""
+        if parts[1] not in ("R", "D") or (parts[0] == VERSION and not _KEY_ID.fullmatch(key_id)):
             return None
         if not _WHOLE.fullmatch(parts[4]) or not _WHOLE.fullmatch(parts[7]):
             return None
         return cls(parts[1], parts[2], parts[3], int(parts[4]), parts[5], parts[6],
-                   int(parts[7]), parts[8])  # fmt: skip
+                   int(parts[7]), parts[8], key_id)  # fmt: skip
 
 
 def _b64(data: bytes) -> str:
@@ -58,6 +68,7 @@ def _b64(data: bytes) -> str:
 
 
 _WHOLE = re.compile(r"[0-9]{1,18}")
+_KEY_ID = re.compile(r"[0-9a-f]{8}")
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
@@ -110,8 +121,9 @@ class Signer:
         )
 
     def sign(self, claim: Claim) -> str:
-        """The code a QR carries: the claim's text, a dot, the signature."""
-        text = claim.text()
+        """The code a QR carries: the claim's text (with this key's id), a dot, the
+        signature."""
+        text = dataclasses.replace(claim, key_id=self.key_id).text()
         return f"{text}.{_b64(self._key.sign(text.encode()))}"
 
 
@@ -131,3 +143,62 @@ def verify(code: str, public_pem: str) -> Claim | None:
     except (InvalidSignature, ValueError):
         return None
     return claim
+
+
+def key_id(public: Ed25519PublicKey) -> str:
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:8]
+
+
+@dataclass(frozen=True)
+class KeySet:
+    """The keys that check receipts: the current one and the retired ones (whose
+    receipts are still on paper), by key id."""
+
+    current: str  # the current key's id
+    keys: dict[str, Ed25519PublicKey]
+
+    @classmethod
+    def of(cls, signer: Signer, retired: list[Path]) -> KeySet:
+        current = serialization.load_pem_public_key(signer.public_pem().encode())
+        assert isinstance(current, Ed25519PublicKey)
+        keys = {signer.key_id: current}
+        for path in retired:
+            key = serialization.load_pem_public_key(path.read_bytes())
+            if not isinstance(key, Ed25519PublicKey):
+                raise ValueError(f"{path} is not an Ed25519 public key")
+            keys[key_id(key)] = key
+        return cls(signer.key_id, keys)
+
+    def as_json(self) -> dict[str, list[dict[str, object]]]:
+        """For verifiers with no network (the police's /police/verify/ keeps a copy)."""
+        return {
+            "keys": [
+                {
+                    "id": kid,
+                    "current": kid == self.current,
+                    "public_key": _b64(
+                        key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+                    ),
+                }
+                for kid, key in self.keys.items()
+            ]
+        }
+
+    def verify(self, code: str) -> Claim | None:
+        """The claim, if a known key signed ``code``: its own key for an LT2 code, any
+        key for an LT1 one."""
+        text, dot, signature = code.strip().rpartition(".")
+        claim = Claim.parse(text) if dot else None
+        if claim is None:
+            return None
+        candidates = [self.keys[claim.key_id]] if claim.key_id in self.keys else []
+        if not claim.key_id:
+            candidates = list(self.keys.values())
+        for key in candidates:
+            try:
+                key.verify(_unb64(signature), text.encode())
+            except (InvalidSignature, ValueError):
+                continue
+            return claim
+        return None

@@ -42,7 +42,7 @@ def test_the_receipt_qr_is_drawn_offline(
             headers={"Authorization": f"Bearer {token}"},
         ).json()["results"][0]
     code = answer["receipt_code"]
-    assert code.startswith("LT1|R|")
+    assert code.startswith("LT2|")
     context, page = open_app(playwright_instance, tmp_path / "profile", own_server.url)
     try:
         sign_in(page, own_server.url, "staff.hk")

@@ -102,7 +102,7 @@ async def test_the_qr_code_verifies_and_an_altered_one_does_not(
     assert claim is not None
     assert claim == Claim(
         "R", d.receipt_number, str(d.id), d.establishment_id, "W00070", claim.at, 1,
-        d.document_number[-4:],
+        d.document_number[-4:], signer(app.state.settings.receipt_key_file).key_id,
     )  # fmt: skip
     forged = code.replace(d.receipt_number, "AAAA-BBBB-CC")
     assert verify(forged, public) is None
