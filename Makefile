@@ -34,11 +34,15 @@ $(NODE_STAMP): package.json package-lock.json
 
 # Compiled catalogs (.mo for the server, JSON for the PWA) are built, never committed;
 # so is the app's copy of the QR code encoder (uqr, from package-lock.json).
-translations: $(STAMP) pwa/generated/uqr.js
+translations: $(STAMP) pwa/generated/uqr.js server/static/verify/jsqr.js
 	$(PY) -m server.babel_runner compile
 
 pwa/generated/uqr.js: $(NODE_STAMP)
 	install -D -m 644 node_modules/uqr/dist/index.mjs $@
+
+# The police receipt checker's QR decoder (jsQR), where the browser has no BarcodeDetector.
+server/static/verify/jsqr.js: $(NODE_STAMP)
+	install -D -m 644 node_modules/jsqr/dist/jsQR.js $@
 
 test-deps:
 	@command -v chromium >/dev/null 2>&1 || $(MAKE) --no-print-directory apt-install PKG=chromium

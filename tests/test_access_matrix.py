@@ -128,7 +128,9 @@ MATRIX: dict[str, str] = {
     "POST /police/declarations/{declaration_id}/decide": "LFFFANAAF",
     "POST /police/declarations/{declaration_id}/note": "LFFFANAAF",
     "GET /police/establishments": "LFFFAAAAF",
-    "GET /police/visa-exemptions": "LFFFAAAAF",  # public facts, but a police page
+    "GET /police/visa-exemptions": "LFFFAAAAF",
+    "GET /police/verify/": "AAAAAAAAA",  # no personal data: a receipt's own words
+    "GET /police/verify/sw.js": "AAAAAAAAA",  # public facts, but a police page
     "GET /police/establishments/{establishment_id:int}": "LFFFANAAF",
     "POST /police/establishments/{establishment_id:int}/status": "LFFFANAAF",
     "GET /police/watch": "LFFFFFAAF",  # the watch list: supervisors and the province

@@ -2,7 +2,19 @@
 
 from starlette.routing import Route
 
-from . import access, bulk, deadlines, declaration, exemptions, export, live, pages, queue, watch
+from . import (
+    access,
+    bulk,
+    deadlines,
+    declaration,
+    exemptions,
+    export,
+    live,
+    pages,
+    queue,
+    verify,
+    watch,
+)
 
 # fmt: off
 routes = [
@@ -26,5 +38,8 @@ routes = [
     Route("/deadlines", deadlines.page, name="deadlines"),
     Route("/deadlines", deadlines.set_target, methods=["POST"], name="set_target"),
     Route("/access-log", access.page, name="access_log"),
+    # The receipt checker: public (it reads no personal data), installable, offline.
+    Route("/verify/", verify.page, name="verify"),
+    Route("/verify/sw.js", verify.service_worker, name="verify_sw"),
 ]
 # fmt: on
