@@ -34,7 +34,8 @@ $(NODE_STAMP): package.json package-lock.json
 
 # Compiled catalogs (.mo for the server, JSON for the PWA) are built, never committed;
 # so is the app's copy of the QR code encoder (uqr, from package-lock.json).
-translations: $(STAMP) pwa/generated/uqr.js server/static/verify/jsqr.js
+translations: $(STAMP) pwa/generated/uqr.js server/static/verify/jsqr.js \
+		server/static/verify/ed25519.js
 	$(PY) -m server.babel_runner compile
 
 pwa/generated/uqr.js: $(NODE_STAMP)
@@ -43,6 +44,10 @@ pwa/generated/uqr.js: $(NODE_STAMP)
 # The police receipt checker's QR decoder (jsQR), where the browser has no BarcodeDetector.
 server/static/verify/jsqr.js: $(NODE_STAMP)
 	install -D -m 644 node_modules/jsqr/dist/jsQR.js $@
+
+# Its Ed25519 check where the browser's WebCrypto has none (audited, from the lockfile).
+server/static/verify/ed25519.js: $(NODE_STAMP)
+	install -D -m 644 node_modules/@noble/ed25519/index.js $@
 
 test-deps:
 	@command -v chromium >/dev/null 2>&1 || $(MAKE) --no-print-directory apt-install PKG=chromium

@@ -62,7 +62,8 @@ def test_a_receipt_is_checked_offline_with_the_camera(
         page.wait_for_function("() => localStorage.getItem('luutru-receipt-keys') !== null")
         page.wait_for_function(
             "async () => (await caches.keys()).length > 0 && "
-            "!!(await caches.match('/static/verify/jsqr.js'))"
+            "!!(await caches.match('/static/verify/jsqr.js')) && "
+            "!!(await caches.match('/static/verify/ed25519.js'))"
         )
         own_server.stop()
         page.reload()  # from the service worker
@@ -92,5 +93,10 @@ def test_a_receipt_is_checked_offline_with_the_camera(
         assert claim is not None
         assert check(stranger.sign(claim)) == "no"  # a key this system never had
         assert check("not a receipt at all") == "no"
+        # A browser without WebCrypto's Ed25519 checks with @noble/ed25519 instead, offline.
+        page.goto(f"{own_server.url}/police/verify/?ed25519=noble")
+        assert check(code) == "yes"
+        assert check(changed) == "no"
+        assert page.locator("#verify").get_attribute("data-engine") == "noble"
     finally:
         context.close()

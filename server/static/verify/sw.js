@@ -7,6 +7,7 @@ const FILES = [
   "/static/app.css",
   "/static/verify/verify.js",
   "/static/verify/jsqr.js",
+  "/static/verify/ed25519.js",
   "/static/verify/manifest.webmanifest",
   "/static/icon.png",
 ];
