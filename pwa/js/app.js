@@ -13,6 +13,7 @@ import { showSignIn, signOut } from "./signin.js";
 import * as bridge from "./sw-bridge.js";
 import * as sync from "./sync.js";
 import { renderList } from "./guestlist.js";
+import { fetchPdf } from "./receipt.js";
 import * as views from "./views.js";
 
 const { _ } = i18n;
@@ -255,6 +256,7 @@ function showList() {
       showList();
     },
     onNew: () => go("#/new"),
+    onDayPdf: (day) => pdf(`/receipts/day/pdf?day=${day}`, `receipts-${day}.pdf`),
     // Two taps: the button, then yes.
     onCheckout: async (record) => {
       if (!(await confirmDialog(_("Check %(name)s out now?", { name: record.full_name })))) return;
@@ -386,6 +388,7 @@ function showRecord(id) {
     pending,
     rating,
     onRate: (item) => queueChange(record, "rate", item),
+    onPdf: (r) => pdf(`/receipts/declarations/${r.id}/pdf`, `receipt-${r.receipt_number}.pdf`),
     codeName: (list, code) => i18n.codeName(state.codes[list], code),
     onBack: () => go("#/"),
     onCorrect: () => {
@@ -410,6 +413,15 @@ function showRecord(id) {
 
 async function queueChange(record, op, item) {
   await queueChanges([record], op, item);
+}
+
+/** A PDF from the server (online only): shared or saved. */
+async function pdf(path, filename) {
+  try {
+    await fetchPdf(path, state.session.token, filename);
+  } catch {
+    toast(_("The PDF needs the network. The receipt on the screen works without it."));
+  }
 }
 
 /** Save the same change of several records on the phone; sent when there is a network. */

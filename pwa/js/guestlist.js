@@ -70,7 +70,7 @@ export function byRoom(records) {
 
 export function renderList(root, options) {
   const { entries, records, rules, now, view, query, onView, onQuery, onNew } = options;
-  const { onCheckout, onCheckoutRoom } = options;
+  const { onCheckout, onCheckoutRoom, onDayPdf } = options;
   const ending = new Set(
     entries.filter((e) => e.op === "checkout" || e.op === "cancel").map((e) => e.id),
   );
@@ -156,6 +156,13 @@ export function renderList(root, options) {
         ),
       ),
       search,
+      view === "today"
+        ? h(
+            "button.secondary",
+            { type: "button", id: "day-pdf", onclick: () => onDayPdf(today) },
+            _("Today's receipt as PDF"),
+          )
+        : null,
       returned.length
         ? h(
             "section.returned",

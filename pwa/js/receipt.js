@@ -26,8 +26,32 @@ export async function qrCanvas(code) {
   return canvas;
 }
 
+/**
+ * The server's PDF of a receipt (one guest's, or the day's): shared where the phone can
+ * share files, else saved. Online only; `token` is the app's bearer token.
+ */
+export async function fetchPdf(path, token, filename) {
+  const response = await fetch(path, {
+    headers: { Authorization: `Bearer ${token}` },
+    credentials: "omit",
+    cache: "no-store",
+  });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  const file = new File([await response.blob()], filename, { type: "application/pdf" });
+  if (navigator.canShare?.({ files: [file] })) {
+    await navigator.share({ files: [file], title: filename });
+    return;
+  }
+  const url = URL.createObjectURL(file);
+  const link = h("a", { href: url, download: filename, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
 /** The receipt box of a guest's page; the QR code fills in when drawn. */
-export function receiptBox(record) {
+export function receiptBox(record, onPdf) {
   if (!record.receipt_code) return null;
   const holder = h("div.qr", { id: "receipt-qr", role: "img", "aria-label": _("Receipt QR code") });
   qrCanvas(record.receipt_code).then(
@@ -43,5 +67,12 @@ export function receiptBox(record) {
     h("h3", {}, _("Receipt"), " ", h("span.receipt", {}, record.receipt_number)),
     holder,
     h("p.hint", {}, _("The police can check this code with their phone, even offline.")),
+    onPdf
+      ? h(
+          "button.secondary",
+          { type: "button", id: "receipt-pdf", onclick: () => onPdf(record) },
+          _("Receipt as PDF (to print or share)"),
+        )
+      : null,
   );
 }

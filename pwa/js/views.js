@@ -202,7 +202,7 @@ export function renderEntry(root, { entry, onEdit, onDiscard, onBack }) {
 
 export function renderRecord(
   root,
-  { record, pending, rating, codeName, onCorrect, onCheckout, onCancel, onRate, onBack },
+  { record, pending, rating, codeName, onCorrect, onCheckout, onCancel, onRate, onPdf, onBack },
 ) {
   const inHouse = record.stay_status === "in_house";
   replace(
@@ -231,7 +231,7 @@ export function renderRecord(
       pending ? h("p.notice", {}, _(OPS[pending.op])) : null,
       issues(record.warnings || [], "warn"),
       ratingBox(record, rating, onRate),
-      receiptBox(record),
+      receiptBox(record, onPdf),
       facts([
         [_("Nationality"), codeName("countries", record.nationality)],
         [_("Document number"), record.document_number],

@@ -50,6 +50,16 @@ def test_the_receipt_qr_is_drawn_offline(
         guest = page.locator("#guests a", has_text="NOWAK EWA")
         expect(guest).to_be_visible(timeout=SYNC_DEADLINE_MS)
         page.wait_for_function(ENCODER_CACHED, timeout=20_000)  # fetched once active
+        # Online, the server's PDFs: one guest's receipt, and the day's.
+        guest.click()
+        with page.expect_download() as one:
+            page.locator("#receipt-pdf").click()
+        assert Path(one.value.path()).read_bytes()[:5] == b"%PDF-"
+        page.goto(f"{own_server.url}/app/#/")
+        page.locator("#view-today").click()
+        with page.expect_download() as day:
+            page.locator("#day-pdf").click()
+        assert Path(day.value.path()).read_bytes()[:5] == b"%PDF-"
         own_server.stop()
         page.reload()
         page.locator("#guests a", has_text="NOWAK EWA").click()
@@ -57,6 +67,8 @@ def test_the_receipt_qr_is_drawn_offline(
         canvas = page.locator("#receipt-qr canvas")
         expect(canvas).to_be_visible()
         shot = Image.open(io.BytesIO(canvas.screenshot()))
+        page.locator("#receipt-pdf").click()  # offline: said, not failed silently
+        expect(page.locator(".toast")).to_contain_text("cần có mạng")
     finally:
         context.close()
     found = zxingcpp.read_barcodes(shot)
