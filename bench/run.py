@@ -4,7 +4,8 @@ ingest.py       hotel clients over real HTTP, and the raw-driver ratio (SQLite, 
 police_queue.py the police queue at 1,000,000 declarations (SQLite, PostgreSQL)
 drain.py        500 entries queued offline in the hotel app reach the server (Chromium)
 shell.py        the app shell's size and a Lighthouse-style audit (Chromium)
-scan.py         the passport reader's speed, time to a reading, taps per guest (Chromium)"""
+scan.py         the passport reader's speed, time to a reading, taps per guest (Chromium)
+guestlist.py    the hotel's guest list with 500 guests, CPU slowed 4× (Chromium)"""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ SCRIPTS = [
     ["drain.py"],
     ["shell.py"],
     ["scan.py"],
+    ["guestlist.py"],
     ["police_queue.py", "--db", "both"],
 ]
 

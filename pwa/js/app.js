@@ -29,6 +29,7 @@ const state = {
   skew: 0,
   listView: "in_house", // the guest list: in_house, leaving or all (guestlist.js)
   query: "", // the guest list's search
+  listLimit: 0, // rows of the guest list drawn (0: the first page)
   syncing: false,
   again: false,
   failures: 0,
@@ -247,12 +248,19 @@ function showList() {
     now: now(),
     view: state.listView,
     query: state.query,
+    limit: state.listLimit,
     onView: (key) => {
       state.listView = key;
+      state.listLimit = 0;
       showList();
     },
     onQuery: (text) => {
       state.query = text;
+      state.listLimit = 0;
+      showList();
+    },
+    onMore: (limit) => {
+      state.listLimit = limit;
       showList();
     },
     onNew: () => go("#/new"),

@@ -68,9 +68,13 @@ export function byRoom(records) {
   );
 }
 
+// Rows drawn at once; "show more" draws the next ones (a cheap phone stays quick).
+const PAGE = 100;
+
 export function renderList(root, options) {
   const { entries, records, rules, now, view, query, onView, onQuery, onNew } = options;
-  const { onCheckout, onCheckoutRoom, onDayPdf } = options;
+  const { onCheckout, onCheckoutRoom, onDayPdf, onMore } = options;
+  const limit = options.limit || PAGE;
   const ending = new Set(
     entries.filter((e) => e.op === "checkout" || e.op === "cancel").map((e) => e.id),
   );
@@ -105,7 +109,9 @@ export function renderList(root, options) {
   };
   const returned = shown.filter((r) => r.state === "returned");
   // Returned declarations stay on top, whatever the grouping below.
-  const rest = shown.filter((r) => r.state !== "returned");
+  const others = shown.filter((r) => r.state !== "returned");
+  const rest = others.slice(0, limit);
+  const more = others.length - rest.length;
   const grouped = (view === "in_house" || view === "leaving") && !query;
   const search = h("input", {
     id: "guest-search",
@@ -208,6 +214,13 @@ export function renderList(root, options) {
               { id: "no-guests" },
               query ? _("No guest matches.") : _("No guests here."),
             ),
+      more > 0
+        ? h(
+            "button.link",
+            { type: "button", id: "show-more", onclick: () => onMore(limit + PAGE) },
+            _("Show %(count)s more", { count: Math.min(more, PAGE) }),
+          )
+        : null,
     ),
   );
   // Typing goes on in the redrawn field.

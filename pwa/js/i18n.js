@@ -65,10 +65,20 @@ export function preferred(tags) {
 /** The language after ``code``, round the list (the header's language button). */
 export const nextLanguage = (code) => LANGUAGES[(LANGUAGES.indexOf(code) + 1) % LANGUAGES.length];
 
+// Building an Intl formatter costs far more than using one: one per language and shape
+// (a list of 500 guests formats 500 times).
+const formatters = new Map();
+function formatter(shape, options) {
+  const key = `${language}:${shape}`;
+  if (!formatters.has(key)) {
+    formatters.set(key, new Intl.DateTimeFormat(locale(), { timeZone: ZONE, ...options }));
+  }
+  return formatters.get(key);
+}
+
 export function formatMoment(ms) {
   if (ms === null || ms === undefined || Number.isNaN(ms)) return "";
-  return new Intl.DateTimeFormat(locale(), {
-    timeZone: ZONE,
+  return formatter("moment", {
     day: "2-digit",
     month: "2-digit",
     year: "numeric",
@@ -79,12 +89,9 @@ export function formatMoment(ms) {
 }
 
 export function formatTime(ms) {
-  return new Intl.DateTimeFormat(locale(), {
-    timeZone: ZONE,
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-  }).format(new Date(ms));
+  return formatter("time", { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(
+    new Date(ms),
+  );
 }
 
 /** A YYYY-MM-DD day as dd/mm/yyyy (both languages write day first). */
