@@ -6,8 +6,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 from playwright.sync_api import Page, expect
 from tortoise import Tortoise
 
@@ -16,6 +18,7 @@ from server import settings as settings_module
 from server.declarations import review
 from server.models import Declaration, User
 from tests.builders import DEMO_PASSWORD
+from tests.live import LiveServer
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -151,3 +154,22 @@ async def return_for_correction(
         )
     finally:
         await Tortoise.close_connections()
+
+
+def declare_by_api(
+    server: LiveServer, *items: dict[str, Any], username: str = "owner.hk"
+) -> list[dict[str, Any]]:
+    """What the hotel's software does: declare ``items`` in one batch over the live
+    server's API; the results, each checked stored."""
+    with httpx.Client(base_url=server.url, timeout=30) as api:
+        token = api.post(
+            "/api/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD}
+        ).json()["access_token"]
+        answer = api.post(
+            "/api/v1/declarations/batch",
+            json={"declarations": list(items)},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    results: list[dict[str, Any]] = answer.json()["results"]
+    assert all(r["result"] == "created" for r in results), answer.text
+    return results

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 
-import httpx
 from playwright.sync_api import Page, expect
 
+from tests.browser.pwa_steps import declare_by_api
 from tests.browser.test_signin import sign_in
 from tests.builders import DEMO_PASSWORD, declaration
 from tests.live import LiveServer
@@ -17,15 +17,7 @@ from tests.police.test_console_edges import _internal_codes
 
 def _confirmed_guest(server: LiveServer) -> dict[str, object]:
     item = declaration(full_name="LINDQVIST KARIN")
-    with httpx.Client(base_url=server.url, timeout=30) as http:
-        token = http.post(
-            "/api/v1/auth/token", json={"username": "owner.hk", "password": DEMO_PASSWORD}
-        ).json()["access_token"]
-        http.post(
-            "/api/v1/declarations/batch",
-            json={"declarations": [item]},
-            headers={"Authorization": f"Bearer {token}"},
-        ).raise_for_status()
+    declare_by_api(server, item)
     return item
 
 

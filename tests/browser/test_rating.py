@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 from playwright.sync_api import Playwright, expect
 from tortoise import Tortoise
 
@@ -14,8 +13,13 @@ from server import settings as settings_module
 from server.declarations import review
 from server.models import Declaration, User
 from tests.browser.conftest import open_app
-from tests.browser.pwa_steps import SYNC_DEADLINE_MS, sign_in, wait_for_offline_shell
-from tests.builders import DEMO_PASSWORD, declaration, run_async
+from tests.browser.pwa_steps import (
+    SYNC_DEADLINE_MS,
+    declare_by_api,
+    sign_in,
+    wait_for_offline_shell,
+)
+from tests.builders import declaration, run_async
 from tests.live import LiveServer
 from tests.outage.storm import database_rows
 
@@ -34,16 +38,7 @@ async def _confirm(database_url: str, full_name: str) -> None:
 def test_a_rating_chosen_offline_is_sent_once(
     playwright_instance: Playwright, own_server: LiveServer, tmp_path: Path
 ) -> None:
-    item = declaration(full_name="KOWALSKI PIOTR", room="12")
-    with httpx.Client(base_url=own_server.url, timeout=30) as api:
-        token = api.post(
-            "/api/v1/auth/token", json={"username": "owner.hk", "password": DEMO_PASSWORD}
-        ).json()["access_token"]
-        api.post(
-            "/api/v1/declarations/batch",
-            json={"declarations": [item]},
-            headers={"Authorization": f"Bearer {token}"},
-        ).raise_for_status()
+    declare_by_api(own_server, declaration(full_name="KOWALSKI PIOTR", room="12"))
     run_async(_confirm(own_server.database_url, "KOWALSKI PIOTR"))
     context, page = open_app(playwright_instance, tmp_path / "profile", own_server.url)
     try:

@@ -7,14 +7,18 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import httpx
 import zxingcpp
 from PIL import Image
 from playwright.sync_api import Playwright, expect
 
 from tests.browser.conftest import open_app
-from tests.browser.pwa_steps import SYNC_DEADLINE_MS, sign_in, wait_for_offline_shell
-from tests.builders import DEMO_PASSWORD, declaration
+from tests.browser.pwa_steps import (
+    SYNC_DEADLINE_MS,
+    declare_by_api,
+    sign_in,
+    wait_for_offline_shell,
+)
+from tests.builders import declaration
 from tests.live import LiveServer
 
 ENCODER_CACHED = """
@@ -31,16 +35,7 @@ async () => {
 def test_the_receipt_qr_is_drawn_offline(
     playwright_instance: Playwright, own_server: LiveServer, tmp_path: Path
 ) -> None:
-    item = declaration(full_name="NOWAK EWA", room="7")
-    with httpx.Client(base_url=own_server.url, timeout=30) as api:
-        token = api.post(
-            "/api/v1/auth/token", json={"username": "owner.hk", "password": DEMO_PASSWORD}
-        ).json()["access_token"]
-        answer = api.post(
-            "/api/v1/declarations/batch",
-            json={"declarations": [item]},
-            headers={"Authorization": f"Bearer {token}"},
-        ).json()["results"][0]
+    (answer,) = declare_by_api(own_server, declaration(full_name="NOWAK EWA", room="7"))
     code = answer["receipt_code"]
     assert code.startswith("LT2|")
     context, page = open_app(playwright_instance, tmp_path / "profile", own_server.url)

@@ -7,14 +7,14 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import httpx
 import segno
 from PIL import Image
 from playwright.sync_api import Playwright, expect
 
 from server.receipts.signing import Claim, Signer
+from tests.browser.pwa_steps import declare_by_api
 from tests.browser.test_scan import open_camera_phone
-from tests.builders import DEMO_PASSWORD, declaration
+from tests.builders import declaration
 from tests.live import LiveServer
 from tests.scan.frames import y4m
 
@@ -23,15 +23,7 @@ NOT_GENUINE = "Không thật: mã này không do hệ thống ký, hoặc đã b
 
 
 def _receipt_code(server: LiveServer) -> str:
-    with httpx.Client(base_url=server.url, timeout=30) as api:
-        token = api.post(
-            "/api/v1/auth/token", json={"username": "owner.hk", "password": DEMO_PASSWORD}
-        ).json()["access_token"]
-        answer = api.post(
-            "/api/v1/declarations/batch",
-            json={"declarations": [declaration(full_name="VERIFY ME")]},
-            headers={"Authorization": f"Bearer {token}"},
-        ).json()["results"][0]
+    (answer,) = declare_by_api(server, declaration(full_name="VERIFY ME"))
     code: str = answer["receipt_code"]
     return code
 
