@@ -6,15 +6,16 @@ import { $, h, replace } from "./dom.js";
 import { renderForm } from "./form.js";
 import * as i18n from "./i18n.js";
 import * as outbox from "./outbox.js";
-import { codeTables, FIELDS } from "./rules.js";
-import { confirmDialog, offerUpdate, openScanner, reasonDialog, toast } from "./dialogs.js";
+import { codeTables } from "./rules.js";
+import { drawChrome } from "./chrome.js";
+import { showEntry, showRecord } from "./guest.js";
+import { confirmDialog, offerUpdate, openScanner, toast } from "./dialogs.js";
 import { newItem } from "./newguest.js";
 import { showSignIn, signOut } from "./signin.js";
 import * as bridge from "./sw-bridge.js";
 import * as sync from "./sync.js";
 import { renderList } from "./guestlist.js";
 import { fetchPdf } from "./receipt.js";
-import * as views from "./views.js";
 
 const { _ } = i18n;
 const PERIOD_MS = 60 * 1000; // pull police decisions this often while the app is open
@@ -123,52 +124,11 @@ async function refresh() {
 }
 
 function renderChrome() {
-  $("#title").textContent = state.session
-    ? state.session.establishment.name
-    : _("Guest declarations");
-  $("#signout").hidden = !state.session;
-  // Returned declarations wait for a correction: counted on the header (and the app's
-  // icon, where the browser can badge it).
-  const returned = state.session ? state.records.filter((r) => r.state === "returned").length : 0;
-  const count = $("#returned-count");
-  count.hidden = !returned;
-  count.textContent = String(returned);
-  count.title = _("Returned for correction: %(count)s", { count: returned });
-  if (navigator.setAppBadge) {
-    (returned ? navigator.setAppBadge(returned) : navigator.clearAppBadge()).catch(() => {});
-  }
-  $("#signout").textContent = _("Sign out");
-  const status = $("#status");
-  status.hidden = !state.session;
-  if (state.session) {
-    views.renderStatus(status, {
-      unsent: state.entries.length,
-      syncing: state.syncing,
-      lastSync: state.lastSync,
-      nextRetry: state.nextRetry,
-      authNeeded: state.authNeeded,
-      onSync: () => syncNow(),
-      onSignIn: () => showSignIn(controller),
-    });
-  }
-  const due = state.session
-    ? state.entries.filter(
-        (e) => e.op === "create" && views.dueText(views.deadlineOf(e, state.session.rules), now()),
-      )
-    : [];
-  replace(
-    $("#banners"),
-    due.length
-      ? h(
-          "p.banner.warn",
-          { id: "deadline-warning" },
-          _(
-            "%(count)s unsent declaration(s) close to or past the legal deadline. Connect to the internet and press Sync now.",
-            { count: due.length },
-          ),
-        )
-      : null,
-  );
+  drawChrome(state, {
+    now: now(),
+    onSync: () => syncNow(),
+    onSignIn: () => showSignIn(controller),
+  });
 }
 
 // --- sync scheduling -------------------------------------------------------------------
@@ -228,8 +188,8 @@ function route() {
   const [, screen, arg] = (location.hash || "#/").split("/");
   const key = arg ? decodeURIComponent(arg) : null;
   if (screen === "new") showForm(newItem(newGuestContext()));
-  else if (screen === "entry") showEntry(key);
-  else if (screen === "guest") showRecord(key);
+  else if (screen === "entry") showEntry(controller, key);
+  else if (screen === "guest") showRecord(controller, key);
   else showList();
 }
 
@@ -289,8 +249,20 @@ const newGuestContext = () => ({
   partyLeaders: state.partyLeaders,
 });
 
-// What the sign-in screen may do to the controller.
-const controller = { state, view, refresh, go, syncSoon, toggleLanguage, renderChrome };
+// What the sign-in and guest screens may do to the controller.
+const controller = {
+  state,
+  view,
+  refresh,
+  go,
+  syncSoon,
+  toggleLanguage,
+  renderChrome,
+  showForm,
+  queueChange,
+  pdf,
+  now,
+};
 
 function showForm(item, { op = "create", title } = {}) {
   state.formOpen = true;
@@ -342,81 +314,6 @@ function showForm(item, { op = "create", title } = {}) {
     },
   });
   return state.form;
-}
-
-async function showEntry(key) {
-  const entry = await outbox.entry(key);
-  if (!entry) {
-    go("#/");
-    return;
-  }
-  views.renderEntry(view(), {
-    entry,
-    onBack: () => go("#/"),
-    onEdit: async () => {
-      const fresh = await outbox.entry(key);
-      if (!fresh || fresh.state === "sending") {
-        toast(_("This entry is being sent right now; try again in a moment."));
-        return;
-      }
-      const form = showForm(fresh.item, { op: fresh.op, title: _("Edit guest") });
-      form.show({ errors: fresh.errors || [], warnings: fresh.warnings || [] });
-    },
-    onDiscard: async () => {
-      if (
-        !(await confirmDialog(
-          _("Delete this entry from the phone? It has not been sent to the police."),
-        ))
-      )
-        return;
-      try {
-        await outbox.discard(key);
-      } catch {
-        toast(_("This entry is being sent right now; try again in a moment."));
-        return;
-      }
-      await refresh();
-      go("#/");
-    },
-  });
-}
-
-function showRecord(id) {
-  const record = state.records.find((r) => r.id === id);
-  if (!record) {
-    go("#/");
-    return;
-  }
-  const pending = state.entries.find(
-    (e) => e.id === id && ["correct", "checkout", "cancel"].includes(e.op),
-  );
-  const rating = state.entries.find((e) => e.id === id && e.op === "rate");
-  views.renderRecord(view(), {
-    record,
-    pending,
-    rating,
-    onRate: (item) => queueChange(record, "rate", item),
-    onPdf: (r) => pdf(`/receipts/declarations/${r.id}/pdf`, `receipt-${r.receipt_number}.pdf`),
-    codeName: (list, code) => i18n.codeName(state.codes[list], code),
-    onBack: () => go("#/"),
-    onCorrect: () => {
-      const item = {};
-      for (const name of FIELDS) {
-        const value = record[name];
-        if (value !== null && value !== undefined && name !== "declared_at") item[name] = value;
-      }
-      showForm(item, { op: "correct", title: _("Correct the declaration") });
-    },
-    onCheckout: async () => {
-      if (!(await confirmDialog(_("Check %(name)s out now?", { name: record.full_name })))) return;
-      await queueChange(record, "checkout", { departed_at: new Date(now()).toISOString() });
-    },
-    onCancel: async () => {
-      const reason = await reasonDialog(_("Why is this declaration cancelled?"));
-      if (!reason) return;
-      await queueChange(record, "cancel", { reason });
-    },
-  });
 }
 
 async function queueChange(record, op, item) {

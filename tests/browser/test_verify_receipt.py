@@ -62,7 +62,7 @@ def test_a_receipt_is_checked_offline_with_the_camera(
         expect(page.locator("h1")).to_have_text("Kiểm tra biên nhận")
         page.locator("#scan").click()
         verdict = page.locator("#verdict")
-        expect(verdict).to_have_text(GENUINE, timeout=20_000)
+        expect(verdict).to_have_text(GENUINE, timeout=45_000)  # jsQR on a busy machine
         expect(page.locator("#claim")).to_contain_text(code.split("|")[3])  # the receipt no.
         expect(page.locator("#state")).to_contain_text("Không có mạng")
 
