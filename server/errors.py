@@ -167,6 +167,8 @@ async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     error = _HTTP_ERRORS.get(exc.status_code, BadRequest)()
     error.status = exc.status_code
+    if exc.headers:  # a 405's Allow, above all
+        error.headers = {**(error.headers or {}), **exc.headers}
     return render(request, error)
 
 

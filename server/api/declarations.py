@@ -135,7 +135,9 @@ async def feed(request: Request) -> Response:
     raw_limit = request.query_params.get("limit", "100") or "100"
     if not paging.whole(raw_cursor) or not paging.whole(raw_limit):
         raise BadRequest(N_("cursor and limit must be whole numbers."), code="bad_cursor")
-    cursor, limit = int(raw_cursor), max(1, min(int(raw_limit), FEED_LIMIT))
+    cursor, limit = int(raw_cursor), int(raw_limit)
+    if not 1 <= limit <= FEED_LIMIT:  # as the document says: refused, not clamped
+        raise BadRequest(N_("limit must be from 1 to %(max)s."), code="bad_limit", max=FEED_LIMIT)
     rows = await (
         scope.declarations(user).filter(change_seq__gt=cursor).order_by("change_seq").limit(limit)
     )

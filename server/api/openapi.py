@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from .schemas import (
     DATETIME,
+    ERROR,
     EXAMPLE,
     ISSUE,
     RECEIPT_CODE,
@@ -28,24 +29,6 @@ from .schemas import (
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
-
-
-ERROR = {
-    "type": "object",
-    "properties": {
-        "error": {
-            "type": "object",
-            "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "fields": {"type": "array", "items": ISSUE},
-            },
-            "required": ["code", "message", "fields"],
-        }
-    },
-    "required": ["error"],
-    "example": {"error": {"code": "not_authenticated", "message": "Please sign in.", "fields": []}},
-}
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
@@ -113,7 +96,7 @@ def document() -> dict[str, Any]:
             "errors",
         ],
     }
-    return {
+    doc: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
             "title": "Foreign guest residence declarations",
@@ -290,7 +273,11 @@ def document() -> dict[str, Any]:
                     401,
                     403,
                     parameters=[
-                        {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                        {
+                            "name": "cursor",
+                            "in": "query",
+                            "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"},
+                        },
                         {
                             "name": "limit",
                             "in": "query",
@@ -352,7 +339,14 @@ def document() -> dict[str, Any]:
                     body={
                         "schema": {
                             "type": "object",
-                            "properties": {"reason": {"type": "string", "maxLength": 500}},
+                            "properties": {
+                                "reason": {
+                                    "type": "string",
+                                    "minLength": 1,
+                                    "maxLength": 500,
+                                    "pattern": "\\S",
+                                }
+                            },
                             "required": ["reason"],
                         },
                         "example": {"reason": "Guest did not arrive"},
@@ -391,6 +385,14 @@ def document() -> dict[str, Any]:
             "/openapi.json": {"get": _op("This document", _json({"type": "object"}), security=[])},
         },
     }
+    # Each operation's id is its route's name (api/routes.py): stable, and unique.
+    from .routes import operation_ids
+
+    ids = operation_ids()
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            operation["operationId"] = ids[(path, method)]
+    return doc
 
 
 async def openapi(request: Request) -> Response:

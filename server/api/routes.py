@@ -1,5 +1,7 @@
 """``/api/v1``: the routes of the API (every one described in openapi.py)."""
 
+import re
+
 from starlette.routing import Route
 
 from . import auth, codes, declarations, establishments, openapi
@@ -24,3 +26,14 @@ routes = [
     Route("/establishments/{establishment_id:int}/users", establishments.establishment_users, methods=["GET"], name="establishment_users"),
 ]
 # fmt: on
+
+
+def operation_ids() -> dict[tuple[str, str], str]:
+    """The OpenAPI operationId of each (path, method): the route's name."""
+    found = {}
+    for route in routes:
+        path = re.sub(r"\{(\w+)(:\w+)?\}", r"{\1}", route.path)
+        for method in route.methods or ():
+            if method != "HEAD":
+                found[(path, method.lower())] = route.name
+    return found

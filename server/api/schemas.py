@@ -74,6 +74,24 @@ RECEIPT_CODE = {
     ),
 }
 
+ERROR = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {"type": "array", "items": ISSUE},
+            },
+            "required": ["code", "message", "fields"],
+        }
+    },
+    "required": ["error"],
+    "example": {"error": {"code": "not_authenticated", "message": "Please sign in.", "fields": []}},
+}
+
+
 STATES = ["received", "confirmed", "returned", "checked_out", "cancelled"]
 
 
