@@ -52,12 +52,7 @@ def run(entries: int) -> dict[str, Any]:
         with sync_playwright() as playwright:
             context = open_phone(playwright, folder / "profile")
             page = context.pages[0] if context.pages else context.new_page()
-            page.goto(f"{server.url}/app/")
-            page.locator("#username").fill("staff.hk")
-            page.locator("#password").fill(ingest.PASSWORD)
-            page.locator("form button[type=submit]").click()
-            page.locator("#new-guest").wait_for()
-            page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+            ingest.app_signed_in(page, server)
             server.stop()
 
             items = [declaration() for _ in range(entries)]

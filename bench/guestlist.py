@@ -80,12 +80,7 @@ def run(guests: int) -> dict[str, Any]:
         with sync_playwright() as playwright:
             context = open_phone(playwright, folder / "profile")
             page = context.pages[0] if context.pages else context.new_page()
-            page.goto(f"{server.url}/app/")
-            page.locator("#username").fill("staff.hk")
-            page.locator("#password").fill(ingest.PASSWORD)
-            page.locator("form button[type=submit]").click()
-            page.locator("#new-guest").wait_for()
-            page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+            ingest.app_signed_in(page, server)
             server.stop()  # measured on the phone alone
             assert page.evaluate(FILL, _records(guests)) == guests
             page.reload()

@@ -252,6 +252,17 @@ def demo_server(name: str) -> tuple[Path, LiveServer]:
     return folder, server
 
 
+def app_signed_in(page: Any, server: LiveServer) -> None:
+    """The hotel app opened on ``page``, signed in as staff.hk, its shell cached by the
+    service worker (so that it keeps working once the server stops)."""
+    page.goto(f"{server.url}/app/")
+    page.locator("#username").fill("staff.hk")
+    page.locator("#password").fill(PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.locator("#new-guest").wait_for()
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+
+
 def run(engine: str, total: int, clients: int, workers: int) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     with common.database(engine, folder, durable=True) as url:

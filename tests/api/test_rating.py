@@ -48,7 +48,7 @@ async def test_bad_ratings_and_other_peoples_decisions_are_refused(
     detail = await client.get(f"/api/v1/declarations/{item['id']}", headers=bearer(token))
     decision_id = detail.json()["declaration"]["decision"]["id"]
     path = f"/api/v1/declarations/{item['id']}/rating"
-    for rating in (0, 6, "5x", True, None, 4.5):
+    for rating in (0, 6, "5x", True, None, 4.5, "²", "9" * 5000):
         bad = await client.post(
             path, json={"decision_id": decision_id, "rating": rating}, headers=bearer(token)
         )
