@@ -12,15 +12,38 @@ APT_UPDATED := /tmp/.luutru-apt-updated
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test test-sqlite test-postgres bench lint fmt i18n i18n-extract translations \
-        migrate demo purge install test-deps apt-install clean
+        migrate demo purge install upgrade test-deps apt-install clean
 
 # --- installation ---------------------------------------------------------------------
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+# Python packages come only from the hashed lockfiles in requirements/ (pip --require-hashes):
+# run.txt for the server, dev.txt (the same versions plus the test and lint tools) for the rest.
+# `make upgrade` re-resolves them; the project itself is installed on top, without deps.
+RUN_STAMP := $(VENV)/.installed-run
+
+$(VENV)/bin/pip:
+	$(PYTHON) -m venv $(VENV)
+
+$(RUN_STAMP): requirements/run.txt pyproject.toml | $(VENV)/bin/pip
+	$(PY) -m pip install --quiet --require-hashes -r requirements/run.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
+
+$(STAMP): requirements/dev.txt pyproject.toml | $(VENV)/bin/pip
+	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@ $(RUN_STAMP)
+
+# Refresh both lockfiles to the newest versions pyproject.toml allows (uv, pinned here).
+UV_VERSION := 0.13.8
+upgrade: | $(VENV)/bin/pip
+	$(PY) -m pip install --quiet 'uv==$(UV_VERSION)'
+	$(BIN)/uv pip compile --quiet --upgrade pyproject.toml --extra dev --generate-hashes \
+		--python-version 3.11 --universal -o requirements/dev.txt
+	$(BIN)/uv pip compile --quiet --upgrade pyproject.toml --generate-hashes \
+		--python-version 3.11 --universal -c requirements/dev.txt -o requirements/run.txt
+	npm install --package-lock-only --no-audit --no-fund
+	@echo "Lockfiles refreshed: review 'git diff requirements package-lock.json', then make test."
 
 install: $(STAMP)
 
@@ -34,7 +57,7 @@ $(NODE_STAMP): package.json package-lock.json
 
 # Compiled catalogs (.mo for the server, JSON for the PWA) are built, never committed;
 # so is the app's copy of the QR code encoder (uqr, from package-lock.json).
-translations: $(STAMP) pwa/generated/uqr.js server/static/verify/jsqr.js \
+translations: $(RUN_STAMP) pwa/generated/uqr.js server/static/verify/jsqr.js \
 		server/static/verify/ed25519.js
 	$(PY) -m server.babel_runner compile
 
@@ -80,14 +103,14 @@ test-postgres: install translations test-deps
 
 # --- the rest --------------------------------------------------------------------------
 
-migrate: $(STAMP)
+migrate: $(RUN_STAMP)
 	$(PY) -m server migrate
 
-demo: $(STAMP)
+demo: $(RUN_STAMP)
 	DEMO=1 $(PY) -m server demo
 
 # Reduce guests' personal data to statistics after RETENTION_DAYS (schedule it daily).
-purge: $(STAMP)
+purge: $(RUN_STAMP)
 	$(PY) -m server purge
 
 bench: install translations test-deps
