@@ -1,6 +1,6 @@
 """Lưu trú: foreign guests' temporary residence declarations (server side)."""
 
-from starlette.convertors import IntegerConvertor, register_url_convertor
+from starlette.convertors import IntegerConvertor, StringConvertor, register_url_convertor
 
 
 class _DatabaseInteger(IntegerConvertor):
@@ -11,5 +11,14 @@ class _DatabaseInteger(IntegerConvertor):
     regex = "[0-9]{1,18}"
 
 
+class _RecordId(StringConvertor):
+    """``{name:uuid}`` in a path: a UUID in its usual written form, any case, kept as
+    text. Anything else is another route or none (PUT /declarations/batch is a wrong
+    method on the batch, not an unknown declaration)."""
+
+    regex = "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
+
+
 # Before any route is declared (routes compile their patterns when created).
 register_url_convertor("int", _DatabaseInteger())
+register_url_convertor("uuid", _RecordId())

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Match, Mount
 from tortoise.exceptions import DBConnectionError, DoesNotExist, IntegrityError, OperationalError
 
 from .i18n import N_, gettext
@@ -169,7 +170,28 @@ async def http_error(request: Request, exc: Exception) -> Response:
     error.status = exc.status_code
     if exc.headers:  # a 405's Allow, above all
         error.headers = {**(error.headers or {}), **exc.headers}
+    if exc.status_code == 405:
+        error.headers = {**(error.headers or {}), "Allow": ", ".join(_allowed(request))}
     return render(request, error)
+
+
+def _allowed(request: Request) -> list[str]:
+    """Every method some route serves at this path: Starlette's Allow names only the first
+    route that matched the path (GET here, though PUT is served by the next route)."""
+    methods: set[str] = set()
+    top = {**request.scope, "root_path": request.scope.get("app_root_path", "")}
+    pending: list[tuple[Any, dict[str, Any]]] = [(request.app.router, top)]
+    while pending:
+        router, scope = pending.pop()
+        for route in getattr(router, "routes", ()):
+            match, child = route.matches(scope)
+            if match == Match.NONE:
+                continue
+            if isinstance(route, Mount):
+                pending.append((route, {**scope, **child}))
+            else:
+                methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 _UNAVAILABLE_HINTS = ("locked", "busy", "connection", "connect", "timeout", "shutting down")

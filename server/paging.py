@@ -22,6 +22,16 @@ def whole(raw: str) -> bool:
     return _WHOLE.fullmatch(raw) is not None
 
 
+def integer(value: object) -> int | None:
+    """A JSON integer that fits a 64-bit column: 4, and 4.0 too (JSON Schema counts it
+    as one); never a boolean."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63:
+        return value
+    return None
+
+
 def cursor(request: Request, name: str) -> int | None:
     """The row id in query parameter ``name``; None when absent, 400 when not an id."""
     raw = request.query_params.get(name, "")

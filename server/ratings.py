@@ -9,7 +9,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
-from . import scope
+from . import paging, scope
 from .declarations import lifecycle
 from .errors import Conflict, NotFound, ValidationFailed
 from .i18n import N_
@@ -62,7 +62,8 @@ async def latest_decisions(ids: list[Any]) -> dict[str, Decision]:
 def _checked(rating: object, comment: object) -> tuple[int, str]:
     if isinstance(rating, str) and rating in {str(n) for n in RATINGS}:
         rating = int(rating)  # the web form sends text; nothing else reaches int()
-    if isinstance(rating, bool) or not isinstance(rating, int) or rating not in RATINGS:
+    rating = paging.integer(rating)
+    if rating is None or rating not in RATINGS:
         raise ValidationFailed(N_("Choose from 1 to 5 stars."), code="bad_rating")
     if comment is None:
         comment = ""

@@ -97,19 +97,19 @@ MATRIX: dict[str, str] = {
     "GET /hotel/upload/template.{kind:str}": "LAAAFFFFF",
     "DELETE /api/v1/auth/tokens/{token_id:int}": "LANNNNNNN",
     "POST /api/v1/declarations/batch": "LAAAFFFFF",
-    "PUT /api/v1/declarations/{declaration_id}": "LAANFFFFF",
-    "POST /api/v1/declarations/{declaration_id}/checkout": "LAANFFFFF",
-    "POST /api/v1/declarations/{declaration_id}/cancel": "LAANFFFFF",
-    "POST /api/v1/declarations/{declaration_id}/rating": "LAANFFFFF",
+    "PUT /api/v1/declarations/{declaration_id:uuid}": "LAANFFFFF",
+    "POST /api/v1/declarations/{declaration_id:uuid}/checkout": "LAANFFFFF",
+    "POST /api/v1/declarations/{declaration_id:uuid}/cancel": "LAANFFFFF",
+    "POST /api/v1/declarations/{declaration_id:uuid}/rating": "LAANFFFFF",
     # what both sides read, each within its own scope
     # hotel accounts only: police read in the console (logged), admins never read guests
     "GET /api/v1/declarations": "LAAAFFFFF",
-    "GET /api/v1/declarations/{declaration_id}": "LAANFFFFF",
+    "GET /api/v1/declarations/{declaration_id:uuid}": "LAANFFFFF",
     "GET /api/v1/establishments": "LAAAAAAAA",  # admins manage establishments' accounts
     "GET /api/v1/establishments/{establishment_id:int}": "LAANANAAA",
     "GET /api/v1/establishments/{establishment_id:int}/users": "LAANANAAA",  # staff: only self
-    "GET /receipts/declarations/{declaration_id}": "LAANANAAF",
-    "GET /receipts/declarations/{declaration_id}/pdf": "LAANANAAF",
+    "GET /receipts/declarations/{declaration_id:uuid}": "LAANANAAF",
+    "GET /receipts/declarations/{declaration_id:uuid}/pdf": "LAANANAAF",
     "GET /receipts/day": "LAAAAAAAF",
     "GET /receipts/day/pdf": "LAAAAAAAF",
     "GET /reports": "LAFAAAAAF",
@@ -124,9 +124,9 @@ MATRIX: dict[str, str] = {
     "POST /police/declarations/bulk-confirm": "LFFFAAAAF",
     # Another ward's officer is "answered" too: the row is not theirs, so it is left alone.
     "POST /police/declarations/confirm-selected": "LFFFAAAAF",
-    "GET /police/declarations/{declaration_id}": "LFFFANAAF",
-    "POST /police/declarations/{declaration_id}/decide": "LFFFANAAF",
-    "POST /police/declarations/{declaration_id}/note": "LFFFANAAF",
+    "GET /police/declarations/{declaration_id:uuid}": "LFFFANAAF",
+    "POST /police/declarations/{declaration_id:uuid}/decide": "LFFFANAAF",
+    "POST /police/declarations/{declaration_id:uuid}/note": "LFFFANAAF",
     "GET /police/establishments": "LFFFAAAAF",
     "GET /police/visa-exemptions": "LFFFAAAAF",
     "GET /police/verify/": "AAAAAAAAA",  # no personal data: a receipt's own words
@@ -153,10 +153,13 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /account/two-factor/disable": {"current_password": DEMO_PASSWORD},
     "POST /account/two-factor/recovery-codes": {"current_password": DEMO_PASSWORD},
     "POST /hotel/staff/{user_id:int}": {"action": "enable"},
-    "POST /api/v1/declarations/{declaration_id}/cancel": {"reason": "access matrix"},
+    "POST /api/v1/declarations/{declaration_id:uuid}/cancel": {"reason": "access matrix"},
     "POST /police/declarations/confirm-selected": {"pick": "{declaration_id}:2"},
     # A string where a number belongs: refused (422) once past the access checks.
-    "POST /api/v1/declarations/{declaration_id}/rating": {"decision_id": "{event_id}", "rating": 5},
+    "POST /api/v1/declarations/{declaration_id:uuid}/rating": {
+        "decision_id": "{event_id}",
+        "rating": 5,
+    },
 }
 # Mounted static files: public by design (the PWA shell must load before sign-in).
 STATIC_MOUNTS = {"/static", "/app"}
@@ -254,7 +257,8 @@ async def world(app: Starlette) -> AsyncIterator[dict[str, Any]]:
 def _path(template: str, ids: dict[str, Any]) -> str:
     path = template
     for name, value in ids.items():
-        path = path.replace("{" + name + "}", str(value)).replace("{" + name + ":int}", str(value))
+        for written in ("{" + name + "}", "{" + name + ":int}", "{" + name + ":uuid}"):
+            path = path.replace(written, str(value))
     assert "{" not in path, f"no id for {template}"
     return path
 

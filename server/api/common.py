@@ -9,7 +9,8 @@ from typing import Any
 from starlette.requests import Request
 
 from .. import i18n, paging
-from ..errors import BadRequest, PayloadTooLarge
+from ..declarations.issues import Issue
+from ..errors import BadRequest, PayloadTooLarge, ValidationFailed
 from ..i18n import N_
 from ..models import ApiToken, Establishment, PoliceUnit, User
 
@@ -36,6 +37,14 @@ async def read_json(request: Request, limit: int = MAX_BODY) -> Any:
         return json.loads(raw)
     except (ValueError, RecursionError):
         raise BadRequest(N_("The body is not valid JSON."), code="malformed_json") from None
+
+
+async def read_object(request: Request, limit: int = MAX_BODY) -> dict[str, Any]:
+    """A JSON object body; any other JSON value is 422, as the document's schemas say."""
+    body = await read_json(request, limit)
+    if not isinstance(body, dict):
+        raise ValidationFailed(fields=[Issue("", "invalid_type").as_json()])
+    return body
 
 
 def iso(value: datetime | None) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
@@ -18,7 +19,8 @@ from ..establishments import declaring_establishment
 from ..i18n import N_
 from ..models import HOTEL_ROLES, Declaration, User
 from ..receipts import documents
-from .common import iso, read_json
+from .common import iso, read_json, read_object
+from .schemas import NOT_BLANK
 
 FEED_LIMIT = 500
 
@@ -131,8 +133,8 @@ async def feed(request: Request) -> Response:
     For hotel accounts only: police read guests in the console, where every read is
     logged (``_for_hotels``)."""
     user = _for_hotels(request)
-    raw_cursor = request.query_params.get("cursor", "0") or "0"
-    raw_limit = request.query_params.get("limit", "100") or "100"
+    raw_cursor = request.query_params.get("cursor", "0")  # empty is not a number: 400
+    raw_limit = request.query_params.get("limit", "100")
     if not paging.whole(raw_cursor) or not paging.whole(raw_limit):
         raise BadRequest(N_("cursor and limit must be whole numbers."), code="bad_cursor")
     cursor, limit = int(raw_cursor), int(raw_limit)
@@ -184,9 +186,7 @@ async def correct(request: Request) -> Response:
     """A corrected version of a declaration: a new revision, back into the police queue."""
     user = auth.require(request, HOTEL_ROLES)
     record_id = _record_id(request)
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise ValidationFailed(fields=[Issue("", "invalid_type").as_json()])
+    body = await read_object(request)
     if body.get("id") not in (None, record_id):
         raise ValidationFailed(fields=[Issue("id", "id_conflict").as_json()])
     assert user.establishment_id is not None
@@ -204,8 +204,8 @@ async def correct(request: Request) -> Response:
 async def checkout(request: Request) -> Response:
     user = auth.require(request, HOTEL_ROLES)
     record_id = _record_id(request)
-    body = await read_json(request, 16 * 1024)
-    raw = body.get("departed_at") if isinstance(body, dict) else None
+    body = await read_object(request, 16 * 1024)
+    raw = body.get("departed_at")
     departed = parse_moment(raw) if raw is not None else datetime.now(UTC)
     if departed is None:
         raise ValidationFailed(fields=[Issue("departed_at", "invalid_datetime").as_json()])
@@ -221,9 +221,9 @@ async def checkout(request: Request) -> Response:
 async def cancel(request: Request) -> Response:
     user = auth.require(request, HOTEL_ROLES)
     record_id = _record_id(request)
-    body = await read_json(request, 16 * 1024)
-    reason = body.get("reason") if isinstance(body, dict) else None
-    if not isinstance(reason, str) or not reason.strip():
+    body = await read_object(request, 16 * 1024)
+    reason = body.get("reason")
+    if not isinstance(reason, str) or not re.search(NOT_BLANK, reason):
         raise ValidationFailed(fields=[Issue("reason", "required").as_json()])
     if len(reason) > 500:
         raise ValidationFailed(fields=[Issue("reason", "too_long", {"max": 500}).as_json()])
@@ -241,11 +241,9 @@ async def rate(request: Request) -> Response:
     same rating sent again is answered as done (the app's outbox may resend it)."""
     user = auth.require(request, HOTEL_ROLES)
     found = await scope.declaration(user, request.path_params["declaration_id"])
-    body = await read_json(request, 16 * 1024)
-    if not isinstance(body, dict):
-        raise ValidationFailed(fields=[Issue("", "invalid_type").as_json()])
-    decision = body.get("decision_id")
-    if isinstance(decision, bool) or not isinstance(decision, int):
+    body = await read_object(request, 16 * 1024)
+    decision = paging.integer(body.get("decision_id"))
+    if decision is None:
         raise ValidationFailed(fields=[Issue("decision_id", "required").as_json()])
     await ratings.rate(user, decision, body.get("rating"), body.get("comment", ""), on=found.id)
     return await _answer(request, found)

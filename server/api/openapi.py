@@ -14,16 +14,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .schemas import (
+    ANY_OBJECT,
+    BATCH_ITEM,
+    BATCH_RESULT,
+    CANCEL_BODY,
+    CHECKOUT_BODY,
     DATETIME,
     ERROR,
     EXAMPLE,
-    ISSUE,
-    RECEIPT_CODE,
-    STATES,
+    RATING_BODY,
+    TOKEN_ANSWER,
+    TOKEN_REQUEST,
     UUID,
     declaration_input,
     declaration_output,
-    nullable,
+    obj,
 )
 
 
@@ -69,33 +74,23 @@ def _int_path(name: str) -> list[dict[str, Any]]:
     return [{"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}]
 
 
+ANY_LIST = {"type": "array", "items": ANY_OBJECT}
+CODE_LISTS = (
+    "countries",
+    "ports",
+    "purposes",
+    "visa_categories",
+    "document_types",
+    "entry_kinds",
+    "sexes",
+    "relationships",
+)
 PATH_ID = [{"name": "declaration_id", "in": "path", "required": True, "schema": UUID}]
 
 
 @cache
 def document() -> dict[str, Any]:
-    declaration_out = {"type": "object", "properties": {"declaration": _ref("Declaration")}}
-    result: dict[str, Any] = {
-        "type": "object",
-        "properties": {
-            "id": nullable(UUID),
-            "result": {"type": "string", "enum": ["created", "duplicate", "conflict", "invalid"]},
-            "receipt_number": nullable({"type": "string", "example": "7KQ4-M9XZ-2A"}),
-            "receipt_code": nullable(RECEIPT_CODE),
-            "state": nullable({"type": "string", "enum": STATES}),
-            "warnings": {"type": "array", "items": ISSUE},
-            "errors": {"type": "array", "items": ISSUE},
-        },
-        "required": [
-            "id",
-            "result",
-            "receipt_number",
-            "receipt_code",
-            "state",
-            "warnings",
-            "errors",
-        ],
-    }
+    declaration_out = obj({"declaration": _ref("Declaration")})
     doc: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
@@ -109,77 +104,51 @@ def document() -> dict[str, Any]:
         },
         "servers": [{"url": "/api/v1"}],
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                # The same endpoint also takes OAuth2's form (RFC 6749 4.3), for clients
+                # that speak it; described here, not as a second body, which generators
+                # such as openapi-python-client cannot handle on one operation.
+                "oauth2": {
+                    "type": "oauth2",
+                    "flows": {"password": {"tokenUrl": "/api/v1/auth/token", "scopes": {}}},
+                },
+            },
             "schemas": {
                 "Error": ERROR,
                 "DeclarationInput": declaration_input(),
+                "DeclarationCorrection": declaration_input(with_id=False),
                 "Declaration": declaration_output(),
-                "BatchResult": result,
+                "BatchResult": BATCH_RESULT,
             },
         },
-        "security": [{"bearer": []}],
+        "security": [{"bearer": []}, {"oauth2": []}],
         "paths": {
             "/auth/token": {
                 "post": _op(
-                    "Exchange a username and password for a bearer token",
-                    _json(
-                        {
-                            "type": "object",
-                            "properties": {
-                                "access_token": {"type": "string"},
-                                "token_type": {"const": "bearer"},
-                                "expires_in": {"type": "integer"},
-                            },
-                        }
-                    ),
+                    "Exchange a username and password for a bearer token (JSON, or "
+                    "OAuth2's password grant as a form)",
+                    _json(TOKEN_ANSWER),
                     400,
                     401,
                     403,
                     413,
                     429,
                     security=[],
-                    requestBody={
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {
-                                        "username": {"type": "string"},
-                                        "password": {"type": "string"},
-                                        "token_name": {"type": "string"},
-                                        "code": {
-                                            "type": "string",
-                                            "description": "the authenticator app's 6-digit "
-                                            "code or a recovery code, when two-factor sign-in "
-                                            "is on (else 401 second_factor_required)",
-                                        },
-                                    },
-                                    "required": ["username", "password"],
-                                },
-                                "example": {"username": "owner.hk", "password": "…"},
-                            },
-                            "application/x-www-form-urlencoded": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {
-                                        "grant_type": {"const": "password"},
-                                        "username": {"type": "string"},
-                                        "password": {"type": "string"},
-                                        "code": {"type": "string"},
-                                    },
-                                    "required": ["username", "password"],
-                                }
-                            },
-                        },
-                    },
+                    body=TOKEN_REQUEST,
                 )
             },
-            "/auth/tokens": {"get": _op("The caller's tokens", _json({"type": "object"}), 401)},
+            "/auth/tokens": {
+                "get": _op(
+                    "The caller's tokens",
+                    _json(obj({"tokens": ANY_LIST})),
+                    401,
+                )
+            },
             "/auth/tokens/{token_id}": {
                 "delete": _op(
                     "Revoke one of the caller's tokens",
-                    _json({"type": "object"}),
+                    _json(obj({"token": ANY_OBJECT})),
                     401,
                     404,
                     parameters=_int_path("token_id"),
@@ -188,24 +157,47 @@ def document() -> dict[str, Any]:
             "/me": {
                 "get": _op(
                     "The signed-in account (hotel accounts: establishment, check settings)",
-                    _json({"type": "object"}),
+                    _json(
+                        obj(
+                            {
+                                "user": ANY_OBJECT,
+                                "establishment": ANY_OBJECT,
+                                "rules": ANY_OBJECT,
+                                "server_time": DATETIME,
+                            },
+                            "establishment",
+                            "rules",
+                            "server_time",
+                        )
+                    ),
                     401,
                 )
             },
             "/codes": {
                 "get": _op(
                     "Code lists with Vietnamese and English names",
-                    _json({"type": "object"}),
+                    _json(
+                        obj(
+                            {
+                                **{name: ANY_LIST for name in CODE_LISTS},
+                                "visa_exemptions": ANY_OBJECT,
+                            }
+                        )
+                    ),
                     security=[],
                 )
             },
             "/establishments": {
-                "get": _op("Establishments in the caller's scope", _json({"type": "object"}), 401)
+                "get": _op(
+                    "Establishments in the caller's scope",
+                    _json(obj({"establishments": ANY_LIST})),
+                    401,
+                )
             },
             "/establishments/{establishment_id}": {
                 "get": _op(
                     "One establishment",
-                    _json({"type": "object"}),
+                    _json(obj({"establishment": ANY_OBJECT})),
                     401,
                     404,
                     parameters=_int_path("establishment_id"),
@@ -214,7 +206,7 @@ def document() -> dict[str, Any]:
             "/establishments/{establishment_id}/users": {
                 "get": _op(
                     "Its accounts, as far as the caller may see them",
-                    _json({"type": "object"}),
+                    _json(obj({"users": ANY_LIST})),
                     401,
                     404,
                     parameters=_int_path("establishment_id"),
@@ -224,13 +216,12 @@ def document() -> dict[str, Any]:
                 "post": _op(
                     "Send 1 to 200 declarations; one result per item, in order",
                     _json(
-                        {
-                            "type": "object",
-                            "properties": {
+                        obj(
+                            {
                                 "results": {"type": "array", "items": _ref("BatchResult")},
                                 "server_time": DATETIME,
-                            },
-                        }
+                            }
+                        )
                     ),
                     400,
                     401,
@@ -239,18 +230,16 @@ def document() -> dict[str, Any]:
                     422,
                     503,
                     body={
-                        "schema": {
-                            "type": "object",
-                            "properties": {
+                        "schema": obj(
+                            {
                                 "declarations": {
                                     "type": "array",
                                     "minItems": 1,
                                     "maxItems": 200,
-                                    "items": _ref("DeclarationInput"),
+                                    "items": BATCH_ITEM,
                                 }
-                            },
-                            "required": ["declarations"],
-                        },
+                            }
+                        ),
                         "example": {"declarations": [EXAMPLE]},
                     },
                 )
@@ -260,14 +249,13 @@ def document() -> dict[str, Any]:
                     "Declarations changed since the cursor, oldest change first "
                     "(hotel accounts only: police read in the console, where reads are logged)",
                     _json(
-                        {
-                            "type": "object",
-                            "properties": {
+                        obj(
+                            {
                                 "declarations": {"type": "array", "items": _ref("Declaration")},
                                 "next_cursor": {"type": "string"},
                                 "has_more": {"type": "boolean"},
-                            },
-                        }
+                            }
+                        )
                     ),
                     400,
                     401,
@@ -305,7 +293,7 @@ def document() -> dict[str, Any]:
                     409,
                     413,
                     422,
-                    body={"schema": _ref("DeclarationInput"), "example": EXAMPLE},
+                    body={"schema": _ref("DeclarationCorrection")},
                     parameters=PATH_ID,
                 ),
             },
@@ -319,10 +307,7 @@ def document() -> dict[str, Any]:
                     404,
                     409,
                     422,
-                    body={
-                        "schema": {"type": "object", "properties": {"departed_at": DATETIME}},
-                        "example": {"departed_at": "2026-11-25T11:00:00+07:00"},
-                    },
+                    body=CHECKOUT_BODY,
                     parameters=PATH_ID,
                 )
             },
@@ -336,21 +321,7 @@ def document() -> dict[str, Any]:
                     404,
                     409,
                     422,
-                    body={
-                        "schema": {
-                            "type": "object",
-                            "properties": {
-                                "reason": {
-                                    "type": "string",
-                                    "minLength": 1,
-                                    "maxLength": 500,
-                                    "pattern": "\\S",
-                                }
-                            },
-                            "required": ["reason"],
-                        },
-                        "example": {"reason": "Guest did not arrive"},
-                    },
+                    body=CANCEL_BODY,
                     parameters=PATH_ID,
                 )
             },
@@ -364,25 +335,17 @@ def document() -> dict[str, Any]:
                     404,
                     409,
                     422,
-                    body={
-                        "schema": {
-                            "type": "object",
-                            "properties": {
-                                "decision_id": {
-                                    "type": "integer",
-                                    "description": "decision.id of the declaration",
-                                },
-                                "rating": {"type": "integer", "minimum": 1, "maximum": 5},
-                                "comment": {"type": "string", "maxLength": 1000},
-                            },
-                            "required": ["decision_id", "rating"],
-                        },
-                        "example": {"decision_id": 42, "rating": 5, "comment": "Quick."},
-                    },
+                    body=RATING_BODY,
                     parameters=PATH_ID,
                 )
             },
-            "/openapi.json": {"get": _op("This document", _json({"type": "object"}), security=[])},
+            "/openapi.json": {
+                "get": _op(
+                    "This document",
+                    _json(obj({"openapi": {"type": "string"}, "paths": ANY_OBJECT})),
+                    security=[],
+                )
+            },
         },
     }
     # Each operation's id is its route's name (api/routes.py): stable, and unique.

@@ -10,8 +10,36 @@ from ..declarations.fields import Field
 from ..declarations.issues import MESSAGES
 
 UUID = {"type": "string", "format": "uuid"}
-DATE = {"type": "string", "format": "date"}
-DATETIME = {"type": "string", "format": "date-time"}
+# The checks take dates of years 1800-2999 (rules.YEARS) that Python's ISO parser reads:
+# the document says exactly that, as patterns (a date's also knows month lengths and leap
+# years, so tools that generate from it make only real dates).
+_YEAR = "(1[89]|2[0-9])[0-9]{2}"
+_MONTH_DAY = "(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31"
+_LEAP = "(1[89]|2[0-9])(0[48]|[2468][048]|[13579][26])|2000|2400|2800"
+_DAY = f"(?:{_YEAR}-(?:{_MONTH_DAY})|(?:{_LEAP})-02-29)"
+_TIME = "([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?"
+_OFFSET = "(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+DATE = {"type": "string", "format": "date", "pattern": f"^{_DAY}$"}
+DATETIME = {
+    "type": "string",
+    "pattern": f"^{_DAY}[Tt]{_TIME}{_OFFSET}?$",
+    "description": "ISO 8601 date and time, years 1800-2999; without an offset it is "
+    "Vietnam's wall-clock time (UTC+7).",
+}
+
+
+# Not blank: some character outside what Python's str.strip() and JavaScript's \s both
+# take for space. The same pattern, in both languages, for the server and the document.
+NOT_BLANK = "[^\\s\\u001c-\\u001f\\u0085\\ufeff]"
+
+
+def obj(properties: dict[str, Any], *optional: str, **extra: Any) -> dict[str, Any]:
+    """An object schema whose properties are all present in answers, but ``optional``."""
+    required = [name for name in properties if name not in optional]
+    return {"type": "object", "properties": properties, "required": required, **extra}
+
+
+ANY_OBJECT: dict[str, Any] = {"type": "object"}
 
 
 def nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -95,14 +123,65 @@ ERROR = {
 STATES = ["received", "confirmed", "returned", "checked_out", "cancelled"]
 
 
-def declaration_input() -> dict[str, Any]:
+def declaration_input(*, with_id: bool = True) -> dict[str, Any]:
+    """What a client sends: in a batch with its id; for a correction (PUT) without, as the
+    path names the record (an id equal to the path's is tolerated, any other refused)."""
+    chosen = [f for f in fields.FIELDS if with_id or f.name != "id"]
     return {
         "type": "object",
-        "properties": {f.name: field_schema(f) for f in fields.FIELDS},
-        "required": [f.name for f in fields.FIELDS if f.required is True],
+        "properties": {f.name: field_schema(f) for f in chosen},
+        "required": [f.name for f in chosen if f.required is True],
         "additionalProperties": False,
-        "example": EXAMPLE,
+        "example": {k: v for k, v in EXAMPLE.items() if with_id or k != "id"},
     }
+
+
+BATCH_RESULT = obj(
+    {
+        "id": nullable(UUID),
+        "result": {"type": "string", "enum": ["created", "duplicate", "conflict", "invalid"]},
+        "receipt_number": nullable({"type": "string", "example": "7KQ4-M9XZ-2A"}),
+        "receipt_code": nullable(RECEIPT_CODE),
+        "state": nullable({"type": "string", "enum": STATES}),
+        "warnings": {"type": "array", "items": ISSUE},
+        "errors": {"type": "array", "items": ISSUE},
+    }
+)
+
+# The batch takes any JSON values as its items and checks each on its own: one that is
+# not a valid DeclarationInput is answered "invalid" in its result, the others are kept.
+BATCH_ITEM = {
+    "description": "A DeclarationInput (see there). Each item is checked on its own: an "
+    "invalid one gets result 'invalid' with its errors, and does not stop the others.",
+}
+
+TOKEN_REQUEST = {
+    "schema": obj(
+        {
+            "username": {"type": "string"},
+            "password": {"type": "string"},
+            "token_name": {"type": "string"},
+            "code": {
+                "type": "string",
+                "description": "the authenticator app's 6-digit code or a recovery code, "
+                "when two-factor sign-in is on (else 401 second_factor_required)",
+            },
+        },
+        "token_name",
+        "code",
+    ),
+    "example": {"username": "owner.hk", "password": "…"},
+}
+
+TOKEN_ANSWER = obj(
+    {
+        "access_token": {"type": "string"},
+        "token_type": {"const": "bearer"},
+        "expires_in": {"type": "integer"},
+        "token": ANY_OBJECT,
+        "user": ANY_OBJECT,
+    }
+)
 
 
 def declaration_output() -> dict[str, Any]:
@@ -141,3 +220,49 @@ def declaration_output() -> dict[str, Any]:
         "properties": {**{f.name: field_schema(f) for f in fields.FIELDS}, **added},
         "required": [*fields.NAMES, *added],
     }
+
+
+# The bodies of a record's smaller operations.
+CHECKOUT_BODY = {
+    "schema": {
+        "type": "object",
+        "properties": {
+            "departed_at": nullable(DATETIME) | {"description": "Left out or null: now."}
+        },
+    },
+    "example": {"departed_at": "2026-11-25T11:00:00+07:00"},
+}
+
+CANCEL_BODY = {
+    "schema": {
+        "type": "object",
+        "properties": {
+            "reason": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 500,
+                "pattern": NOT_BLANK,
+            }
+        },
+        "required": ["reason"],
+    },
+    "example": {"reason": "Guest did not arrive"},
+}
+
+RATING_BODY = {
+    "schema": {
+        "type": "object",
+        "properties": {
+            "decision_id": {
+                "type": "integer",
+                "minimum": -(2**63),
+                "maximum": 2**63 - 1,
+                "description": "decision.id of the declaration",
+            },
+            "rating": {"type": "integer", "minimum": 1, "maximum": 5},
+            "comment": nullable({"type": "string", "maxLength": 1000}),
+        },
+        "required": ["decision_id", "rating"],
+    },
+    "example": {"decision_id": 42, "rating": 5, "comment": "Quick."},
+}

@@ -173,7 +173,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "date_of_birth", "partial_date", N_("Date of birth"), 10, column=N_("Date of birth"),
-        exported=True, example="1974-08-12", pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$",
+        exported=True, example="1974-08-12", pattern=r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$",
         description="YYYY-MM-DD, or YYYY / YYYY-MM when the passport shows it unknown.",
         section="guest", mrz="compare",
         hint=N_("Day/month/year, or only the year if the passport shows no day."),

@@ -28,7 +28,7 @@ DOCUMENT_RE = re.compile(r"^[A-Z0-9]+$")
 ENTRY_NUMBER_RE = re.compile(r"^[A-Z0-9]{1,20}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^\+?[0-9 ().\-]{6,20}$")
-PARTIAL_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+PARTIAL_DATE_RE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")
 
 
 def parse_partial_date(value: str) -> tuple[int, int | None, int | None] | None:

@@ -18,7 +18,7 @@ from ..i18n import N_, gettext
 from ..models import SUPERVISOR_ROLES, User, WatchEntry
 from ..templating import render_page
 
-BIRTH = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+BIRTH = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?")
 PAGE_SIZE = 200
 
 

@@ -6,8 +6,8 @@ from . import pages
 
 # fmt: off
 routes = [
-    Route("/receipts/declarations/{declaration_id}", pages.declaration_html, name="receipt"),
-    Route("/receipts/declarations/{declaration_id}/pdf", pages.declaration_pdf, name="receipt_pdf"),
+    Route("/receipts/declarations/{declaration_id:uuid}", pages.declaration_html, name="receipt"),
+    Route("/receipts/declarations/{declaration_id:uuid}/pdf", pages.declaration_pdf, name="receipt_pdf"),
     Route("/receipts/day", pages.day_html, name="day_receipt"),
     Route("/receipts/day/pdf", pages.day_pdf, name="day_receipt_pdf"),
     Route("/receipts/check", pages.check, name="receipt_check"),
