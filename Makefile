@@ -60,6 +60,15 @@ $(NODE_STAMP): package.json package-lock.json
 translations: $(RUN_STAMP) pwa/generated/uqr.js server/static/verify/jsqr.js \
 		server/static/verify/ed25519.js
 	$(PY) -m server.babel_runner compile
+	@# The app as phones get it (esbuild, from package-lock.json, into pwa/dist): the page's
+	@# modules bundled into one minified js/app.js, the passport reader and the QR encoder
+	@# (loaded on first use), the service worker and the styles minified file by file. The
+	@# server serves a source instead of its copy when the source is newer (server/pwa.py).
+	node_modules/.bin/esbuild $$(find pwa/js pwa/generated -name '*.js') pwa/app.css pwa/sw.js \
+		--minify --charset=utf8 --outbase=pwa --outdir=pwa/dist --log-level=warning
+	node_modules/.bin/esbuild pwa/js/app.js --bundle --format=esm --minify --charset=utf8 \
+		--external:./scan/scanner.js --external:../generated/uqr.js \
+		--outfile=pwa/dist/js/app.js --allow-overwrite --log-level=warning
 
 pwa/generated/uqr.js: $(NODE_STAMP)
 	install -D -m 644 node_modules/uqr/dist/index.mjs $@
@@ -133,5 +142,5 @@ i18n: $(STAMP)
 	$(PY) -m server.babel_runner compile
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache pwa/locales pwa/generated \
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache pwa/locales pwa/generated pwa/dist \
 		locales/*/LC_MESSAGES/*.mo

@@ -5,7 +5,8 @@ police_queue.py the police queue at 1,000,000 declarations (SQLite, PostgreSQL)
 drain.py        500 entries queued offline in the hotel app reach the server (Chromium)
 shell.py        the app shell's size and a Lighthouse-style audit (Chromium)
 scan.py         the passport reader's speed, time to a reading, taps per guest (Chromium)
-guestlist.py    the hotel's guest list with 500 guests, CPU slowed 4× (Chromium)"""
+guestlist.py    the hotel's guest list with 500 guests, CPU slowed 4× (Chromium)
+lighthouse.py   Lighthouse 12 (npm), 3 runs each: /app/ signed out and in, the police queue"""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ SCRIPTS = [
     ["shell.py"],
     ["scan.py"],
     ["guestlist.py"],
+    ["lighthouse.py"],
     ["police_queue.py", "--db", "both"],
 ]
 

@@ -2,7 +2,8 @@
 Debian's Chromium (Lighthouse itself needs npm and the network; these are the audits of
 its PWA, accessibility and performance categories that matter for a cheap phone).
 
-Size: every precached file (server/pwa.py SHELL) as served, raw and gzip-compressed.
+Size: every precached file (server/pwa.py precache(): with `make`'s bundle, one script)
+as served, raw and gzip-compressed.
 Audits (phone viewport 360×800, the real server):
 - installable: the manifest's name, icons 192 and 512 (and a maskable one), start_url
   and scope, display standalone, theme colour; a service worker controls the page;
@@ -31,7 +32,7 @@ import httpx  # noqa: E402
 from playwright.sync_api import ConsoleMessage, Page, sync_playwright  # noqa: E402
 
 from bench import common, ingest  # noqa: E402
-from server.pwa import SHELL  # noqa: E402
+from server import pwa  # noqa: E402
 from tests.browser.conftest import open_phone  # noqa: E402
 
 AUDIT_PAGE = """() => {
@@ -64,8 +65,9 @@ AUDIT_PAGE = """() => {
 def _sizes(base_url: str) -> dict[str, Any]:
     files = {}
     with httpx.Client(base_url=f"{base_url}/app/") as http:
-        for entry in (*SHELL, "sw.js"):
-            body = http.get(entry).content
+        version = http.get("sw.js").headers["x-app-version"]
+        for entry in (*pwa.precache(), "sw.js"):
+            body = http.get(pwa.url(entry, version) if entry != "./" else "").content
             files[entry] = {"bytes": len(body), "gzip_bytes": len(gzip.compress(body, 9))}
     return {
         "files": files,

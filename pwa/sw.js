@@ -1,7 +1,8 @@
 // The service worker: a thin dispatcher. The server stamps VERSION (a hash of the app
 // shell and of the files loaded on first use), PRECACHE (server/pwa.py SHELL), LAZY
 // (server/pwa.py LAZY: the passport reader) and AFTER (fetched once active: the QR
-// encoder) into this file, and serves it uncached.
+// encoder) into this file, and serves it uncached. The lists hold the URLs the page
+// uses: most under the version (v/<version>/js/app.js), a few plain (server/pwa.py url).
 
 import { NetworkError } from "./js/api.js";
 import * as sync from "./js/sync.js";
@@ -63,12 +64,14 @@ self.addEventListener("fetch", (event) => {
   else event.respondWith(request.mode === "navigate" ? appShell(request) : cacheFirst(request));
 });
 
-/** The reader's files, if an earlier version of the app had fetched them; else none. */
+/** The reader's files, if an earlier version of the app had fetched them; else none.
+ *  (Files other than the page's own are under their version: v/<version>/….) */
 async function usedLazyFiles() {
   for (const name of await caches.keys()) {
     if (!name.startsWith(PREFIX) || name === CACHE) continue;
     const old = await caches.open(name);
-    if (await old.match(new URL(LAZY[0], self.registration.scope).href)) return LAZY;
+    const then = LAZY[0].replace(`v/${VERSION}/`, `v/${name.slice(PREFIX.length)}/`);
+    if (await old.match(new URL(then, self.registration.scope).href)) return LAZY;
   }
   return [];
 }

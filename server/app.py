@@ -12,12 +12,12 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from . import db, i18n, offload, pwa
 from . import settings as settings_module
 from .admin import routes as admin
 from .api import routes as api
+from .assets import AppFiles, StaticAssets, VersionedAppFiles
 from .errors import EXCEPTION_HANDLERS
 from .health import healthz
 from .hotel import routes as hotel
@@ -47,9 +47,11 @@ routes = [
     *reports.routes,
     *receipts.routes,
     Mount("/api/v1", routes=api.routes, name="api"),
-    Mount("/static", StaticFiles(directory=ROOT / "server" / "static"), name="static"),
+    Mount("/static", StaticAssets(directory=ROOT / "server" / "static"), name="static"),
+    Route("/app/", pwa.page, name="app"),
     Route("/app/sw.js", pwa.service_worker, name="service_worker"),
-    Mount("/app", StaticFiles(directory=ROOT / "pwa", html=True), name="pwa"),
+    Mount("/app/v/{version}", VersionedAppFiles(ROOT / "pwa"), name="pwa_versioned"),
+    Mount("/app", AppFiles(directory=ROOT / "pwa", html=True), name="pwa"),
 ]
 
 

@@ -115,7 +115,8 @@ def compile_catalogs(locales: Path = LOCALES, pwa: Path = PWA) -> None:
         }
         body = {"messages": messages, **_issue_messages(catalog)}
         (pwa / "locales" / f"{lang}.json").write_text(
-            json.dumps(body, ensure_ascii=False, sort_keys=True, indent=0), encoding="utf-8"
+            json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
+            encoding="utf-8",
         )
     _module(pwa, "languages.js", [_language(lang, pwa) for lang in found])
     write_field_table(pwa)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from starlette.datastructures import MutableHeaders
-from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -60,20 +60,46 @@ def _on_start(send: Send, change: Callable[[MutableHeaders], None]) -> Send:
 
 
 class CompressFiles:
-    """gzip for the public files only (the app shell, styles, scripts): pages and API
-    answers carry secrets (the CSRF token) next to text the request chose, which
-    compression would leak to an eavesdropper who can make the victim send requests
-    (BREACH). Compression runs in a worker thread (Starlette's), never on the loop."""
+    """gzip for what the browser asked for itself: every public file (the app shell,
+    styles, scripts), and pages and API answers when the request came from our own pages
+    or was typed in (``Sec-Fetch-Site: same-origin`` or ``none``), or from software with
+    its own token (an ``Authorization`` header and no browser fetch metadata).
+
+    Why not always: a page holds secrets (the CSRF token, a guest's data) next to text the
+    request chose; compressed, its length would tell an eavesdropper who can make the
+    victim's browser send requests how well a guess matched (BREACH). Such requests come
+    from another site, and are answered uncompressed. Never compressed: the live queue's
+    event stream (Starlette leaves text/event-stream alone), PDFs and spreadsheets
+    (compressed already). Large bodies are compressed in a worker thread (Starlette's)."""
+
+    SAME_SITE = (b"same-origin", b"none")
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
-        self.gzip = GZipMiddleware(app, minimum_size=512)
+        self.gzip = GZipMiddleware(
+            app,
+            minimum_size=512,
+            exclude_content_types=(
+                *DEFAULT_EXCLUDED_CONTENT_TYPES,
+                "application/pdf",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(PUBLIC_FILES):
+        if scope["type"] == "http" and self._safe(scope):
             await self.gzip(scope, receive, send)
         else:
             await self.app(scope, receive, send)
+
+    def _safe(self, scope: Scope) -> bool:
+        if scope["path"].startswith(PUBLIC_FILES):
+            return True
+        headers = dict(scope["headers"])
+        site = headers.get(b"sec-fetch-site")
+        if site is not None:
+            return site in self.SAME_SITE
+        return b"authorization" in headers  # no other site can make a browser add it
 
 
 class SecurityHeaders(_HttpOnly):

@@ -78,8 +78,43 @@ LAZY = (
 AFTER = ("generated/uqr.js",)
 
 
+def _bundle_fresh() -> bool:
+    """Whether pwa/dist/js/app.js (every module of the page in one file, made by `make`)
+    is at least as new as each module it holds."""
+    try:
+        made = (PWA / "dist" / "js" / "app.js").stat().st_mtime
+    except OSError:
+        return False
+    modules = [*(PWA / "js").glob("*.js"), *(PWA / "generated").glob("*.js")]
+    return all(m.stat().st_mtime <= made for m in modules)
+
+
+def built(source: Path) -> Path:
+    """What is served for a file of the app: its minified copy in pwa/dist (made by
+    `make`, esbuild from package-lock.json) when there is one at least as new as the
+    source, else the source itself (an edit shows at once, minified at the next make).
+    js/app.js's copy is the bundle of every module: fresh only if newer than them all."""
+    copy = PWA / "dist" / source.relative_to(PWA)
+    if copy == PWA / "dist" / "js" / "app.js":
+        return copy if _bundle_fresh() else source
+    try:
+        if copy.stat().st_mtime >= source.stat().st_mtime:
+            return copy
+    except OSError:
+        pass
+    return source
+
+
 def shell_file(entry: str) -> Path:
-    return PWA / ("index.html" if entry == "./" else entry)
+    return PWA / "index.html" if entry == "./" else built(PWA / entry)
+
+
+def precache() -> tuple[str, ...]:
+    """The shell as served now: with the bundle, its one script instead of the modules."""
+    if not _bundle_fresh():
+        return SHELL
+    bundled = ("js/", "generated/")
+    return tuple(e for e in SHELL if not e.startswith(bundled) or e == "js/app.js")
 
 
 def lazy_bytes() -> dict[str, int]:
@@ -88,25 +123,40 @@ def lazy_bytes() -> dict[str, int]:
 
 
 def shell_bytes() -> dict[str, int]:
-    """Each shell file's size in bytes (the service worker itself included)."""
-    sizes = {entry: shell_file(entry).stat().st_size for entry in SHELL}
-    sizes["sw.js"] = (PWA / "sw.js").stat().st_size
+    """Each shell file's size in bytes as served (the page and the service worker too)."""
+    sizes = {entry: shell_file(entry).stat().st_size for entry in precache()}
+    sizes["./"] = len(_page())
+    sizes["sw.js"] = built(PWA / "sw.js").stat().st_size
     return sizes
+
+
+# Referenced by plain URL (the page itself, the manifests and the icon they name: a
+# manifest's scope is relative to its own URL); every other file by its versioned URL.
+PLAIN = ("./", *(e for e in SHELL if e.endswith(".webmanifest") or e.startswith("icons/")))
+
+
+def url(entry: str, version: str) -> str:
+    """The URL, relative to /app/, that the page uses for ``entry`` in this version."""
+    return entry if entry in PLAIN else f"v/{version}/{entry}"
 
 
 @cache
 def _service_worker(label: str = "") -> tuple[bytes, str]:
     digest = hashlib.sha256(label.encode() + b"\0")
-    template = (PWA / "sw.js").read_bytes()
+    template = built(PWA / "sw.js").read_bytes()
     digest.update(template)
-    for entry in (*SHELL, *LAZY, *AFTER):
+    for entry in (*precache(), *LAZY, *AFTER):
         digest.update(entry.encode() + b"\0" + shell_file(entry).read_bytes())
     version = digest.hexdigest()[:12]
+
+    def urls(entries: tuple[str, ...]) -> bytes:
+        return json.dumps([url(e, version) for e in entries]).encode()
+
     body = (
         template.replace(b'"__VERSION__"', json.dumps(version).encode())
-        .replace(b'"__PRECACHE__"', json.dumps(list(SHELL)).encode())
-        .replace(b'"__LAZY__"', json.dumps(list(LAZY)).encode())
-        .replace(b'"__AFTER__"', json.dumps(list(AFTER)).encode())
+        .replace(b'"__PRECACHE__"', urls(precache()))
+        .replace(b'"__LAZY__"', urls(LAZY))
+        .replace(b'"__AFTER__"', urls(AFTER))
     )
     return body, version
 
@@ -121,4 +171,31 @@ async def service_worker(request: Request) -> Response:
         body,
         media_type="text/javascript",
         headers={"Cache-Control": "no-cache", "X-App-Version": version},
+    )
+
+
+@cache
+def _page(label: str = "") -> bytes:
+    """index.html with its styles and scripts under the build version, and every module of
+    the shell announced up front (modulepreload), so a slow network fetches them in
+    parallel instead of one import level at a time."""
+    version = build_version(label)
+    page = (PWA / "index.html").read_text()
+    for entry in ("app.css", "js/app.js"):
+        page = page.replace(f'"{entry}"', f'"{url(entry, version)}"')
+    preload = "".join(
+        f'\n  <link rel="modulepreload" href="{url(e, version)}">'
+        for e in precache()
+        if e.endswith(".js") and e != "js/app.js"
+    )
+    page = page.replace("</head>", preload.lstrip("\n") + "\n</head>", 1)
+    return page.encode()
+
+
+async def page(request: Request) -> Response:
+    """The app's one page (every screen is a #route of it), revalidated on every use."""
+    return Response(
+        _page(request.app.state.settings.app_build),
+        media_type="text/html",
+        headers={"Cache-Control": "no-cache"},
     )

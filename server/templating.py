@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from . import i18n, labels
+from . import assets, i18n, labels
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -26,7 +26,9 @@ def _allowed_decisions(d: Any) -> list[str]:
 def _url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> str:
     """A root-relative link: correct behind any proxy or load balancer, whatever Host says."""
     request: Request = context["request"]
-    return str(request.app.url_path_for(name, **path_params))
+    path = str(request.app.url_path_for(name, **path_params))
+    # Public files go with their version: kept a year, replaced by a deploy at once.
+    return assets.static_url(path, path_params["path"]) if name == "static" else path
 
 
 def _environment() -> jinja2.Environment:

@@ -67,6 +67,7 @@ MATRIX: dict[str, str] = {
     "GET /receipts/check.json": "AAAAAAAAA",
     "POST /api/v1/auth/token": "AAAAAAAAA",
     "GET /api/v1/openapi.json": "AAAAAAAAA",
+    "GET /app/": "AAAAAAAAA",  # the hotel app's page: the same for everyone
     "GET /app/sw.js": "AAAAAAAAA",
     # any signed-in account
     "POST /logout": "LLLLLLLLL",  # signs out and sends to the sign-in page
@@ -162,7 +163,7 @@ BODIES: dict[str, dict[str, Any]] = {
     },
 }
 # Mounted static files: public by design (the PWA shell must load before sign-in).
-STATIC_MOUNTS = {"/static", "/app"}
+STATIC_MOUNTS = {"/static", "/app", "/app/v/{version}"}
 
 
 def routes(app: Starlette) -> list[str]:

@@ -1,7 +1,7 @@
 // Small dialogs of the hotel app: a passing note, yes/no, a reason, "update available";
 // and the scan screen, which opens over the form.
 
-import { $, h } from "./dom.js";
+import { $, h, replace } from "./dom.js";
 import { _ } from "./i18n.js";
 
 export function toast(message) {
@@ -83,5 +83,5 @@ export async function openScanner(expect, onType) {
     onType();
     return null;
   }
-  return scanner.scan({ expect, onType });
+  return scanner.scan({ expect, onType, ui: { h, replace, _ } });
 }

@@ -187,7 +187,7 @@ export function renderList(root, options) {
                   "section.room",
                   { dataset: { room } },
                   h(
-                    "h3",
+                    "h2",
                     {},
                     room ? _("Room %(room)s", { room }) : _("No room given"),
                     room && guests.some((r) => inHouse(r, ending))

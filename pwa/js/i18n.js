@@ -15,7 +15,8 @@ let catalog = { messages: {}, issues: {}, mrz_parts: {} };
 
 export async function load(lang) {
   language = LANGUAGES.includes(lang) ? lang : LANGUAGES[0];
-  const response = await fetch(`locales/${language}.json`);
+  // Beside this module, so under the same version as the page's scripts.
+  const response = await fetch(new URL(`../locales/${language}.json`, import.meta.url));
   catalog = await response.json();
   document.documentElement.lang = language;
   return language;

@@ -11,6 +11,11 @@ export async function register({ onUpdate, onMessage }) {
     if (reloadAsked) window.location.reload();
   });
   navigator.serviceWorker.addEventListener("message", (event) => onMessage(event.data || {}));
+  // After the page has loaded: the shell's download would otherwise compete with the
+  // first screen's own files on a slow network.
+  if (document.readyState !== "complete") {
+    await new Promise((loaded) => window.addEventListener("load", loaded, { once: true }));
+  }
   try {
     registration = await navigator.serviceWorker.register("sw.js", {
       scope: "./",

@@ -76,7 +76,7 @@ def test_the_list_views_search_and_check_out_offline(
         expect(page.locator("#view-in_house")).to_have_attribute("aria-pressed", "true")
         assert _names(page, "#returned-list") == ["ROSSI LUCA"]
         assert _names(page, "#record-list") == ["MULLER JONAS", "MÜLLER ANNA", "TRẦN THỊ HOA"]
-        rooms = page.locator("#record-list section.room h3").all_text_contents()
+        rooms = page.locator("#record-list section.room h2").all_text_contents()
         assert [r.split("Trả")[0].strip() for r in rooms] == ["Phòng 202", "Phòng 301"]
         expect(page.locator("#returned-count")).to_have_text("1")
 

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, Playwright, expect
 from tortoise import Tortoise
@@ -317,7 +318,8 @@ def test_the_reader_is_fetched_on_first_use_then_works_offline(
         page.locator("#new-guest").click()
         page.locator("#scan-passport").click()
         expect(page.locator("#scan-photo-button")).to_be_visible()
-        reader_files = sorted(f"/app/{entry}" for entry in pwa.LAZY)
+        version = httpx.get(f"{own_server.url}/app/sw.js").headers["x-app-version"]
+        reader_files = sorted(f"/app/{pwa.url(entry, version)}" for entry in pwa.LAZY)
         for _ in range(50):
             if len(page.evaluate(CACHED_READER)) == len(reader_files):
                 break

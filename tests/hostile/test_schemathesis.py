@@ -189,7 +189,9 @@ def _run(world: World, token: str | None, *selection: str, seeded: bool = True) 
         "30",
         *selection,
     ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=600, check=False, cwd=world.folder
+    )
     assert done.returncode == 0, done.stdout[-12000:] + done.stderr[-3000:]
 
 

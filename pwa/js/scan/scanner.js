@@ -3,8 +3,12 @@
 // frames agree. Fallbacks: a still photo (the camera refused or missing), or typing.
 // Loaded on first use (not part of the app shell); the service worker caches it then.
 
-import { h, replace } from "../dom.js";
-import { _ } from "../i18n.js";
+// The page's own dom and i18n functions come from the caller (dialogs.js), not from
+// imports: the app's scripts are bundled into one file, and importing them here would
+// load second copies, with no language set.
+let h;
+let replace;
+let _;
 
 const MAX_WIDTH = 1280; // frames are reduced to this width before reading
 const HINT_AFTER_MS = 8000;
@@ -78,7 +82,8 @@ const WRONG_KIND = {
  * Open the scan screen. `expect` is "document" or "visa". Resolves with the accepted
  * reading ({layout, lines}) or null if the user went back or chose to type.
  */
-export function scan({ expect, onType }) {
+export function scan({ expect, onType, ui }) {
+  ({ h, replace, _ } = ui);
   // Start the worker now: its files load (and are cached for offline use) while the
   // camera starts, whether or not a camera ever gives a frame.
   reader();
