@@ -21,7 +21,14 @@ from .assets import AppFiles, StaticAssets, VersionedAppFiles
 from .errors import EXCEPTION_HANDLERS
 from .health import healthz
 from .hotel import routes as hotel
-from .middleware import Caller, CompressFiles, CsrfCookie, Language, SecurityHeaders
+from .middleware import (
+    Caller,
+    CompressFiles,
+    CsrfCookie,
+    Language,
+    RefuseNul,
+    SecurityHeaders,
+)
 from .police import routes as police
 from .receipts import routes as receipts
 from .reports import routes as reports
@@ -74,7 +81,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=routes,
         middleware=[
             Middleware(m, settings=settings)
-            for m in (CompressFiles, SecurityHeaders, Caller, Language, CsrfCookie)
+            for m in (CompressFiles, SecurityHeaders, Caller, Language, CsrfCookie, RefuseNul)
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,

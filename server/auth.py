@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
-from . import paging, security, throttle
+from . import errors, paging, security, throttle
 from .errors import (
     CsrfFailed,
     InvalidCredentials,
@@ -59,8 +59,8 @@ async def authenticate(username: str, password: str, ip: str) -> User:
     The error is the same whether the user does not exist or the password is wrong, and
     both cost one Argon2 verification, so neither the text nor the timing tells them apart.
     """
-    if not username.strip():
-        raise InvalidCredentials()  # no account has an empty name: nothing to count
+    if not username.strip() or "\x00" in username:
+        raise InvalidCredentials()  # no account has such a name: nothing to count
     await throttle.check(username, ip)
     user = await User.get_or_none(username=username.strip().lower()).select_related(
         "police_unit", "establishment"
@@ -319,6 +319,8 @@ async def read_form(request: Request) -> dict[str, str]:
     form = await read_form_with_files(request)
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     await form.close()
+    if errors.has_nul(values):
+        raise errors.nul_refused()
     return values
 
 

@@ -114,9 +114,9 @@ def compile_catalogs(locales: Path = LOCALES, pwa: Path = PWA) -> None:
             and (m.id in wanted or any(path.startswith("pwa/") for path, _line in m.locations))
         }
         body = {"messages": messages, **_issue_messages(catalog)}
-        (pwa / "locales" / f"{lang}.json").write_text(
+        _write(
+            pwa / "locales" / f"{lang}.json",
             json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
-            encoding="utf-8",
         )
     _module(pwa, "languages.js", [_language(lang, pwa) for lang in found])
     write_field_table(pwa)
@@ -140,10 +140,17 @@ def _module(pwa: Path, name: str, value: object) -> None:
     (pwa / "generated").mkdir(parents=True, exist_ok=True)
     body = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     body = body.replace('},{"', '},\n{"')  # an entry per line
-    (pwa / "generated" / name).write_text(
+    _write(
+        pwa / "generated" / name,
         f"// Built by `make` (server/babel_runner.py): do not edit.\nexport default {body};\n",
-        encoding="utf-8",
     )
+
+
+def _write(path: Path, text: str) -> None:
+    """Write only a change: an unchanged file keeps its time, so the app's bundle built
+    from it stays fresh (server/pwa.py compares times)."""
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
 
 
 def write_field_table(pwa: Path = PWA) -> None:

@@ -194,6 +194,26 @@ def _allowed(request: Request) -> list[str]:
     return sorted(methods)
 
 
+def nul_refused() -> BadRequest:
+    return BadRequest(N_("Text must not contain a NUL character."), code="nul_character")
+
+
+def has_nul(value: object) -> bool:
+    """Whether a string anywhere in ``value`` (JSON: lists, objects, keys) holds a NUL."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
 _UNAVAILABLE_HINTS = ("locked", "busy", "connection", "connect", "timeout", "shutting down")
 # SQLSTATE classes: 08 connection exception, 53 insufficient resources, 57 operator
 # intervention (admin shutdown, cannot connect now).
@@ -253,6 +273,10 @@ OUT_OF_RANGE = N_("A number in the request is out of range.")
 
 async def server_error(request: Request, exc: Exception) -> Response:
     if is_out_of_range(exc):
+        # An id in the path too big for its column names nothing (PostgreSQL's ids are
+        # 32-bit where SQLite's are 64): not found, as any other unknown id.
+        if any(isinstance(v, int) for v in request.path_params.values()):
+            return render(request, NotFound())
         return render(request, BadRequest(OUT_OF_RANGE, code="out_of_range"))
     if is_unavailable(exc):  # raised outside the router, e.g. while resolving the caller
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)

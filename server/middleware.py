@@ -8,10 +8,10 @@ from collections.abc import Callable
 
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import auth, i18n, security
+from . import auth, errors, i18n, security
 from .models import User
 from .settings import Settings
 
@@ -172,3 +172,16 @@ class CsrfCookie(_HttpOnly):
                 )
 
         await self.app(scope, receive, _on_start(send, change))
+
+
+class RefuseNul(_HttpOnly):
+    """No text with a NUL character gets past the door: PostgreSQL cannot store one (it
+    would be a 500 deep inside a query), and no name, number or note has one. Query
+    strings and paths here; JSON bodies and forms where they are read."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if b"%00" in scope["query_string"] or "\x00" in scope["path"]:
+            response = errors.render(Request(scope, receive), errors.nul_refused())
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

@@ -10,7 +10,7 @@ from starlette.requests import Request
 
 from .. import i18n, paging
 from ..declarations.issues import Issue
-from ..errors import BadRequest, PayloadTooLarge, ValidationFailed
+from ..errors import BadRequest, PayloadTooLarge, ValidationFailed, has_nul
 from ..i18n import N_
 from ..models import ApiToken, Establishment, PoliceUnit, User
 
@@ -34,9 +34,22 @@ async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
 async def read_json(request: Request, limit: int = MAX_BODY) -> Any:
     raw = await read_body(request, limit)
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except (ValueError, RecursionError):
         raise BadRequest(N_("The body is not valid JSON."), code="malformed_json") from None
+    # No database stores a NUL character, and no text here means one: dropped from every
+    # string (keys too), so a stray one can neither fail deep in a query nor be refused.
+    return _without_nul(body) if has_nul(body) else body
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
 
 
 async def read_object(request: Request, limit: int = MAX_BODY) -> dict[str, Any]:
