@@ -108,6 +108,7 @@ def run() -> dict[str, Any]:
             page: Page = context.pages[0] if context.pages else context.new_page()
             page.on("console", on_console)
             page.goto(f"{server.url}/app/")
+            page.locator("#username").wait_for()  # drawn (the page shows once drawn)
             cold = page.evaluate(AUDIT_PAGE)
             page.wait_for_function("() => navigator.serviceWorker.controller !== null")
             page.locator("#username").fill("staff.hk")

@@ -88,6 +88,9 @@ async function start() {
   if (navigator.storage?.persist) navigator.storage.persist().catch(() => {});
   await refresh();
   route();
+  // Shown once drawn with what the phone knows (the hotel's name, the list): no jump
+  // from a placeholder on a slow phone (app.css .loading).
+  document.body.classList.remove("loading");
   if (state.session) syncSoon();
 }
 
