@@ -78,6 +78,18 @@ def _default_database_url() -> str:
     return f"sqlite://{ROOT / 'data' / 'luutru.sqlite3'}"
 
 
+def _is_ed25519_public_key(path: Path) -> bool:
+    """Checked when the settings load, not at the first receipt (a 500 there)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        key = serialization.load_pem_public_key(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(key, Ed25519PublicKey)
+
+
 def load(environ: Mapping[str, str] | None = None) -> Settings:
     """Build the settings from ``environ`` (the process environment by default)."""
     config = Config(environ=dict(os.environ if environ is None else environ))
@@ -104,6 +116,13 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     default_language = config("DEFAULT_LANGUAGE", default=i18n.DEFAULT_LANGUAGE)
     if default_language not in languages:
         raise SettingsError("DEFAULT_LANGUAGE must be one of LANGUAGES")
+
+    retired = tuple(
+        Path(p.strip()) for p in config("RECEIPT_RETIRED_KEYS", default="").split(",") if p.strip()
+    )
+    for path in retired:
+        if not _is_ed25519_public_key(path):
+            raise SettingsError(f"RECEIPT_RETIRED_KEYS: {path} is not an Ed25519 public key file")
 
     database_url = config("DATABASE_URL", default=_default_database_url())
     if not database_url.startswith(("sqlite://", "postgres://", "postgresql://", "asyncpg://")):
@@ -135,11 +154,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         receipt_key_file=Path(
             config("RECEIPT_KEY_FILE", default=str(ROOT / "data" / "receipt-key.pem"))
         ),
-        receipt_retired_keys=tuple(
-            Path(p.strip())
-            for p in config("RECEIPT_RETIRED_KEYS", default="").split(",")
-            if p.strip()
-        ),
+        receipt_retired_keys=retired,
         public_url=config("PUBLIC_URL", default="").rstrip("/"),
         retention_days=config("RETENTION_DAYS", cast=int, default=365),
         live_poll_seconds=config("LIVE_POLL_SECONDS", cast=float, default=1.0),

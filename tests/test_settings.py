@@ -56,3 +56,22 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
     missing = sorted(name for name in names if f"`{name}`" not in readme)
     assert not missing, f"settings missing from README.md: {missing}"
+
+
+def test_a_retired_receipt_key_that_is_not_one_is_refused_at_start(tmp_path: Path) -> None:
+    """Found when the settings load, not as a 500 at the first receipt."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    good = tmp_path / "old.pem"
+    good.write_bytes(
+        Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    loaded = settings_module.load({"TESTING": "1", "RECEIPT_RETIRED_KEYS": str(good)})
+    assert loaded.receipt_retired_keys == (good,)
+    (tmp_path / "junk.pem").write_text("not a key")
+    for wrong in (tmp_path / "missing.pem", tmp_path / "junk.pem"):
+        with pytest.raises(SettingsError, match="RECEIPT_RETIRED_KEYS"):
+            settings_module.load({"TESTING": "1", "RECEIPT_RETIRED_KEYS": f"{good},{wrong}"})
