@@ -74,6 +74,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
+            app.state.stopping = True
+            changes = getattr(app.state, "changes", None)
+            if changes is not None:
+                await changes.stop()
             offload.shutdown()
             await db.close()
 

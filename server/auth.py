@@ -251,8 +251,7 @@ async def _session(key: str, settings: Settings) -> WebSession | None:
     if session is None:
         return None
     moment = now()
-    idle = timedelta(seconds=settings.session_idle_timeout)
-    if session.expires_at <= moment or moment - session.last_seen_at > idle:
+    if _expired(session, moment, settings):
         await session.delete()
         return None
     if not session.user.is_active or session.user.locked_at is not None:
@@ -260,6 +259,27 @@ async def _session(key: str, settings: Settings) -> WebSession | None:
     if moment - session.last_seen_at > _TOUCH_EVERY:
         await WebSession.filter(id=session.id).update(last_seen_at=moment)
     return session
+
+
+def _expired(session: WebSession, moment: datetime, settings: Settings) -> bool:
+    idle = timedelta(seconds=settings.session_idle_timeout)
+    return session.expires_at <= moment or moment - session.last_seen_at > idle
+
+
+async def valid_sessions(keys: set[str], settings: Settings) -> set[str]:
+    """Which of these session keys still stand for a signed-in user, in one query: the
+    live queues' periodic check (``_session`` for each, without its clean-up)."""
+    by_hash = {security.digest(key): key for key in keys}
+    found = await WebSession.filter(key_hash__in=list(by_hash)).select_related("user")
+    moment = now()
+    return {
+        by_hash[s.key_hash]
+        for s in found
+        if not _expired(s, moment, settings)
+        and not s.pending
+        and s.user.is_active
+        and s.user.locked_at is None
+    }
 
 
 async def _user_from_session(key: str, settings: Settings) -> User | None:

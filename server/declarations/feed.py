@@ -19,6 +19,9 @@ async def take_change_numbers(conn: BaseDBAsyncClient, count: int) -> int:
         "RETURNING value",
         [count],
     )
+    if conn.capabilities.dialect != "sqlite":
+        # Delivered at commit to every process's live queue watcher (police/changes.py).
+        await conn.execute_query("SELECT pg_notify('luutru_changes', '')")
     return int(rows[0]["value"])
 
 

@@ -1,36 +1,41 @@
 """The live queue: Server-Sent Events with each new or changed declaration of the
 officer's scope that matches the page's filters.
 
-It polls the change feed (``change_seq``) instead of keeping anything in process memory,
-so it works the same with one server process or many behind a load balancer, on SQLite
-or PostgreSQL: a declaration stored through any process reaches every open queue within
-``LIVE_POLL_SECONDS``. A stream ends after ``LIVE_STREAM_SECONDS`` (the browser
-reconnects from its last event id, and the session is checked again then and every
-half minute meanwhile), and when the server is asked to stop."""
+The streams of a process share one watcher of the change feed (``changes.py``): nothing
+is kept in memory that another process could miss, so it works the same with one server
+process or many, on SQLite or PostgreSQL. A declaration stored through any process
+reaches every open queue within ``LIVE_POLL_SECONDS`` (at once on PostgreSQL, by
+LISTEN/NOTIFY). A stream reads the database only when a change lies in its
+jurisdiction. It ends after ``LIVE_STREAM_SECONDS`` (the browser reconnects from its
+last event id, and the session is checked again then, and by the watcher every half
+minute meanwhile), and when the server is asked to stop."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from .. import auth, paging, scope, security
+from .. import auth, i18n, paging, scope, security
 from ..declarations import flags
 from ..errors import BadRequest
 from ..i18n import N_
 from ..models import POLICE_ROLES, User
 from ..templating import templates
+from .changes import watcher
 from .deadlines import Deadlines
 from .deadlines import for_user as deadlines_for
 from .queue import Filters, filtered, live_key, parse_filters
 
 BATCH = 100
+READS = [0]  # the streams' own reads of the database, in this process (tests, the bench)
 HEARTBEAT_SECONDS = 15
-SESSION_CHECK_SECONDS = 30
 
 
 def _start(request: Request, user: User, f: Filters) -> int:
@@ -50,49 +55,90 @@ async def _events(
     request: Request, user: User, f: Filters, deadlines: Deadlines, last: int
 ) -> AsyncIterator[str]:
     settings = request.app.state.settings
-    partial = templates.get_template("police/_queue_row.html")
-    row = getattr(partial.make_module({"request": request}), "queue_row")  # noqa: B009
+    template = templates.get_template("police/_queue_row.html")
+    row = getattr(template.make_module({"request": request}), "queue_row")  # noqa: B009
+    changes = watcher(request.app)
+    me = id(request)
+    changes.open(me, request.cookies.get(auth.SESSION_COOKIE, ""))
     yield "retry: 3000\n\n"
     started = time.monotonic()
-    quiet_since = checked_at = started
-    while time.monotonic() - started < settings.live_stream_seconds:
-        if request.app.state.stopping:
-            return  # the browser reconnects, to this process's successor or another
-        if await request.is_disconnected():
-            return
-        if time.monotonic() - checked_at > SESSION_CHECK_SECONDS:
-            if not await auth.still_signed_in(request, settings):
+    quiet_since = started
+    catching_up = True  # first, what happened since the page (or the last event)
+    try:
+        while time.monotonic() - started < settings.live_stream_seconds:
+            if request.app.state.stopping:
+                return  # the browser reconnects, to this process's successor or another
+            if await request.is_disconnected():
+                return
+            if changes.signed_out(me):
                 yield "event: signed_out\ndata: {}\n\n"
                 return
-            checked_at = time.monotonic()
-        changed = await (
-            scope.declarations(user)
-            .filter(change_seq__gt=last)
-            .order_by("change_seq")
-            .limit(BATCH)
-            .select_related("establishment")
-        )
-        if changed:
-            ids = [d.id for d in changed]
-            matching = {
-                str(i)
-                for i in (
-                    await filtered(scope.declarations(user), f, deadlines)
-                    .filter(id__in=ids)
-                    .values_list("id", flat=True)
+            if catching_up or changes.head > last:
+                head = changes.head
+                if not catching_up and changes.nothing_for(user, last):
+                    last = head  # nothing of this jurisdiction: no query
+                    continue
+                catching_up = False
+                # Streams of the same view (jurisdiction, filters, language) at the same
+                # position share one read: a thousand open queues of a ward, one query.
+                view = (user.role, user.police_unit_id, repr(f), i18n.get_locale(), last)
+                read = await changes.once(
+                    view, partial(_changed, request, user, f, deadlines, row, last, head)
                 )
-            }
-            for d in changed:
-                html = str(row(d, d.establishment.name, deadlines, flags.FLAGS))
-                data = json.dumps({"id": str(d.id), "matches": str(d.id) in matching, "html": html})
-                yield f"id: {d.change_seq}\nevent: declaration\ndata: {data}\n\n"
-                last = d.change_seq
-            quiet_since = time.monotonic()
-            continue
-        if time.monotonic() - quiet_since > HEARTBEAT_SECONDS:
-            yield ": still here\n\n"
-            quiet_since = time.monotonic()
-        await asyncio.sleep(settings.live_poll_seconds)
+                for event, seq in read.events:
+                    yield event
+                    last = seq
+                if len(read.events) == BATCH:
+                    catching_up = True  # more to read at once
+                elif read.head > last:
+                    last = read.head  # the rest, up to what the read saw, lay elsewhere
+                if read.events:
+                    quiet_since = time.monotonic()
+                continue
+            if time.monotonic() - quiet_since > HEARTBEAT_SECONDS:
+                yield ": still here\n\n"
+                quiet_since = time.monotonic()
+            await changes.wait(last, within=min(HEARTBEAT_SECONDS, settings.live_poll_seconds * 5))
+    finally:
+        changes.close(me)
+
+
+@dataclass
+class Read:
+    events: list[tuple[str, int]]  # (the event, its change position)
+    head: int  # the counter before the read: every change up to it was visible to it
+
+
+async def _changed(
+    request: Request, user: User, f: Filters, deadlines: Deadlines, row: Any, last: int, head: int
+) -> Read:
+    """The view's rows changed after ``last`` (at most ``BATCH``), as events. ``head`` is
+    the counter as the watcher last read it: every change up to it is visible here."""
+    READS[0] += 1
+    changed = await (
+        scope.declarations(user)
+        .filter(change_seq__gt=last)
+        .order_by("change_seq")
+        .limit(BATCH)
+        .select_related("establishment")
+    )
+    if not changed:
+        return Read([], head)
+    ids = [d.id for d in changed]
+    matching = {
+        str(i)
+        for i in (
+            await filtered(scope.declarations(user), f, deadlines)
+            .filter(id__in=ids)
+            .values_list("id", flat=True)
+        )
+    }
+    events = []
+    for d in changed:
+        html = str(row(d, d.establishment.name, deadlines, flags.FLAGS))
+        data = json.dumps({"id": str(d.id), "matches": str(d.id) in matching, "html": html})
+        events.append((f"id: {d.change_seq}\nevent: declaration\ndata: {data}\n\n", d.change_seq))
+    return Read(events, head)
 
 
 async def stream(request: Request) -> Response:

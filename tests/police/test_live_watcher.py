@@ -1,0 +1,85 @@
+"""The live queues of a process share one watcher of the change feed (issue 18): while
+nothing changes, open streams read nothing (the watcher reads the counter, once per
+poll; on PostgreSQL only when a write's NOTIFY comes); a change outside a stream's
+jurisdiction costs it no query; one inside reaches it, with its filters, as before, and
+streams of the same view share one read; a signed-out session ends every stream it
+opened."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import re
+
+import httpx
+from starlette.applications import Starlette
+
+from server.models import WebSession
+from server.police import changes, live
+from tests.builders import api_token, declaration
+from tests.police import steps
+
+STREAMS = 12
+
+
+async def _stream_url(officer: httpx.AsyncClient) -> str:
+    page = (await officer.get("/police/declarations")).text
+    found = re.search(r'data-since="(\d+)" data-key="([0-9a-f]+)"', page)
+    assert found is not None
+    return f"/police/declarations/stream?since={found[1]}&key={found[2]}"
+
+
+def _events(body: str) -> list[str]:
+    return re.findall(r'"id": "([0-9a-f-]{36})"', body)
+
+
+async def test_quiet_streams_read_nothing_and_changes_reach_only_their_jurisdiction(
+    client: httpx.AsyncClient, app: Starlette, hotel: str
+) -> None:
+    app.state.settings = dataclasses.replace(
+        app.state.settings, live_stream_seconds=3, live_poll_seconds=0.05
+    )
+    officer = await steps.officer(app, "police.hk")
+    url = await _stream_url(officer)
+    other_hotel = await api_token(client, "owner.cn")  # another ward
+    streams = [asyncio.create_task(officer.get(url)) for _ in range(STREAMS)]
+    await asyncio.sleep(1.0)  # every stream has caught up and waits
+    watcher = app.state.changes
+    reads, polls = live.READS[0], watcher.queries
+    await asyncio.sleep(0.8)
+    assert live.READS[0] == reads, "a quiet stream read the database"
+    if app.state.settings.database_url.startswith("sqlite"):
+        assert watcher.queries - polls <= 0.8 / 0.05 + 2  # the counter, once per poll
+    else:  # PostgreSQL: woken by the writes' NOTIFY, a poll only every 10 s
+        assert watcher.listening and watcher.queries - polls <= 1
+    elsewhere = declaration(full_name="OTHER WARD GUEST")
+    await steps.send(client, other_hotel, elsewhere)
+    await asyncio.sleep(0.5)
+    assert live.READS[0] == reads, "a change in another ward made streams read"
+    mine = declaration(full_name="MY WARD GUEST")
+    await steps.send(client, hotel, mine)
+    bodies = [(await s).text for s in streams]
+    # One read for all: the streams share a view (jurisdiction, filters, language, position).
+    assert 1 <= live.READS[0] - reads <= 2
+    for body in bodies:
+        assert _events(body) == [mine["id"]]
+        assert "OTHER WARD GUEST" not in body
+
+
+async def test_a_revoked_session_ends_its_streams(
+    client: httpx.AsyncClient, app: Starlette, monkeypatch: object
+) -> None:
+    setattr(changes, "SESSION_CHECK_SECONDS", 0.2)  # noqa: B010
+    try:
+        app.state.settings = dataclasses.replace(
+            app.state.settings, live_stream_seconds=3, live_poll_seconds=0.05
+        )
+        officer = await steps.officer(app, "police.hk")
+        url = await _stream_url(officer)
+        stream = asyncio.create_task(officer.get(url))
+        await asyncio.sleep(0.5)
+        await WebSession.all().delete()  # signed out everywhere
+        body = (await asyncio.wait_for(stream, 5)).text
+        assert "event: signed_out" in body
+    finally:
+        setattr(changes, "SESSION_CHECK_SECONDS", 30.0)  # noqa: B010
