@@ -6,7 +6,8 @@ drain.py        500 entries queued offline in the hotel app reach the server (Ch
 shell.py        the app shell's size and a Lighthouse-style audit (Chromium)
 scan.py         the passport reader's speed, time to a reading, taps per guest (Chromium)
 guestlist.py    the hotel's guest list with 500 guests, CPU slowed 4× (Chromium)
-lighthouse.py   Lighthouse 12 (npm), 3 runs each: /app/ signed out and in, the police queue"""
+lighthouse.py   Lighthouse 12 (npm), 3 runs each: /app/ signed out and in, the police queue
+live.py         1,000 open live-queue streams on one process: quiet cost, change delivery"""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ SCRIPTS = [
     ["scan.py"],
     ["guestlist.py"],
     ["lighthouse.py"],
+    ["live.py", "--db", "both"],
     ["police_queue.py", "--db", "both"],
 ]
 
