@@ -53,6 +53,10 @@ def run(entries: int) -> dict[str, Any]:
             context = open_phone(playwright, folder / "profile")
             page = context.pages[0] if context.pages else context.new_page()
             ingest.app_signed_in(page, server)
+            # The outbox's own modules, loaded while online (the app runs from its bundle,
+            # which the service worker keeps; these plain module URLs it does not).
+            page.evaluate('async () => { await import("/app/js/db.js"); '
+                          'await import("/app/js/outbox.js"); }')  # fmt: skip
             server.stop()
 
             items = [declaration() for _ in range(entries)]

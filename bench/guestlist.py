@@ -81,8 +81,8 @@ def run(guests: int) -> dict[str, Any]:
             context = open_phone(playwright, folder / "profile")
             page = context.pages[0] if context.pages else context.new_page()
             ingest.app_signed_in(page, server)
+            assert page.evaluate(FILL, _records(guests)) == guests  # (its module: online)
             server.stop()  # measured on the phone alone
-            assert page.evaluate(FILL, _records(guests)) == guests
             page.reload()
             page.locator("#record-list").wait_for()
             cdp = context.new_cdp_session(page)

@@ -22,6 +22,7 @@ from .errors import EXCEPTION_HANDLERS
 from .health import healthz
 from .hotel import routes as hotel
 from .middleware import (
+    Admission,
     Caller,
     CompressFiles,
     CsrfCookie,
@@ -85,7 +86,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=routes,
         middleware=[
             Middleware(m, settings=settings)
-            for m in (CompressFiles, SecurityHeaders, Caller, Language, CsrfCookie, RefuseNul)
+            for m in (
+                CompressFiles,
+                SecurityHeaders,
+                Admission,
+                Caller,
+                Language,
+                CsrfCookie,
+                RefuseNul,
+            )
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,

@@ -4,7 +4,10 @@ cookie. ``app.py`` stacks them in that order (the first is the outermost)."""
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 from collections.abc import Callable
+from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
@@ -111,6 +114,48 @@ class SecurityHeaders(_HttpOnly):
                 headers.setdefault(name, value)
 
         await self.app(scope, receive, _on_start(send, add))
+
+
+class Admission(_HttpOnly):
+    """Load shedding for the API: at most ``API_CONCURRENCY`` requests of a process at
+    work, the next waiting at most ``API_QUEUE_SECONDS`` for a place, then 503 with
+    ``Retry-After`` (2–5 s, spread) before any database work. After an outage thousands
+    of phones reconnect at once: each learns fast to come back later, instead of piling
+    up behind the others for tens of seconds. Nothing is lost: a refused batch stays in
+    the phone's outbox and its resend is answered exactly once."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        settings = scope["app"].state.settings  # (tests change it on the fly)
+        places = self._places(scope["app"], settings.api_concurrency)
+        try:
+            if places.locked():
+                await asyncio.wait_for(places.acquire(), settings.api_queue_seconds)
+            else:
+                await places.acquire()  # a free place: taken at once
+        except TimeoutError:
+            conn = HTTPConnection(scope)
+            i18n.set_locale(pick_language(conn, None, settings))
+            busy = errors.ServiceUnavailable()
+            busy.headers = {"Retry-After": str(2 + secrets.randbelow(4))}
+            await errors.render(Request(scope, receive), busy)(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            places.release()
+
+    @staticmethod
+    def _places(app: Any, size: int) -> asyncio.Semaphore:
+        """The process's places (one per event loop: the tests run one per test)."""
+        loop = asyncio.get_running_loop()
+        found = getattr(app.state, "api_places", None)
+        if found is None or found[0] is not loop or found[1] != size:
+            found = (loop, size, asyncio.Semaphore(size))
+            app.state.api_places = found
+        return found[2]
 
 
 class Caller(_HttpOnly):

@@ -55,6 +55,8 @@ class Settings:
     public_url: str = ""
     retention_days: int = 365
     live_poll_seconds: float = 1.0
+    api_concurrency: int = 32
+    api_queue_seconds: float = 2.0
     live_stream_seconds: int = 300
     workers: int = 1
     # The reverse proxy's address(es): X-Forwarded-For is trusted from them only.
@@ -158,6 +160,8 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         public_url=config("PUBLIC_URL", default="").rstrip("/"),
         retention_days=config("RETENTION_DAYS", cast=int, default=365),
         live_poll_seconds=config("LIVE_POLL_SECONDS", cast=float, default=1.0),
+        api_concurrency=max(1, config("API_CONCURRENCY", cast=int, default=32)),
+        api_queue_seconds=config("API_QUEUE_SECONDS", cast=float, default=2.0),
         live_stream_seconds=config("LIVE_STREAM_SECONDS", cast=int, default=300),
         workers=max(1, config("WORKERS", cast=int, default=1)),
         forwarded_allow_ips=config("FORWARDED_ALLOW_IPS", default="").strip(),

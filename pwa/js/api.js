@@ -6,7 +6,23 @@
 const API = "/api/v1";
 const TIMEOUT_MS = 20000;
 
-export class NetworkError extends Error {}
+export class NetworkError extends Error {
+  /** `retryAfter`: the seconds the server asked for (Retry-After), or null. */
+  constructor(message, retryAfter = null) {
+    super(message);
+    this.retryAfter = retryAfter;
+  }
+}
+
+/** Retry-After as seconds (it may also be an HTTP date); null when absent or unreadable. */
+function retryAfterSeconds(response) {
+  const value = response.headers.get("Retry-After");
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.min(seconds, 3600));
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, Math.min((at - Date.now()) / 1000, 3600));
+}
 export class AuthError extends Error {}
 export class ApiError extends Error {
   constructor(status, body) {
@@ -51,7 +67,7 @@ export async function request(
   }
   if (response.status === 401) throw new AuthError("not_authenticated");
   if (response.status >= 500 || response.status === 429 || response.status === 408) {
-    throw new NetworkError(`http_${response.status}`);
+    throw new NetworkError(`http_${response.status}`, retryAfterSeconds(response));
   }
   if (!response.ok) throw new ApiError(response.status, data);
   if (data === null) throw new NetworkError("bad_body");

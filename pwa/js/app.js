@@ -19,7 +19,9 @@ import { fetchPdf } from "./receipt.js";
 
 const { _ } = i18n;
 const PERIOD_MS = 60 * 1000; // pull police decisions this often while the app is open
-const MAX_BACKOFF_MS = 10 * 1000;
+// A server that is down answers nothing, and costs a phone little to ask: after an
+// outage the first retry comes within this (a busy server says Retry-After instead).
+const MAX_BACKOFF_MS = 4 * 1000;
 
 const state = {
   session: null,
@@ -164,10 +166,17 @@ async function syncNow() {
     if (error instanceof api.AuthError) {
       state.authNeeded = true; // everything stays in the outbox
     } else {
-      // Network errors, timeouts, 5xx, a refused batch: back off, keep trying.
+      // Network errors, timeouts, 5xx, a refused batch: back off, keep trying. A server
+      // that says when (Retry-After: it is shedding load) is taken at its word, spread
+      // over half as long again so that phones do not come back all at once.
       state.failures += 1;
-      const backoff = Math.min(1000 * 2 ** state.failures, MAX_BACKOFF_MS);
-      schedule(backoff * (0.8 + Math.random() * 0.4));
+      const asked = error?.retryAfter;
+      if (asked != null) {
+        schedule(asked * 1000 * (1 + Math.random() * 0.5));
+      } else {
+        const backoff = Math.min(1000 * 2 ** state.failures, MAX_BACKOFF_MS);
+        schedule(backoff * (0.5 + Math.random() * 0.5));
+      }
     }
   } finally {
     state.syncing = false;

@@ -1,0 +1,47 @@
+"""Load shedding (issue 18): past API_CONCURRENCY requests at work and API_QUEUE_SECONDS
+of waiting, the API answers 503 with Retry-After at once, translated, before any
+database work; what was refused is sent again later and stored exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import httpx
+from starlette.applications import Starlette
+
+from server.models import Declaration
+from tests.builders import api_token, bearer, declaration
+
+
+async def test_a_burst_beyond_capacity_is_told_to_come_back(
+    client: httpx.AsyncClient, app: Starlette
+) -> None:
+    token = await api_token(client, "staff.hk")
+    app.state.settings = dataclasses.replace(
+        app.state.settings, api_concurrency=1, api_queue_seconds=0.01
+    )
+    items = [declaration() for _ in range(12)]
+
+    async def send(item: dict[str, object]) -> httpx.Response:
+        return await client.post(
+            "/api/v1/declarations/batch",
+            json={"declarations": [item]},
+            headers={**bearer(token), "Accept-Language": "en"},
+        )
+
+    answers = await asyncio.gather(*(send(item) for item in items))
+    busy = [a for a in answers if a.status_code == 503]
+    assert busy, [a.status_code for a in answers]
+    assert {a.status_code for a in answers} <= {200, 503}
+    for answer in busy:
+        assert 2 <= int(answer.headers["retry-after"]) <= 5
+        assert answer.json()["error"]["code"] == "unavailable"
+        assert "busy" in answer.json()["error"]["message"]
+    # The phones come back: everything is stored, once.
+    app.state.settings = dataclasses.replace(app.state.settings, api_concurrency=32)
+    again = [await send(item) for item in items]
+    results = [a.json()["results"][0]["result"] for a in again]
+    assert results.count("duplicate") == len(answers) - len(busy)
+    assert results.count("created") == len(busy)
+    assert await Declaration.filter(id__in=[i["id"] for i in items]).count() == len(items)
