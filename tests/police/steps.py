@@ -38,3 +38,11 @@ async def post_form(
 def ids(html: str) -> list[str]:
     """The declarations a page links to, in order."""
     return re.findall(r'href="/police/declarations/([0-9a-f-]{36})"', html)
+
+
+async def live_stream_url(officer: httpx.AsyncClient) -> str:
+    """The live stream of the officer's queue page, as the page links it (signed key)."""
+    page = (await officer.get("/police/declarations")).text
+    found = re.search(r'data-since="(\d+)" data-key="([0-9a-f]+)"', page)
+    assert found is not None
+    return f"/police/declarations/stream?since={found[1]}&key={found[2]}"

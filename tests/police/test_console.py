@@ -219,10 +219,7 @@ async def test_the_live_stream_sends_only_the_officers_jurisdiction(
         app.state.settings, live_stream_seconds=1, live_poll_seconds=0.05
     )
     officer = await steps.officer(app, "police.hk")
-    page = (await officer.get("/police/declarations")).text
-    live = re.search(r'data-since="(\d+)" data-key="([0-9a-f]+)"', page)
-    assert live is not None
-    url = f"/police/declarations/stream?since={live.group(1)}&key={live.group(2)}"
+    url = await steps.live_stream_url(officer)
     mine, other = declaration(full_name="LIVE GUEST"), declaration()
     await steps.send(client, hotel, mine)
     await steps.send(client, await api_token(client, "owner.cn"), other)

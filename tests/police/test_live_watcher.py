@@ -22,13 +22,6 @@ from tests.police import steps
 STREAMS = 12
 
 
-async def _stream_url(officer: httpx.AsyncClient) -> str:
-    page = (await officer.get("/police/declarations")).text
-    found = re.search(r'data-since="(\d+)" data-key="([0-9a-f]+)"', page)
-    assert found is not None
-    return f"/police/declarations/stream?since={found[1]}&key={found[2]}"
-
-
 def _events(body: str) -> list[str]:
     return re.findall(r'"id": "([0-9a-f-]{36})"', body)
 
@@ -40,7 +33,7 @@ async def test_quiet_streams_read_nothing_and_changes_reach_only_their_jurisdict
         app.state.settings, live_stream_seconds=3, live_poll_seconds=0.05
     )
     officer = await steps.officer(app, "police.hk")
-    url = await _stream_url(officer)
+    url = await steps.live_stream_url(officer)
     other_hotel = await api_token(client, "owner.cn")  # another ward
     streams = [asyncio.create_task(officer.get(url)) for _ in range(STREAMS)]
     await asyncio.sleep(1.0)  # every stream has caught up and waits
@@ -75,7 +68,7 @@ async def test_a_revoked_session_ends_its_streams(
             app.state.settings, live_stream_seconds=3, live_poll_seconds=0.05
         )
         officer = await steps.officer(app, "police.hk")
-        url = await _stream_url(officer)
+        url = await steps.live_stream_url(officer)
         stream = asyncio.create_task(officer.get(url))
         await asyncio.sleep(0.5)
         await WebSession.all().delete()  # signed out everywhere
