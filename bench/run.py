@@ -7,7 +7,8 @@ shell.py        the app shell's size and a Lighthouse-style audit (Chromium)
 scan.py         the passport reader's speed, time to a reading, taps per guest (Chromium)
 guestlist.py    the hotel's guest list with 500 guests, CPU slowed 4× (Chromium)
 lighthouse.py   Lighthouse 12 (npm), 3 runs each: /app/ signed out and in, the police queue
-live.py         1,000 open live-queue streams on one process: quiet cost, change delivery"""
+live.py         1,000 open live-queue streams on one process: quiet cost, change delivery
+burst.py        2,000 phones x 25 declarations reconnect at once (PostgreSQL, 2 processes)"""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ SCRIPTS = [
     ["guestlist.py"],
     ["lighthouse.py"],
     ["live.py", "--db", "both"],
+    ["burst.py"],
     ["police_queue.py", "--db", "both"],
 ]
 

@@ -1,0 +1,167 @@
+"""The reconnect burst (issue 18): after an outage, 2,000 phones with 25 declarations each
+reconnect at once. PostgreSQL (fsync on), 2 server processes, loopback only.
+
+Each simulated phone behaves as the hotel app does: its 25 queued declarations in one
+batch; on 503 or 429 it waits what Retry-After says, spread over up to half as long
+again; with no answer it backs off 2 s → 4 s with jitter; until its batch is stored.
+The phones belong to 20 establishments (one API token each: 2,000 sign-ins would measure
+Argon2, not the burst). Bounded: every phone gives up after DEADLINE seconds.
+
+Measured: the time until all 50,000 declarations are stored exactly once, the answers the
+phones saw (how many of each status), how long each answer took (p50/p95/max: a shed
+request must be answered fast, not after tens of seconds in a queue), and the database's
+count of rows and distinct ids afterwards.
+
+    .venv/bin/python bench/burst.py [--phones 2000] [--each 25] [--workers 2]
+
+Writes bench/results/burst-postgres.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import asyncpg  # noqa: E402
+import httpx  # noqa: E402
+
+from bench import common, ingest  # noqa: E402
+from server import settings as settings_module  # noqa: E402
+from tests.live import LiveServer  # noqa: E402
+
+HOTELS = 20
+DEADLINE = 300.0  # seconds: a phone still trying then counts as not done
+
+
+async def _phone(
+    http: httpx.AsyncClient,
+    token: str,
+    body: bytes,
+    answers: collections.Counter[str],
+    took: dict[str, list[float]],
+    done_at: list[float],
+    start: float,
+) -> None:
+    failures = 0
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    while time.monotonic() - start < DEADLINE:
+        sent = time.monotonic()
+        try:
+            answer = await http.post("/api/v1/declarations/batch", content=body, headers=headers)
+        except httpx.HTTPError:
+            took.setdefault("no answer", []).append(time.monotonic() - sent)
+            answers["no answer"] += 1
+            failures += 1
+            await asyncio.sleep(min(2**failures, 4) * (0.5 + random.random() / 2))  # noqa: S311
+            continue
+        took.setdefault(str(answer.status_code), []).append(time.monotonic() - sent)
+        answers[str(answer.status_code)] += 1
+        if answer.status_code == 200:
+            done_at.append(time.monotonic() - start)
+            return
+        failures += 1
+        after = answer.headers.get("retry-after")
+        if after is not None:
+            await asyncio.sleep(float(after) * (1 + random.random() / 2))  # noqa: S311
+        else:
+            await asyncio.sleep(min(2**failures, 4) * (0.5 + random.random() / 2))  # noqa: S311
+
+
+async def _burst(
+    server: LiveServer, usernames: list[str], phones: int, each: int
+) -> dict[str, Any]:
+    limits = httpx.Limits(max_connections=phones + 10, max_keepalive_connections=phones + 10)
+    async with httpx.AsyncClient(base_url=server.url, timeout=60, limits=limits) as http:
+        tokens = []
+        for username in usernames:
+            answer = await http.post(
+                "/api/v1/auth/token", json={"username": username, "password": ingest.PASSWORD}
+            )
+            tokens.append(answer.json()["access_token"])
+        bodies = [
+            json.dumps({"declarations": [ingest._item(p * each + n) for n in range(each)]}).encode()
+            for p in range(phones)
+        ]
+        answers: collections.Counter[str] = collections.Counter()
+        took: dict[str, list[float]] = {}
+        done_at: list[float] = []
+        start = time.monotonic()
+        await asyncio.gather(
+            *(
+                _phone(http, tokens[p % len(tokens)], bodies[p], answers, took, done_at, start)
+                for p in range(phones)
+            )
+        )
+        elapsed = time.monotonic() - start
+    took_ms = {status: [t * 1000 for t in times] for status, times in took.items()}
+    done_at.sort()
+    return {
+        "phones": phones,
+        "declarations": phones * each,
+        "phones_done": len(done_at),
+        "seconds_until_all_stored": round(done_at[-1], 1) if done_at else None,
+        "seconds_until_half_the_phones_done": round(done_at[len(done_at) // 2], 1)
+        if done_at
+        else None,
+        "elapsed_s": round(elapsed, 1),
+        "answers": dict(answers),
+        "answer_ms": {status: common.latency(ms) for status, ms in took_ms.items()},
+    }
+
+
+def run(phones: int, each: int, workers: int, concurrency: int) -> dict[str, Any]:
+    folder = Path(tempfile.mkdtemp(prefix="bench-burst-"))
+    with common.database("postgres", folder, durable=True) as url:
+        settings = settings_module.load({"DATABASE_URL": url, "TESTING": "1"})
+        usernames = asyncio.run(ingest._prepare(settings, HOTELS))
+        server = LiveServer(url, folder / "server.log")
+        server.start(WORKERS=str(workers), API_CONCURRENCY=str(concurrency))
+        try:
+            figures = asyncio.run(_burst(server, usernames, phones, each))
+        finally:
+            server.stop()
+
+        async def count() -> tuple[int, int]:
+            conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+            try:
+                row = await conn.fetchrow("SELECT COUNT(*), COUNT(DISTINCT id) FROM declaration")
+            finally:
+                await conn.close()
+            return int(row[0]), int(row[1])
+
+        stored, distinct = asyncio.run(count())
+    result = {
+        "benchmark": "reconnect burst",
+        "engine": "postgres",
+        "date": common.now(),
+        "machine": common.machine(),
+        "server_processes": workers,
+        "api_concurrency": concurrency,
+        **figures,
+        "stored": stored,
+        "stored_distinct": distinct,
+        "exactly_once": stored == distinct == phones * each,
+    }
+    print(result, flush=True)
+    return result
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--phones", type=int, default=2000)
+    parser.add_argument("--each", type=int, default=25)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=32, help="API_CONCURRENCY")
+    args = parser.parse_args()
+    common.write("burst-postgres", run(args.phones, args.each, args.workers, args.concurrency))
