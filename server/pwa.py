@@ -69,6 +69,9 @@ LAZY = (
     "js/scan/zone.js",
     "js/scan/decode.js",
     "js/scan/glyphs.js",
+    # What the reader imports from the app's modules (its worker checks digits with
+    # mrz.js): bundled into the page's script, so not precached on its own.
+    "js/mrz.js",
 )
 
 

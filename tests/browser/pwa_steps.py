@@ -62,6 +62,15 @@ def wait_for_offline_shell(page: Page) -> None:
     which the app's Content-Security-Policy refuses once the first poll misses.
     """
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    forget_http_cache(page)
+
+
+def forget_http_cache(page: Page) -> None:
+    """What works offline must come from the service worker: the browser's HTTP cache
+    (versioned files are kept a year) would hide a file the worker misses."""
+    session = page.context.new_cdp_session(page)
+    session.send("Network.clearBrowserCache")
+    session.detach()
 
 
 # The fields a new form fills with a default and folds (pwa/js/form.js DEFAULTED).

@@ -21,7 +21,7 @@ from server import db, pwa
 from server import settings as settings_module
 from server.models import Declaration
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
-from tests.browser.pwa_steps import reveal, screenshot, sign_in, today
+from tests.browser.pwa_steps import forget_http_cache, reveal, screenshot, sign_in, today
 from tests.builders import run_async
 from tests.live import LiveServer
 from tests.scan import documents
@@ -294,7 +294,8 @@ async () => {
   for (const name of await caches.keys()) {
     const cache = await caches.open(name);
     for (const request of await cache.keys()) {
-      if (request.url.includes("/js/scan/")) found.push(new URL(request.url).pathname);
+      const path = new URL(request.url).pathname;
+      if (path.includes("/js/scan/") || path.endsWith("/js/mrz.js")) found.push(path);
     }
   }
   return found.sort();
@@ -327,6 +328,7 @@ def test_the_reader_is_fetched_on_first_use_then_works_offline(
         assert page.evaluate(CACHED_READER) == reader_files
         page.locator("#scan-cancel").click()
         own_server.stop()
+        forget_http_cache(page)  # only the service worker's cache from here on
         page.reload()  # back on the new-guest screen (#/new), from the service worker
         page.locator("#scan-passport").click()
         expect(page.locator(".toast")).to_have_count(0)
