@@ -49,6 +49,7 @@ class Changes:
         self._signed_out: set[int] = set()
         self._task = asyncio.create_task(self._run())
         self._listener: Any = None
+        self._relisten_at = 0.0  # when to try LISTEN again after its connection dropped
         self._shared: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
 
     # --- what streams use ---------------------------------------------------------------
@@ -107,6 +108,14 @@ class Changes:
         first = True
         while not self.app.state.stopping:
             settings = self.app.state.settings  # (tests change it on the fly)
+            if self._listener is not None and self._listener.is_closed():
+                # PostgreSQL restarted or the connection dropped: poll at the normal pace
+                # until a new LISTEN connection is up (tried again at each fallback poll).
+                self._listener = None
+                self._relisten_at = loop.time() + FALLBACK_POLL_SECONDS
+            if self._listener is None and self._relisten_at and loop.time() >= self._relisten_at:
+                self._listener = await self._listen(settings.database_url)
+                self._relisten_at = 0.0 if self._listener else loop.time() + FALLBACK_POLL_SECONDS
             pace = FALLBACK_POLL_SECONDS if self._listener else settings.live_poll_seconds
             try:
                 if first or self._notified.is_set() or loop.time() - read_at >= pace:

@@ -76,3 +76,31 @@ async def test_a_revoked_session_ends_its_streams(
         assert "event: signed_out" in body
     finally:
         setattr(changes, "SESSION_CHECK_SECONDS", 30.0)  # noqa: B010
+
+
+async def test_a_lost_listen_connection_falls_back_to_polling_then_listens_again(
+    client: httpx.AsyncClient, app: Starlette, hotel: str
+) -> None:
+    """PostgreSQL restarted under a running server: changes still arrive (the poll), and
+    the watcher listens again."""
+    if app.state.settings.database_url.startswith("sqlite"):
+        return  # SQLite has no LISTEN: the poll is all there is (tested above)
+    setattr(changes, "FALLBACK_POLL_SECONDS", 0.3)  # noqa: B010
+    try:
+        app.state.settings = dataclasses.replace(
+            app.state.settings, live_stream_seconds=3, live_poll_seconds=0.05
+        )
+        officer = await steps.officer(app, "police.hk")
+        url = await steps.live_stream_url(officer)
+        stream = asyncio.create_task(officer.get(url))
+        await asyncio.sleep(0.5)
+        watcher = app.state.changes
+        assert watcher.listening
+        await watcher._listener.close()  # as a database restart would
+        mine = declaration(full_name="AFTER THE DROP")
+        await steps.send(client, hotel, mine)
+        body = (await asyncio.wait_for(stream, 10)).text
+        assert _events(body) == [mine["id"]]
+        assert watcher.listening  # a new LISTEN connection
+    finally:
+        setattr(changes, "FALLBACK_POLL_SECONDS", 10.0)  # noqa: B010
