@@ -75,6 +75,8 @@ def _int_path(name: str) -> list[dict[str, Any]]:
 
 
 ANY_LIST = {"type": "array", "items": ANY_OBJECT}
+# What a change to one declaration may answer besides 200.
+ON_A_RECORD = (400, 401, 403, 404, 409, 422)
 CODE_LISTS = (
     "countries",
     "ports",
@@ -286,13 +288,8 @@ def document() -> dict[str, Any]:
                 "put": _op(
                     "Correct a declaration (a new revision)",
                     _json(declaration_out),
-                    400,
-                    401,
-                    403,
-                    404,
-                    409,
+                    *ON_A_RECORD,
                     413,
-                    422,
                     body={"schema": _ref("DeclarationCorrection")},
                     parameters=PATH_ID,
                 ),
@@ -301,12 +298,7 @@ def document() -> dict[str, Any]:
                 "post": _op(
                     "Record the guest's departure",
                     _json(declaration_out),
-                    400,
-                    401,
-                    403,
-                    404,
-                    409,
-                    422,
+                    *ON_A_RECORD,
                     body=CHECKOUT_BODY,
                     parameters=PATH_ID,
                 )
@@ -315,12 +307,7 @@ def document() -> dict[str, Any]:
                 "post": _op(
                     "Cancel a declaration made in error",
                     _json(declaration_out),
-                    400,
-                    401,
-                    403,
-                    404,
-                    409,
-                    422,
+                    *ON_A_RECORD,
                     body=CANCEL_BODY,
                     parameters=PATH_ID,
                 )
@@ -329,12 +316,7 @@ def document() -> dict[str, Any]:
                 "post": _op(
                     "Rate the police's latest decision (1–5 stars, a comment), once",
                     _json(declaration_out, "Rated (or this very rating was already sent)"),
-                    400,
-                    401,
-                    403,
-                    404,
-                    409,
-                    422,
+                    *ON_A_RECORD,
                     body=RATING_BODY,
                     parameters=PATH_ID,
                 )

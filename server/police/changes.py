@@ -23,7 +23,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from .. import auth, scope
+from .. import auth, db, scope
 from ..models import ChangeCounter, Declaration, User
 
 log = logging.getLogger(__name__)
@@ -174,12 +174,16 @@ class Changes:
 
     async def _listen(self, url: str) -> Any:
         """On PostgreSQL, a connection of its own that LISTENs for writes' NOTIFY."""
-        if not url.startswith(("postgres://", "postgresql://", "asyncpg://")):
+        if url.startswith("sqlite"):
             return None
         import asyncpg
 
+        # The server's own reading of DATABASE_URL (its query string holds pool settings
+        # that asyncpg would take for server parameters).
+        given = db.connection_config(url)["credentials"]
+        wanted = ("host", "port", "user", "password", "database", "timeout")
         try:
-            connection = await asyncpg.connect("postgresql://" + url.split("://", 1)[1])
+            connection = await asyncpg.connect(**{k: given[k] for k in wanted})
             await connection.add_listener(NOTIFY_CHANNEL, lambda *_: self._notified.set())
         except (OSError, asyncpg.PostgresError):
             log.warning("live queue watcher: no LISTEN connection, polling instead")

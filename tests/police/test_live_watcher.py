@@ -12,6 +12,7 @@ import dataclasses
 import re
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 
 from server.models import WebSession
@@ -26,14 +27,20 @@ def _events(body: str) -> list[str]:
     return re.findall(r'"id": "([0-9a-f-]{36})"', body)
 
 
-async def test_quiet_streams_read_nothing_and_changes_reach_only_their_jurisdiction(
-    client: httpx.AsyncClient, app: Starlette, hotel: str
-) -> None:
+async def _officer_stream(app: Starlette) -> tuple[httpx.AsyncClient, str]:
+    """police.hk signed in, and the live stream of their queue page: streams that last
+    3 s, a watcher that polls every 50 ms."""
     app.state.settings = dataclasses.replace(
         app.state.settings, live_stream_seconds=3, live_poll_seconds=0.05
     )
     officer = await steps.officer(app, "police.hk")
-    url = await steps.live_stream_url(officer)
+    return officer, await steps.live_stream_url(officer)
+
+
+async def test_quiet_streams_read_nothing_and_changes_reach_only_their_jurisdiction(
+    client: httpx.AsyncClient, app: Starlette, hotel: str
+) -> None:
+    officer, url = await _officer_stream(app)
     other_hotel = await api_token(client, "owner.cn")  # another ward
     streams = [asyncio.create_task(officer.get(url)) for _ in range(STREAMS)]
     await asyncio.sleep(1.0)  # every stream has caught up and waits
@@ -60,47 +67,32 @@ async def test_quiet_streams_read_nothing_and_changes_reach_only_their_jurisdict
 
 
 async def test_a_revoked_session_ends_its_streams(
-    client: httpx.AsyncClient, app: Starlette, monkeypatch: object
+    app: Starlette, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    setattr(changes, "SESSION_CHECK_SECONDS", 0.2)  # noqa: B010
-    try:
-        app.state.settings = dataclasses.replace(
-            app.state.settings, live_stream_seconds=3, live_poll_seconds=0.05
-        )
-        officer = await steps.officer(app, "police.hk")
-        url = await steps.live_stream_url(officer)
-        stream = asyncio.create_task(officer.get(url))
-        await asyncio.sleep(0.5)
-        await WebSession.all().delete()  # signed out everywhere
-        body = (await asyncio.wait_for(stream, 5)).text
-        assert "event: signed_out" in body
-    finally:
-        setattr(changes, "SESSION_CHECK_SECONDS", 30.0)  # noqa: B010
+    monkeypatch.setattr(changes, "SESSION_CHECK_SECONDS", 0.2)
+    officer, url = await _officer_stream(app)
+    stream = asyncio.create_task(officer.get(url))
+    await asyncio.sleep(0.5)
+    await WebSession.all().delete()  # signed out everywhere
+    body = (await asyncio.wait_for(stream, 5)).text
+    assert "event: signed_out" in body
 
 
+@pytest.mark.postgres_only  # SQLite has no LISTEN: the poll is all there is (tested above)
 async def test_a_lost_listen_connection_falls_back_to_polling_then_listens_again(
-    client: httpx.AsyncClient, app: Starlette, hotel: str
+    client: httpx.AsyncClient, app: Starlette, hotel: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """PostgreSQL restarted under a running server: changes still arrive (the poll), and
     the watcher listens again."""
-    if app.state.settings.database_url.startswith("sqlite"):
-        return  # SQLite has no LISTEN: the poll is all there is (tested above)
-    setattr(changes, "FALLBACK_POLL_SECONDS", 0.3)  # noqa: B010
-    try:
-        app.state.settings = dataclasses.replace(
-            app.state.settings, live_stream_seconds=3, live_poll_seconds=0.05
-        )
-        officer = await steps.officer(app, "police.hk")
-        url = await steps.live_stream_url(officer)
-        stream = asyncio.create_task(officer.get(url))
-        await asyncio.sleep(0.5)
-        watcher = app.state.changes
-        assert watcher.listening
-        await watcher._listener.close()  # as a database restart would
-        mine = declaration(full_name="AFTER THE DROP")
-        await steps.send(client, hotel, mine)
-        body = (await asyncio.wait_for(stream, 10)).text
-        assert _events(body) == [mine["id"]]
-        assert watcher.listening  # a new LISTEN connection
-    finally:
-        setattr(changes, "FALLBACK_POLL_SECONDS", 10.0)  # noqa: B010
+    monkeypatch.setattr(changes, "FALLBACK_POLL_SECONDS", 0.3)
+    officer, url = await _officer_stream(app)
+    stream = asyncio.create_task(officer.get(url))
+    await asyncio.sleep(0.5)
+    watcher = app.state.changes
+    assert watcher.listening
+    await watcher._listener.close()  # as a database restart would
+    mine = declaration(full_name="AFTER THE DROP")
+    await steps.send(client, hotel, mine)
+    body = (await asyncio.wait_for(stream, 10)).text
+    assert _events(body) == [mine["id"]]
+    assert watcher.listening  # a new LISTEN connection
