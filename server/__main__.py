@@ -5,6 +5,7 @@ demo     load the demo data into an empty database (needs DEMO=1)
 serve    serve with uvicorn on HOST:PORT (WORKERS processes, default 1)
 run      migrate, demo (when DEMO is on), print the demo accounts, serve
 purge    reduce guests' personal data to statistics after RETENTION_DAYS (--dry-run counts)
+rollups  recompute the reports' running totals from the declarations (a repair)
 verify-receipt CODE
          check a receipt's verification code (from its QR code) against the receipt key
 """
@@ -24,11 +25,16 @@ async def _migrate(settings: settings_module.Settings) -> dict[str, int]:
     from tortoise import Tortoise
 
     from . import db, jurisdictions
+    from .reports import rollups
 
     await db.migrate(settings)
     await db.connect(settings)
     try:
-        return await jurisdictions.load()
+        added = await jurisdictions.load()
+        counted = await rollups.fill_if_missing()
+        if counted is not None:
+            print(f"Report totals built from {counted} declarations.")
+        return added
     finally:
         await Tortoise.close_connections()
 
@@ -79,6 +85,19 @@ async def _purge(settings: settings_module.Settings, dry_run: bool) -> str:
     verb = "Would purge" if dry_run else "Purged"
     cutoff = f"{result.cutoff:%Y-%m-%d %H:%M}"
     return f"{verb} {result.declarations} declarations whose stay ended before {cutoff} UTC."
+
+
+async def _rollups(settings: settings_module.Settings) -> int:
+    from tortoise import Tortoise
+
+    from . import db
+    from .reports import rollups
+
+    await db.connect(settings)
+    try:
+        return await rollups.rebuild_all()
+    finally:
+        await Tortoise.close_connections()
 
 
 def verify_receipt(settings: settings_module.Settings, code: str) -> int:
@@ -165,7 +184,8 @@ def main(argv: list[str] | None = None) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "command", choices=["migrate", "demo", "serve", "run", "purge", "verify-receipt"]
+        "command",
+        choices=["migrate", "demo", "serve", "run", "purge", "rollups", "verify-receipt"],
     )
     parser.add_argument("code", nargs="?", help="verify-receipt: the code to check")
     parser.add_argument("--dry-run", action="store_true", help="purge: only count")
@@ -176,6 +196,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"Configuration error: {exc}")
     if args.command == "purge":
         print(asyncio.run(_purge(settings, args.dry_run)))
+        return
+    if args.command == "rollups":
+        counted = asyncio.run(_rollups(settings))
+        print(f"Report totals rebuilt from {counted} declarations.")
         return
     if args.command == "verify-receipt":
         if not args.code:

@@ -8,10 +8,13 @@ migrations in ``server/migrations`` (``generate_schemas`` is for nothing but tes
 from __future__ import annotations
 
 import os
+import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import tortoise.backends.sqlite.executor  # noqa: F401 — registers its adapters first
 from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate as migrate_api
 from tortoise.queryset import QuerySet
@@ -24,6 +27,18 @@ MIGRATIONS_MODULE = "server.migrations"
 # Waiting longer than this for SQLite's write lock ends in a 503 with Retry-After
 # (``sqlite://path?busy_timeout=MS`` sets another).
 SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def _utc_text(value: datetime) -> str:
+    """How SQLite stores a moment: in UTC, always. SQLite compares them as text, so one
+    stored as 07:00+07:00 and a bound of 00:00+00:00 (the same instant) would sort 7
+    hours apart; Tortoise's own adapter keeps whatever offset the value came with."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.isoformat(" ")
+
+
+sqlite3.register_adapter(datetime, _utc_text)
 
 
 def _private_file(path: Path) -> None:

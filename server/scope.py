@@ -83,6 +83,21 @@ def covers(unit: PoliceUnit, province_id: int, police_unit_id: int) -> bool:
     return unit.id == police_unit_id
 
 
+def report_place(user: User) -> tuple[str, int] | None:
+    """Where ``user``'s reports count (a level and place of reports/rollups.py): the
+    same jurisdiction as ``declaration_filter``, or None for nothing."""
+    if user.role.is_hotel:
+        return None if user.establishment_id is None else ("e", user.establishment_id)
+    own: PoliceUnit | None = user.police_unit
+    if own is None or not user.role.is_police:
+        return None
+    if own.kind == UnitKind.MINISTRY:
+        return ("n", 0)
+    if own.kind in (UnitKind.PROVINCE, UnitKind.IMMIGRATION):
+        return None if own.province_id is None else ("p", own.province_id)
+    return ("u", own.id)
+
+
 def police_row_filter(user: User) -> Q:
     """Rows that carry a ward ``police_unit_id`` and a ``province_id`` of their own (the
     access log): the same jurisdiction as declarations, for police users only."""

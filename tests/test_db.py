@@ -74,3 +74,38 @@ async def test_the_database_files_are_private(app: object, database_url: str, la
     for item in (path, Path(f"{path}-wal")):
         assert item.exists(), item
         assert stat.S_IMODE(item.stat().st_mode) & 0o077 == 0, (item, oct(item.stat().st_mode))
+
+
+async def test_sqlite_stores_every_moment_in_utc(app: object, lane: str) -> None:
+    """SQLite compares moments as text: one kept with +07:00 sorted 7 hours off a UTC
+    bound. New writes are UTC; migration 0008 rewrote what earlier releases stored."""
+    import importlib
+    from datetime import datetime
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+
+    import pytest
+    from tortoise import connections
+
+    from server.models import SignInThrottle
+
+    if lane != "sqlite":
+        pytest.skip("SQLite stores moments as text")
+    conn = connections.get("default")
+    local = datetime(2026, 11, 1, 7, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    await SignInThrottle.create(key="new", failures=1, window_started_at=local)
+    await conn.execute_query(  # as an earlier release stored a phone's local time
+        "INSERT INTO sign_in_throttle (key, failures, window_started_at) "
+        "VALUES ('old', 1, '2026-11-01 07:00:00+07:00')"
+    )
+    migration = importlib.import_module("server.migrations.0008_utc_moments")
+    await migration.to_utc(None, SimpleNamespace(client=conn))
+    _, rows = await conn.execute_query(
+        "SELECT key, window_started_at FROM sign_in_throttle WHERE key IN ('new', 'old')"
+    )
+    assert {tuple(r) for r in rows} == {
+        ("new", "2026-11-01 00:00:00+00:00"),
+        ("old", "2026-11-01 00:00:00+00:00"),
+    }
+    found = await SignInThrottle.filter(window_started_at__gte=local).count()
+    assert found >= 2

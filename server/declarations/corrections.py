@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 
 from ..errors import ValidationFailed
 from ..models import Declaration, DeclarationRevision, Establishment, User
+from ..reports import rollups
 from ..settings import Settings
 from . import lifecycle, rules, screening
 from .feed import take_change_numbers
@@ -43,7 +44,7 @@ async def correct(
             await screen_stays([pending], establishment, exclude=d.id)
         if checked.errors:
             raise ValidationFailed(fields=[e.as_json() for e in checked.errors])
-        before = d.state
+        before, counted = d.state, rollups.facts(d)
         d.update_from_dict(pending.columns())
         await screening.flag_watch_hits([d], conn)
         d.revision += 1
@@ -51,6 +52,7 @@ async def correct(
         d.review_state, d.stay_status = lifecycle.after("correct", d.review_state, d.stay_status)
         d.change_seq = await take_change_numbers(conn, 1)
         await d.save(using_db=conn)
+        await rollups.record(conn, before=[counted], after=[d])
         await DeclarationRevision.create(
             declaration_id=d.id, number=d.revision, data=rules.content_key(item),
             content_hash=digest, created_at=datetime.now(UTC), user_id=user.id, ip=ip,

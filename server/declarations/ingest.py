@@ -22,6 +22,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from ..models import Declaration, DeclarationEvent, DeclarationRevision, Establishment, User
+from ..reports import rollups
 from ..settings import Settings
 from . import rules, screening
 from .feed import take_change_numbers
@@ -205,6 +206,7 @@ async def _write(rows: Prepared, conn: BaseDBAsyncClient, establishment: Establi
     await Declaration.bulk_create(rows.declarations, using_db=conn)
     await DeclarationRevision.bulk_create(rows.revisions, using_db=conn)
     await DeclarationEvent.bulk_create(rows.events, using_db=conn)
+    await rollups.record(conn, after=rows.declarations)
 
 
 async def _store(

@@ -15,6 +15,7 @@ from .. import scope
 from ..errors import Conflict, ValidationFailed
 from ..i18n import N_
 from ..models import Declaration, DeclarationEvent, ReviewState, User
+from ..reports import rollups
 from . import flags, lifecycle
 from .feed import take_change_numbers
 from .records import lock, record_event, refuse_unless_allowed
@@ -57,7 +58,7 @@ async def decide(
         if expected_version is not None and d.version != expected_version:
             raise StaleVersion(d)
         refuse_unless_allowed(d, decision)
-        before = d.state
+        before, counted = d.state, rollups.facts(d)
         before_review = d.review_state.value
         d.review_state, d.stay_status = lifecycle.after(decision, d.review_state, d.stay_status)
         d.review_reason = reason or None
@@ -66,6 +67,7 @@ async def decide(
         d.version += 1
         d.change_seq = await take_change_numbers(conn, 1)
         await d.save(using_db=conn)
+        await rollups.record(conn, before=[counted], after=[d])
         await record_event(
             conn, d, user, decision, before, ip, reason=reason, review_from=before_review
         )
@@ -86,6 +88,8 @@ async def confirm_many(candidates: list[Declaration], *, user: User, ip: str = "
             last = await take_change_numbers(conn, len(chunk))
             now = datetime.now(UTC)
             events = []
+            counted: list[rollups.Facts] = []  # before, and after in ``changed``
+            changed: list[Declaration] = []
             for offset, seen in enumerate(chunk):
                 updated = await (
                     Declaration.filter(scope.declaration_filter(user))
@@ -108,7 +112,9 @@ async def confirm_many(candidates: list[Declaration], *, user: User, ip: str = "
                 )
                 if updated:
                     before = seen.state
-                    seen.review_state = ReviewState.CONFIRMED
+                    counted.append(rollups.facts(seen))
+                    seen.review_state, seen.reviewed_at = ReviewState.CONFIRMED, now
+                    changed.append(seen)
                     events.append(
                         DeclarationEvent(
                             declaration_id=seen.id, at=now, user_id=user.id,
@@ -118,5 +124,6 @@ async def confirm_many(candidates: list[Declaration], *, user: User, ip: str = "
                         )
                     )  # fmt: skip
             await DeclarationEvent.bulk_create(events, using_db=conn)
+            await rollups.record(conn, before=counted, after=changed)
             confirmed += len(events)
     return confirmed

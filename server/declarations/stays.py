@@ -10,6 +10,7 @@ from tortoise.transactions import in_transaction
 
 from ..errors import ValidationFailed
 from ..models import Declaration, User
+from ..reports import rollups
 from . import lifecycle
 from .feed import take_change_numbers
 from .issues import Issue
@@ -33,12 +34,13 @@ async def _end(
         if already_done(d):
             return d
         refuse_unless_allowed(d, action)
-        before = d.state
+        before, counted = d.state, rollups.facts(d)
         detail = change(d)
         d.review_state, d.stay_status = lifecycle.after(action, d.review_state, d.stay_status)
         d.version += 1
         d.change_seq = await take_change_numbers(conn, 1)
         await d.save(using_db=conn)
+        await rollups.record(conn, before=[counted], after=[d])
         await record_event(conn, d, user, action, before, ip, **detail)
         return d
 

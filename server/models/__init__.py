@@ -22,6 +22,7 @@ from .declarations import (
 from .establishments import Establishment, EstablishmentKind, EstablishmentStatus
 from .geo import PoliceUnit, Province, UnitKind, Ward
 from .police import AccessLog, Feedback, WatchEntry
+from .reports import ReportTotals
 
 __all__ = [
     "HOTEL_ROLES",
@@ -41,6 +42,7 @@ __all__ = [
     "PoliceUnit",
     "Province",
     "RecoveryCode",
+    "ReportTotals",
     "ReviewState",
     "Role",
     "SignInThrottle",

@@ -16,6 +16,7 @@ from ..declarations import feed, flags, review
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..i18n import N_
 from ..models import POLICE_ROLES, Declaration, User
+from ..reports import rollups
 from ..templating import render_page
 from .deadlines import for_user as deadlines_for
 from .queue import Filters, filtered, parse_filters
@@ -38,7 +39,7 @@ async def _selection(user: User, f: Filters, upto: int) -> tuple[list[Declaratio
         base.filter(queue_rank=flags.CLEAN)
         .order_by("arrived_at", "id")
         .limit(BULK_MAX)
-        .only("id", "version", "stay_status", "review_state")
+        .only("id", "version", *rollups.COLUMNS)
     )
     skipped = await db.count_up_to(base.filter(queue_rank=flags.FLAGGED), BULK_MAX)
     return clean, skipped

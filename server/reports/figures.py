@@ -1,30 +1,23 @@
-"""The "summary of processing": figures over a set of declarations received in a date
-range. Plain Python over plain tuples, so the same code serves the page, the CSV and
-the spreadsheet, and a purge (which keeps these columns) cannot change the result."""
+"""The "summary of processing": figures over the declarations received in a date range,
+read from the running totals (rollups.py), so the page, the CSV and the spreadsheet
+agree, and a purge (which keeps what they count) cannot change them.
+
+A range reads whole months from their month rows and the days before and after them
+from day rows: a year is at most 12 month rows and 60 day rows per place."""
 
 from __future__ import annotations
 
-import statistics
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
+
+from tortoise.expressions import Q
 
 from ..declarations.context import VIETNAM
+from ..models import ReportTotals
+from . import rollups
 
 TOP = 10
-
-# The columns a report reads: none of them is personal data.
-COLUMNS = (
-    "received_at",
-    "arrived_at",
-    "reviewed_at",
-    "nationality",
-    "establishment_id",
-    "review_state",
-    "stay_status",
-    "flags",
-)
-Row = tuple[datetime, datetime, datetime | None, str, int, str, str, str]
 
 
 @dataclass
@@ -69,41 +62,47 @@ def bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return low, high
 
 
-def _median_hours(seconds: list[float]) -> float | None:
-    return statistics.median(seconds) / 3600 if seconds else None
+def _days(start: date, span: int) -> list[date]:
+    return [start + timedelta(days=i) for i in range(span)]
 
 
-def compute(rows: list[Row], start: date, end: date, ratings: list[int]) -> Figures:
-    out = Figures(start=start, end=end, total=len(rows))
-    days: Counter[date] = Counter()
-    nationalities: Counter[str] = Counter()
-    establishments: Counter[int] = Counter()
-    states: Counter[str] = Counter()
-    stays: Counter[str] = Counter()
-    to_declare: list[float] = []
-    to_decide: list[float] = []
-    for received, arrived, reviewed, nationality, establishment, state, stay, flags in rows:
-        days[received.astimezone(VIETNAM).date()] += 1
-        nationalities[nationality] += 1
-        establishments[establishment] += 1
-        states[state] += 1
-        stays[stay] += 1
-        if " late " not in flags:
-            out.on_time += 1
-        to_declare.append(max(0.0, (received - arrived).total_seconds()))
-        if reviewed is not None:
-            to_decide.append(max(0.0, (reviewed - received).total_seconds()))
+def _largest_first(counts: dict[str, int]) -> list[tuple[str, int]]:
+    return sorted(((k, n) for k, n in counts.items() if n), key=lambda kv: (-kv[1], kv[0]))
+
+
+def from_counts(
+    start: date,
+    end: date,
+    per_day: dict[date, int],
+    tallies: dict[str, dict[str, int]],
+    ratings: list[int],
+) -> Figures:
+    """The figures from summed totals: ``per_day`` the declarations of each day,
+    ``tallies`` each figure's values and counts (keys are rollups' ``dim`` codes)."""
+
+    def tally(dim: str) -> dict[str, int]:
+        return {k: n for k, n in tallies.get(dim, {}).items() if n}
+
     span = (end - start).days + 1
-    out.per_day = [
-        (start + timedelta(days=i), days[start + timedelta(days=i)]) for i in range(span)
-    ]
-    out.by_nationality = sorted(nationalities.items(), key=lambda kv: (-kv[1], kv[0]))
-    out.by_establishment = sorted(establishments.items(), key=lambda kv: (-kv[1], kv[0]))
-    out.by_review_state = dict(states)
-    out.by_stay_status = dict(stays)
-    out.median_hours_to_declare = _median_hours(to_declare)
-    out.median_hours_to_decide = _median_hours(to_decide)
-    out.decided = len(to_decide)
+    to_declare = {int(b): n for b, n in tally(rollups.TO_DECLARE).items()}
+    to_decide = {int(b): n for b, n in tally(rollups.TO_DECIDE).items()}
+    out = Figures(
+        start=start,
+        end=end,
+        total=sum(tally(rollups.TOTAL).values()),
+        per_day=[(day, per_day.get(day, 0)) for day in _days(start, span)],
+        by_nationality=_largest_first(tally(rollups.NATIONALITY)),
+        by_establishment=sorted(
+            ((int(e), n) for e, n in tally(rollups.ESTABLISHMENT).items()),
+            key=lambda kv: (-kv[1], kv[0]),
+        ),
+        by_review_state=tally(rollups.REVIEW),
+        by_stay_status=tally(rollups.STAY),
+        on_time=tally(rollups.ON_TIME).get("1", 0),
+        median_hours_to_declare=rollups.median_hours(to_declare),
+        median_hours_to_decide=rollups.median_hours(to_decide),
+        decided=sum(to_decide.values()),
+    )
     if ratings:
         out.ratings = Ratings(
             count=len(ratings),
@@ -111,3 +110,67 @@ def compute(rows: list[Row], start: date, end: date, ratings: list[int]) -> Figu
             by_score={score: ratings.count(score) for score in range(1, 6)},
         )
     return out
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def spans(start: date, end: date) -> list[tuple[str, date, date]]:
+    """The rows that cover ``start``…``end`` once, as (period, first day, day after)."""
+    after = end + timedelta(days=1)
+    first = start if start.day == 1 else _next_month(start)
+    last = after.replace(day=1)
+    if first >= last:
+        return [("d", start, after)]
+    out = [("d", start, first), ("m", first, last), ("d", last, after)]
+    return [(period, low, high) for period, low, high in out if low < high]
+
+
+def _covering(start: date, end: date) -> Q:
+    found = Q(id__isnull=True)  # nothing, then each span
+    for period, low, high in spans(start, end):
+        found |= Q(period=period, day__gte=low, day__lt=high)
+    return found
+
+
+async def _rows(level: str, places: list[int], start: date, end: date) -> list[Any]:
+    found: list[Any] = await (
+        ReportTotals.filter(level=level, place__in=places)
+        .filter(_covering(start, end))
+        .values_list("period", "day", "counts")
+    )
+    return found
+
+
+def _as_day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+async def counts(
+    level: str, place: int, start: date, end: date
+) -> tuple[dict[date, int], dict[str, dict[str, int]]]:
+    """The declarations of each day, and each figure's values with their counts, at one
+    place of one level (rollups.py)."""
+    per_day: dict[date, int] = {}
+    tallies: dict[str, dict[str, int]] = {}
+    for period, day, found in await _rows(level, [place], start, end):
+        first = _as_day(day)
+        if period == "d":
+            per_day[first] = sum(found.get(rollups.TOTAL, {}).values())
+        else:
+            for n, count in found.get(rollups.PER_DAY, {}).items():
+                per_day[first.replace(day=int(n))] = count
+        for dim, values in found.items():
+            into = tallies.setdefault(dim, {})
+            for value, count in values.items():
+                into[value] = into.get(value, 0) + count
+    if level == "e":
+        tallies[rollups.ESTABLISHMENT] = {str(place): sum(tallies.get(rollups.TOTAL, {}).values())}
+    if level == "n":  # the nation's list of establishments: every province's
+        listed: dict[str, int] = {}
+        for _period, _day, found in await _rows("p", await rollups.provinces(), start, end):
+            for value, count in found.get(rollups.ESTABLISHMENT, {}).items():
+                listed[value] = listed.get(value, 0) + count
+        tallies[rollups.ESTABLISHMENT] = listed
+    return per_day, tallies

@@ -26,7 +26,7 @@ from ..models import POLICE_ROLES, Establishment, Feedback, PoliceUnit, Role, Us
 from ..police.export import safe_cell
 from ..templating import render_page
 from . import charts
-from .figures import COLUMNS, Figures, bounds, compute
+from .figures import Figures, bounds, counts, from_counts
 
 REPORT_ROLES = (*POLICE_ROLES, Role.OWNER)
 DEFAULT_DAYS = 30
@@ -100,13 +100,21 @@ def _feedback(user: User, choice: Choice) -> QuerySet[Feedback]:
 
 
 async def _figures(user: User, choice: Choice) -> Figures:
-    low, high = bounds(choice.start, choice.end)
-    query = scope.declarations(user).filter(received_at__gte=low, received_at__lt=high)
-    rows: list[Any] = await _narrowed(query, choice).values_list(*COLUMNS)
+    place = scope.report_place(user)
+    if choice.unit is not None:
+        place = ("u", choice.unit.id)
+    if choice.establishment is not None:
+        inside = choice.unit is None or choice.unit.id == choice.establishment.police_unit_id
+        place = ("e", choice.establishment.id) if inside else None
+    per_day: dict[date, int] = {}
+    tallies: dict[str, dict[str, int]] = {}
+    if place is not None:
+        level, where = place
+        per_day, tallies = await counts(level, where, choice.start, choice.end)
     ratings: list[int] = await _feedback(user, choice).values_list(  # type: ignore[assignment]
         "rating", flat=True
     )
-    return compute(rows, choice.start, choice.end, ratings)
+    return from_counts(choice.start, choice.end, per_day, tallies, ratings)
 
 
 async def _names(figures: Figures) -> dict[int, str]:

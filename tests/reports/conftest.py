@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from server.models import Declaration, Feedback, ReviewState
+from server.reports import rollups
 from tests.builders import api_token, declaration, send_batch
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -50,6 +51,7 @@ async def _declare(client: httpx.AsyncClient, username: str, rows: list[Row]) ->
             review_state=state,
             flags=" late " if late else " ",
         )
+    await rollups.rebuild_all()  # the times above were set behind the totals' back
     return ids
 
 

@@ -20,9 +20,10 @@ EXPECTED = {
     ("summary", "total"): "4",
     ("summary", "on_time"): "3",
     ("summary", "on_time_rate"): "0.7500",
-    ("summary", "median_hours_to_declare"): "2.50",  # of 2, 1, 24, 3
+    # Of 2, 1, 24, 3 (2.50 exactly), each read at its quarter-hour's middle.
+    ("summary", "median_hours_to_declare"): "2.62",
     ("summary", "decided"): "3",
-    ("summary", "median_hours_to_decide"): "4.00",  # of 4, 10, 2
+    ("summary", "median_hours_to_decide"): "4.12",  # of 4, 10, 2 (4.00 exactly)
     ("summary", "ratings"): "2",
     ("summary", "rating_average"): "4.00",
     ("day", "2026-11-01"): "2",
@@ -67,7 +68,7 @@ async def test_the_spreadsheet_reads_back_the_same(app: Starlette, known: list[s
     sheets = {ws.title: [tuple(c.value for c in row) for row in ws.iter_rows()] for ws in book}
     summary = {row[0]: row[2] for row in sheets["Tổng hợp"][1:]}
     assert summary["total"] == 4 and summary["on_time_rate"] == 0.75
-    assert summary["median_hours_to_declare"] == 2.5
+    assert summary["median_hours_to_declare"] == 2.62
     nationalities = {row[0]: row[2] for row in sheets["Quốc tịch"][1:]}
     assert nationalities == {"KOR": 2, "USA": 1, "FRA": 1}
     days = [row[2] for row in sheets["Theo ngày"][1:]]
