@@ -8,7 +8,8 @@ scan.py         the passport reader's speed, time to a reading, taps per guest (
 guestlist.py    the hotel's guest list with 500 guests, CPU slowed 4× (Chromium)
 lighthouse.py   Lighthouse 12 (npm), 3 runs each: /app/ signed out and in, the police queue
 live.py         1,000 open live-queue streams on one process: quiet cost, change delivery
-burst.py        2,000 phones x 25 declarations reconnect at once (PostgreSQL, 2 processes)"""
+burst.py        2,000 phones x 25 declarations reconnect at once (PostgreSQL, 2 processes)
+reports.py      reports over 10,000,000 declarations: ward-month, province-year, nation-year"""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ SCRIPTS = [
     ["live.py", "--db", "both"],
     ["burst.py"],
     ["police_queue.py", "--db", "both"],
+    ["reports.py", "--db", "both"],
 ]
 
 if __name__ == "__main__":

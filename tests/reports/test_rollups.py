@@ -3,7 +3,10 @@ a rebuild from the declarations, and to the figures counted row by row."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import random
+import sys
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -168,3 +171,29 @@ def test_a_range_reads_whole_months_from_their_month_rows() -> None:
     assert figures.spans(date(2026, 1, 3), date(2026, 1, 20)) == [
         ("d", date(2026, 1, 3), date(2026, 1, 21))
     ]
+
+
+async def test_a_database_without_totals_gets_them_at_migrate(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    """A database made before the totals existed (or a repair): ``migrate`` fills them
+    once, and ``luutru rollups`` rebuilds them from the command line."""
+    token = await api_token(client, "staff.hk")
+    rng = random.Random(3)
+    await send_batch(client, token, [_item(rng) for _ in range(3)])
+    kept = await totals()
+    await ReportTotals.all().delete()
+    assert await rollups.fill_if_missing() == 3
+    assert await totals() == kept
+    assert await rollups.fill_if_missing() is None  # nothing to do the second time
+
+    await ReportTotals.all().delete()
+    command = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server", "rollups",
+        env={**os.environ, "DATABASE_URL": database_url, "TESTING": "1"},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(command.communicate(), 120)
+    assert command.returncode == 0, err.decode()
+    assert "Report totals rebuilt from 3 declarations." in out.decode()
+    assert await totals() == kept
