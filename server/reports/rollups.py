@@ -31,6 +31,7 @@ from itertools import chain
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
 from tortoise.functions import Max, Min
 from tortoise.transactions import in_transaction
 
@@ -191,28 +192,33 @@ async def write(conn: BaseDBAsyncClient, delta: Counter[Key]) -> None:
         f"VALUES ({marks}) ON CONFLICT (level, place, period, day) "
         "DO UPDATE SET counts = excluded.counts"
     )
-    by_kind: dict[tuple[str, str], list[Slot]] = {}
-    for slot in sorted(slots):
-        by_kind.setdefault((slot[0], slot[2]), []).append(slot)
-    for (level, period), wanted in by_kind.items():
-        for start in range(0, len(wanted), WRITE_CHUNK):
-            chunk = wanted[start : start + WRITE_CHUNK]
-            query = ReportTotals.filter(
+    ordered = sorted(slots)
+    for start in range(0, len(ordered), WRITE_CHUNK):
+        chunk = ordered[start : start + WRITE_CHUNK]
+        kinds: dict[tuple[str, str], list[Slot]] = {}
+        for slot in chunk:
+            kinds.setdefault((slot[0], slot[2]), []).append(slot)
+        wanted = Q(id__isnull=True)  # nothing, then each level and period's rows
+        for (level, period), some in kinds.items():
+            wanted |= Q(
                 level=level,
                 period=period,
-                place__in=sorted({s[1] for s in chunk}),
-                day__in=sorted({s[3] for s in chunk}),
-            ).using_db(conn)
-            if not sqlite:
-                query = query.select_for_update()
-            found = {(r.level, r.place, r.period, r.day): r.counts for r in await query}
-            rows = []
-            for slot in chunk:
-                counts = found.get(slot, {})
-                _merge(counts, slots[slot])
-                day = slot[3].isoformat() if sqlite else slot[3]
-                rows.append([*slot[:3], day, json.dumps(counts, separators=(",", ":"))])
-            await conn.execute_many(upsert, rows)
+                place__in=sorted({s[1] for s in some}),
+                day__in=sorted({s[3] for s in some}),
+            )
+        query = ReportTotals.filter(wanted).using_db(conn)
+        if not sqlite:
+            query = query.select_for_update()
+        found = {(r.level, r.place, r.period, r.day): r.counts for r in await query}
+        rows = []
+        for slot in chunk:
+            counts = found.get(slot, {})
+            _merge(counts, slots[slot])
+            day = slot[3].isoformat() if sqlite else slot[3]
+            rows.append([*slot[:3], day, json.dumps(counts, separators=(",", ":"))])
+        # One query to read, one to write: the rows were locked by the read (and the
+        # writer holds the change counter), so nobody changed them in between.
+        await conn.execute_many(upsert, rows)
 
 
 def _moment(value: Any) -> datetime | None:
