@@ -62,6 +62,17 @@ def bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return low, high
 
 
+def rated(ratings: list[int]) -> Ratings:
+    """The count, average and distribution of ratings (1–5)."""
+    if not ratings:
+        return Ratings()
+    return Ratings(
+        count=len(ratings),
+        average=sum(ratings) / len(ratings),
+        by_score={score: ratings.count(score) for score in range(1, 6)},
+    )
+
+
 def _days(start: date, span: int) -> list[date]:
     return [start + timedelta(days=i) for i in range(span)]
 
@@ -103,12 +114,7 @@ def from_counts(
         median_hours_to_decide=rollups.median_hours(to_decide),
         decided=sum(to_decide.values()),
     )
-    if ratings:
-        out.ratings = Ratings(
-            count=len(ratings),
-            average=sum(ratings) / len(ratings),
-            by_score={score: ratings.count(score) for score in range(1, 6)},
-        )
+    out.ratings = rated(ratings)
     return out
 
 

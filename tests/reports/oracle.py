@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 
 from server.declarations.context import VIETNAM
-from server.reports.figures import Figures, Ratings
+from server.reports.figures import Figures, rated
 
 # The columns a report reads: none of them is personal data.
 COLUMNS = (
@@ -60,10 +60,5 @@ def compute(rows: list[Row], start: date, end: date, ratings: list[int]) -> Figu
     out.median_hours_to_declare = _median_hours(to_declare)
     out.median_hours_to_decide = _median_hours(to_decide)
     out.decided = len(to_decide)
-    if ratings:
-        out.ratings = Ratings(
-            count=len(ratings),
-            average=sum(ratings) / len(ratings),
-            by_score={score: ratings.count(score) for score in range(1, 6)},
-        )
+    out.ratings = rated(ratings)
     return out
