@@ -179,8 +179,28 @@ def _merge(counts: dict[str, dict[str, int]], changes: dict[str, dict[str, int]]
             del counts[dim]
 
 
-async def write(conn: BaseDBAsyncClient, delta: Counter[Key]) -> None:
-    """Add ``delta`` to its rows: each read (locked on PostgreSQL), changed, written."""
+async def _locked(conn: BaseDBAsyncClient, slots: list[Slot]) -> dict[Slot, dict[str, Any]]:
+    """The counts of those rows that exist, locked for the transaction on PostgreSQL."""
+    kinds: dict[tuple[str, str], list[Slot]] = {}
+    for slot in slots:
+        kinds.setdefault((slot[0], slot[2]), []).append(slot)
+    wanted = Q(id__isnull=True)  # nothing, then each level and period's rows
+    for (level, period), some in kinds.items():
+        wanted |= Q(
+            level=level,
+            period=period,
+            place__in=sorted({s[1] for s in some}),
+            day__in=sorted({s[3] for s in some}),
+        )
+    query = ReportTotals.filter(wanted).using_db(conn)
+    if conn.capabilities.dialect != "sqlite":
+        query = query.select_for_update()
+    return {(r.level, r.place, r.period, r.day): r.counts for r in await query}
+
+
+async def write(conn: BaseDBAsyncClient, delta: Counter[Key], *, fresh: bool = False) -> None:
+    """Add ``delta`` to its rows: each read (locked on PostgreSQL), changed, written.
+    ``fresh``: the rows do not exist yet (the rebuild writes each once), nothing to read."""
     slots: dict[Slot, dict[str, dict[str, int]]] = {}
     for (slot, dim, value), n in delta.items():
         if n:
@@ -195,21 +215,7 @@ async def write(conn: BaseDBAsyncClient, delta: Counter[Key]) -> None:
     ordered = sorted(slots)
     for start in range(0, len(ordered), WRITE_CHUNK):
         chunk = ordered[start : start + WRITE_CHUNK]
-        kinds: dict[tuple[str, str], list[Slot]] = {}
-        for slot in chunk:
-            kinds.setdefault((slot[0], slot[2]), []).append(slot)
-        wanted = Q(id__isnull=True)  # nothing, then each level and period's rows
-        for (level, period), some in kinds.items():
-            wanted |= Q(
-                level=level,
-                period=period,
-                place__in=sorted({s[1] for s in some}),
-                day__in=sorted({s[3] for s in some}),
-            )
-        query = ReportTotals.filter(wanted).using_db(conn)
-        if not sqlite:
-            query = query.select_for_update()
-        found = {(r.level, r.place, r.period, r.day): r.counts for r in await query}
+        found = {} if fresh else await _locked(conn, chunk)
         rows = []
         for slot in chunk:
             counts = found.get(slot, {})
@@ -306,8 +312,8 @@ async def rebuild(conn: BaseDBAsyncClient) -> int:
             local = Delta().count(rows)
             for key in [k for k in local if k[0][0] == "n"]:
                 nation[key] += local.pop(key)
-            await write(conn, local)
-        await write(conn, nation)
+            await write(conn, local, fresh=True)  # a province-month's rows, complete
+        await write(conn, nation, fresh=True)  # the month's, after its last province
     return counted
 
 
