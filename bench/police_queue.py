@@ -99,7 +99,8 @@ COLUMNS = (
 def _rows(
     count: int, places: list[tuple[int, int, int]], ward: tuple[int, int, int], seed: int = 7
 ) -> Any:
-    """``count`` declarations as tuples in COLUMNS order; the newest are waiting."""
+    """``count`` declarations as tuples in COLUMNS order; the newest are waiting. Moments
+    as the server stores them on SQLite (UTC, a space before the time: compared as text)."""
     rng = random.Random(seed)  # noqa: S311 — test data, not secrets
     now = datetime.now(UTC).replace(microsecond=0)
     alphabet = string.ascii_uppercase + string.digits
@@ -125,12 +126,12 @@ def _rows(
             (arrived.date() + timedelta(days=2000)).isoformat(), "visa", "DL",
             (arrived.date() + timedelta(days=30)).isoformat(),
             (arrived.date() - timedelta(days=1)).isoformat(), "HAN", "tourism",
-            arrived.isoformat(), (arrived.date() + timedelta(days=stay)).isoformat(),
-            str(rng.randint(100, 999)), False, received.isoformat(), received.isoformat(),
+            arrived.isoformat(" "), (arrived.date() + timedelta(days=stay)).isoformat(),
+            str(rng.randint(100, 999)), False, received.isoformat(" "), received.isoformat(" "),
             0, "[]",
             "in_house" if now - arrived < timedelta(days=stay) else "checked_out",
             state, " late " if flagged else " ", 0 if flagged else 1, 1, 1, n + 1,
-            received.isoformat(),
+            received.isoformat(" "),
         )  # fmt: skip
 
 
