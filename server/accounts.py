@@ -78,7 +78,7 @@ async def create(
 
 async def reset_password(user: User) -> str:
     password = temporary_password()
-    async with in_transaction():
+    async with in_transaction("default"):
         user.password_hash = security.hash_password(password)
         user.must_change_password = True
         await user.save(update_fields=["password_hash", "must_change_password"])
@@ -87,7 +87,7 @@ async def reset_password(user: User) -> str:
 
 
 async def set_active(user: User, active: bool) -> None:
-    async with in_transaction():
+    async with in_transaction("default"):
         user.is_active = active
         await user.save(update_fields=["is_active"])
         if not active:
@@ -95,7 +95,7 @@ async def set_active(user: User, active: bool) -> None:
 
 
 async def lock(user: User, reason: str) -> None:
-    async with in_transaction():
+    async with in_transaction("default"):
         user.locked_at = now()
         user.lock_reason = reason
         await user.save(update_fields=["locked_at", "lock_reason"])

@@ -7,14 +7,19 @@ migrations in ``server/migrations`` (``generate_schemas`` is for nothing but tes
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import tortoise.backends.sqlite.executor  # noqa: F401 — registers its adapters first
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
 from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate as migrate_api
 from tortoise.queryset import QuerySet
@@ -97,8 +102,8 @@ def connection_config(database_url: str) -> dict[str, Any]:
     }
 
 
-def tortoise_config(database_url: str) -> dict[str, Any]:
-    return {
+def tortoise_config(database_url: str, read_url: str = "") -> dict[str, Any]:
+    config: dict[str, Any] = {
         "connections": {"default": connection_config(database_url)},
         "apps": {
             "models": {
@@ -110,6 +115,53 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+    if read_url:
+        config["connections"]["replica"] = connection_config(read_url)
+        config["routers"] = [ReplicaRouter]
+    return config
+
+
+# Set while a request reads what may lag the primary by a moment: reports, exports, queue
+# listings (``from_replica``). Everything else reads and writes the primary.
+_FROM_REPLICA: ContextVar[bool] = ContextVar("from_replica", default=False)
+
+
+class ReplicaRouter:
+    """Tortoise's router: reads inside ``from_replica`` go to ``DATABASE_READ_URL``;
+    writes, and every other read (sessions, decisions, anything that must see its own
+    writes), go to the primary."""
+
+    def db_for_read(self, model: type[Any]) -> str | None:
+        return "replica" if _FROM_REPLICA.get() else None
+
+    def db_for_write(self, model: type[Any]) -> str | None:
+        return None
+
+
+def from_replica(handler: Callable[[Request], Awaitable[Response]]) -> Callable[..., Any]:
+    """A page handler whose reads may come from the replica (when one is configured)."""
+
+    @functools.wraps(handler)
+    async def reading(request: Request) -> Response:
+        token = _FROM_REPLICA.set(True)
+        try:
+            response = await handler(request)
+        finally:
+            _FROM_REPLICA.reset(token)
+        if isinstance(response, StreamingResponse):  # its rows are read as it is sent
+            response.body_iterator = _replica_body(response.body_iterator)
+        return response
+
+    return reading
+
+
+async def _replica_body(body: AsyncIterable[Any]) -> AsyncIterator[Any]:
+    token = _FROM_REPLICA.set(True)
+    try:
+        async for chunk in body:
+            yield chunk
+    finally:
+        _FROM_REPLICA.reset(token)
 
 
 # For the `tortoise` command line (makemigrations, sqlmigrate): see pyproject.toml.
@@ -118,7 +170,10 @@ TORTOISE_ORM = tortoise_config(os.environ.get("DATABASE_URL", "sqlite://:memory:
 
 async def connect(settings: Settings) -> None:
     """Open the connections for the application (context shared across tasks)."""
-    await Tortoise.init(config=tortoise_config(settings.database_url), _enable_global_fallback=True)
+    await Tortoise.init(
+        config=tortoise_config(settings.database_url, settings.database_read_url),
+        _enable_global_fallback=True,
+    )
 
 
 async def close() -> None:

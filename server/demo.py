@@ -45,7 +45,7 @@ async def load(password: str) -> bool:
     """Load the demo data if the database holds no accounts or establishments yet."""
     if not await is_empty():
         return False
-    async with in_transaction():
+    async with in_transaction("default"):
         hk = await create_establishment(
             name="Khách sạn Hồ Gươm (demo)",
             kind=EstablishmentKind.HOTEL,

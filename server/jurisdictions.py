@@ -119,7 +119,7 @@ def unit_specs() -> list[UnitSpec]:
 async def load() -> dict[str, int]:
     """Insert or update provinces, wards and police units; returns how many were added."""
     added = {"provinces": 0, "wards": 0, "police_units": 0}
-    async with in_transaction():
+    async with in_transaction("default"):
         have_p = {p.code: p for p in await Province.all()}
         new_p = []
         for vp in VnProvince.iter_all():

@@ -79,7 +79,7 @@ async def purge(
         rows = await _due(cutoff).limit(BATCH).values("id", *personal)
         if not rows:
             break
-        async with in_transaction():
+        async with in_transaction("default"):
             for row in rows:
                 cleared = {f.name: f.purged(row[f.name]) for f in fields.PERSONAL}
                 await Declaration.filter(id=row["id"], purged_at__isnull=True).update(

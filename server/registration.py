@@ -152,7 +152,7 @@ async def check(form: dict[str, str], today: date) -> Checked:
 
 async def register(values: dict[str, object]) -> tuple[Establishment, User]:
     """Create the pending establishment and its owner's account, together or not at all."""
-    async with in_transaction():
+    async with in_transaction("default"):
         establishment = await create_establishment(
             name=str(values["name"]),
             kind=EstablishmentKind(str(values["kind"])),

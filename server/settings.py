@@ -63,6 +63,8 @@ class Settings:
     forwarded_allow_ips: str = ""
     # Earlier SECRET_KEYs, still accepted to open what they sealed (a rotation).
     previous_secret_keys: tuple[str, ...] = ()
+    # A PostgreSQL streaming replica for reports, exports and queue listings (db.py).
+    database_read_url: str = ""
 
     @property
     def secret_keys(self) -> tuple[str, ...]:
@@ -130,8 +132,14 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     if not database_url.startswith(("sqlite://", "postgres://", "postgresql://", "asyncpg://")):
         raise SettingsError("DATABASE_URL must start with sqlite:// or postgres://")
 
+    read_url = config("DATABASE_READ_URL", default="").strip()
+    postgres = ("postgres://", "postgresql://", "asyncpg://")
+    if read_url and not (read_url.startswith(postgres) and database_url.startswith(postgres)):
+        raise SettingsError("DATABASE_READ_URL must be a PostgreSQL replica of DATABASE_URL")
+
     return Settings(
         database_url=database_url,
+        database_read_url=read_url,
         secret_key=secret,
         host=config("HOST", default="127.0.0.1"),
         port=config("PORT", cast=int, default=8000),

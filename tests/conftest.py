@@ -24,7 +24,7 @@ from starlette.applications import Starlette
 from server import settings as settings_module
 from server.app import create_app
 from server.settings import Settings
-from tests import pg
+from tests import pg, replica
 from tests.builders import DEMO_PASSWORD, build_template, run_async
 from tests.live import LiveServer
 
@@ -72,6 +72,12 @@ def pg_cluster(lane: str) -> Iterator[pg.Cluster | None]:
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_replica(pg_cluster: pg.Cluster | None) -> Iterator[pg.Cluster | None]:
+    """A streaming replica of the session's cluster, started when first asked for."""
+    yield from replica.pg_replica_fixture(pg_cluster)
 
 
 @pytest.fixture(scope="session")

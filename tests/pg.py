@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,30 +70,58 @@ class Cluster:
             check=True,
             capture_output=True,
         )
+        extra = "" if durable else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        # Commits are not flushed at once (synchronous_commit=off): the WAL writer's pace is
+        # how soon a replica sees them.
+        extra += " -c wal_writer_delay=10ms"
+        return cls._serve(bindir, root, extra)
+
+    @classmethod
+    def _serve(cls, bindir: Path, root: Path, extra: str) -> Cluster:
+        """Start the server of the data directory ``root/data`` on a free loopback port."""
         port = free_port()
         options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200"
-        if not durable:
-            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         subprocess.run(
             _as_postgres(
                 [
-                    str(bindir / "pg_ctl"),
-                    "-D",
-                    str(data),
-                    "-l",
-                    str(root / "log"),
-                    "-w",
-                    "-t",
-                    "60",
-                    "-o",
-                    options,
-                    "start",
+                    str(bindir / "pg_ctl"), "-D", str(root / "data"), "-l", str(root / "log"),
+                    "-w", "-t", "60", "-o", f"{options} {extra}", "start",
                 ]
             ),
             check=True,
             capture_output=True,
-        )
+        )  # fmt: skip
         return cls(root=root, port=port, bindir=bindir)
+
+    def replica(self) -> Cluster:
+        """A hot standby of this cluster: ``pg_basebackup -R`` (which writes the streaming
+        settings), started on a port of its own; it replays the primary's WAL as it comes."""
+        root = Path(tempfile.mkdtemp(prefix="luutru-pg-replica-"))
+        if os.geteuid() == 0:
+            shutil.chown(root, "postgres", "postgres")
+        subprocess.run(
+            _as_postgres(
+                [
+                    str(self.bindir / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.port),
+                    "-U", "postgres", "-D", str(root / "data"), "-R", "-X", "stream",
+                    "--checkpoint=fast",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+        return self._serve(self.bindir, root, "-c hot_standby=on -c fsync=off")
+
+    def caught_up(self, replica: Cluster, timeout: float = 20.0) -> None:
+        """Wait until ``replica`` has replayed everything this cluster has written."""
+        target = self.sql("SELECT pg_current_wal_lsn()")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            done = replica.sql(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn")
+            if done == "t":
+                return
+            time.sleep(0.05)
+        raise TimeoutError(f"the replica did not replay up to {target} in {timeout} s")
 
     def stop(self) -> None:
         subprocess.run(

@@ -31,7 +31,7 @@ async def correct(
     be corrected today; a resend of the current content changes nothing. Raises NotFound
     outside the caller's scope, Refused (409) in a state that allows no correction,
     ValidationFailed (422) listing each problem."""
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         d = await lock_for(conn, user, record_id, "correct")
         item = {**raw, "id": record_id}
         item.setdefault("declared_at", d.declared_at.isoformat())

@@ -216,7 +216,7 @@ async def _store(
         return {}
     rows = await _prepare(items, user=user, establishment=establishment, now=now, ip=ip)
     try:
-        async with in_transaction() as conn:
+        async with in_transaction("default") as conn:
             await _write(rows, conn, establishment)
         return {
             str(d.id): result(str(d.id), "created", declaration=d, warnings=item.checked.warnings)
@@ -238,7 +238,7 @@ async def _store_one(
     for _attempt in range(3):
         rows = await _prepare([item], user=user, establishment=establishment, now=now, ip=ip)
         try:
-            async with in_transaction() as conn:
+            async with in_transaction("default") as conn:
                 await _write(rows, conn, establishment)
             (stored,) = rows.declarations
             return result(item.id, "created", declaration=stored, warnings=item.checked.warnings)

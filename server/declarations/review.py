@@ -53,7 +53,7 @@ async def decide(
     reason = reason.strip()
     if decision == "return" and not reason:
         raise ReasonRequired()
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         d = await lock(conn, user, record_id)
         if expected_version is not None and d.version != expected_version:
             raise StaleVersion(d)
@@ -84,7 +84,7 @@ async def confirm_many(candidates: list[Declaration], *, user: User, ip: str = "
     confirmed = 0
     for start in range(0, len(candidates), BULK_CHUNK):
         chunk = candidates[start : start + BULK_CHUNK]
-        async with in_transaction() as conn:
+        async with in_transaction("default") as conn:
             last = await take_change_numbers(conn, len(chunk))
             now = datetime.now(UTC)
             events = []

@@ -29,7 +29,7 @@ async def _end(
 ) -> Declaration:
     """Lock, check, change, record, in one transaction. A resend of a change already
     made returns the record as it is."""
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         d = await lock(conn, user, record_id)
         if already_done(d):
             return d

@@ -2,6 +2,7 @@
 
 from starlette.routing import Route
 
+from ..db import from_replica
 from . import (
     access,
     bulk,
@@ -16,12 +17,14 @@ from . import (
     watch,
 )
 
+# Listings and exports read the replica when DATABASE_READ_URL names one; the declaration
+# page, decisions and everything else stay on the primary (they must see their own writes).
 # fmt: off
 routes = [
     Route("/", pages.home, name="home"),
-    Route("/declarations", queue.page, name="queue"),
+    Route("/declarations", from_replica(queue.page), name="queue"),
     Route("/declarations/stream", live.stream, name="stream"),
-    Route("/declarations/export.csv", export.csv_file, name="export"),
+    Route("/declarations/export.csv", from_replica(export.csv_file), name="export"),
     Route("/declarations/bulk-confirm", bulk.preview, name="bulk_confirm"),
     Route("/declarations/bulk-confirm", bulk.confirm, methods=["POST"], name="bulk_confirm_submit"),
     Route("/declarations/confirm-selected", bulk.confirm_selected, methods=["POST"], name="confirm_selected"),

@@ -319,7 +319,7 @@ async def rebuild(conn: BaseDBAsyncClient) -> int:
 
 async def rebuild_all() -> int:
     """``rebuild`` in a transaction of its own (``luutru rollups``)."""
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         return await rebuild(conn)
 
 

@@ -160,7 +160,7 @@ async def password_submit(request: Request) -> Response:
         return await _password_form(request, user, session is None, gettext(problem))
     user.password_hash = security.hash_password(form["password"])
     user.must_change_password = False
-    async with in_transaction():
+    async with in_transaction("default"):
         await user.save(update_fields=["password_hash", "must_change_password"])
         # Whoever else held the old password (a stolen session, a forgotten device, an
         # API token) is out: every other session ends, every token is revoked.
@@ -244,7 +244,7 @@ async def two_factor_confirm(request: Request) -> Response:
     user.totp_enabled_at = auth.now()
     user.totp_last_step = step
     codes = totp.new_recovery_codes()
-    async with in_transaction():
+    async with in_transaction("default"):
         await user.save(update_fields=["totp_enabled_at", "totp_last_step"])
         await _replace_recovery_codes(user, codes)
     await auth.audit(request, "two_factor_enabled", user, via="web")
@@ -306,7 +306,7 @@ async def two_factor_disable(request: Request) -> Response:
         raise PermissionDenied(
             N_("Two-factor sign-in is required for this account."), code="second_factor_required"
         )
-    async with in_transaction():
+    async with in_transaction("default"):
         user.totp_secret = None
         user.totp_enabled_at = None
         user.totp_last_step = None

@@ -7,6 +7,9 @@ import pytest
 
 from tests.builders import api_token
 
+# Reports and queue listings read the PostgreSQL lane's replica (tests/replica.py).
+from tests.replica import app, settings  # noqa: F401
+
 
 @pytest.fixture
 async def hotel(client: httpx.AsyncClient) -> str:

@@ -12,6 +12,9 @@ from server.models import Declaration, Feedback, ReviewState
 from server.reports import rollups
 from tests.builders import api_token, declaration, send_batch
 
+# Reports and queue listings read the PostgreSQL lane's replica (tests/replica.py).
+from tests.replica import app, settings  # noqa: F401
+
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 START, END = date(2026, 11, 1), date(2026, 11, 3)
 

@@ -1,0 +1,74 @@
+"""DATABASE_READ_URL (issue 18, part 5): reports, exports and queue listings read the
+streaming replica; the declaration page, decisions and the API read the primary. Shown
+with the replica's replay paused, so that it lags on purpose."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from server import settings as settings_module
+from tests import pg
+from tests.builders import DEMO_PASSWORD, api_token, bearer, declared
+from tests.police import steps
+from tests.replica import replica_url
+
+pytestmark = pytest.mark.postgres_only
+
+
+def _total(csv: str) -> int:
+    line = next(row for row in csv.splitlines() if row.startswith("summary,total,"))
+    return int(line.rsplit(",", 1)[1])
+
+
+async def test_listings_read_the_replica_and_decisions_the_primary(
+    database_url: str, pg_cluster: pg.Cluster, pg_replica: pg.Cluster
+) -> None:
+    from server.app import create_app
+
+    pg_cluster.caught_up(pg_replica)
+    settings = settings_module.load(
+        {"DATABASE_URL": database_url, "TESTING": "1", "DEMO_PASSWORD": DEMO_PASSWORD,
+         "DATABASE_READ_URL": replica_url(database_url, pg_replica)}
+    )  # fmt: skip
+    app: Starlette = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as api:
+            token = await api_token(api, "staff.hk")
+            officer = await steps.officer(app, "police.hk")
+            (first,) = await declared(api, token)
+            pg_cluster.caught_up(pg_replica)
+            report = "/reports/export.csv"
+            assert _total((await officer.get(report)).text) == 1
+
+            pg_replica.sql("SELECT pg_wal_replay_pause()")
+            try:
+                (second,) = await declared(api, token)
+                # The primary has it: the API and the declaration page.
+                found = await api.get(f"/api/v1/declarations/{second['id']}", headers=bearer(token))
+                assert found.status_code == 200
+                page = await officer.get(f"/police/declarations/{second['id']}")
+                assert page.status_code == 200
+                # The replica does not yet: the report, the queue and the export.
+                assert _total((await officer.get(report)).text) == 1
+                queue = (await officer.get("/police/declarations")).text
+                assert first["id"] in queue and second["id"] not in queue
+                export = (await officer.get("/police/declarations/export.csv?state=all")).text
+                assert second["document_number"] not in export
+            finally:
+                pg_replica.sql("SELECT pg_wal_replay_resume()")
+            pg_cluster.caught_up(pg_replica)
+            assert _total((await officer.get(report)).text) == 2
+            queue = (await officer.get("/police/declarations")).text
+            assert second["id"] in queue
+            await officer.aclose()
+
+
+def test_a_read_url_needs_postgresql() -> None:
+    with pytest.raises(settings_module.SettingsError, match="DATABASE_READ_URL"):
+        settings_module.load(
+            {"DATABASE_URL": "sqlite:///tmp/x.sqlite3", "TESTING": "1",
+             "DATABASE_READ_URL": "postgres://postgres@127.0.0.1:5/x"}
+        )  # fmt: skip
