@@ -139,7 +139,9 @@ class ReplicaRouter:
 
 
 def from_replica(handler: Callable[[Request], Awaitable[Response]]) -> Callable[..., Any]:
-    """A page handler whose reads may come from the replica (when one is configured)."""
+    """A page handler whose reads may come from the replica (when one is configured).
+    Only for handlers that read: a transaction opened inside would still read the
+    replica, since the router decides before the transaction's connection is asked."""
 
     @functools.wraps(handler)
     async def reading(request: Request) -> Response:
