@@ -22,6 +22,13 @@ DEMO_PASSWORD = "demo-password"
 T = TypeVar("T")
 
 
+def settings_for(database_url: str, **more: str) -> settings_module.Settings:
+    """Settings as a test server has them (TESTING on, DEMO off), with ``more`` added."""
+    return settings_module.load(
+        {"DATABASE_URL": database_url, "TESTING": "1", "DEMO_PASSWORD": DEMO_PASSWORD, **more}
+    )
+
+
 def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine to completion from synchronous code, in a thread of its own, so
     that it works even where another event loop runs (sync Playwright keeps one)."""

@@ -21,11 +21,10 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from server import settings as settings_module
 from server.app import create_app
 from server.settings import Settings
 from tests import pg, replica
-from tests.builders import DEMO_PASSWORD, build_template, run_async
+from tests.builders import build_template, run_async, settings_for
 from tests.live import LiveServer
 
 _counter = itertools.count()
@@ -112,9 +111,7 @@ def database_url(template_url: str, pg_cluster: pg.Cluster | None, tmp_path: Pat
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """Settings as a test server would have them: TESTING on, DEMO off."""
-    return settings_module.load(
-        {"DATABASE_URL": database_url, "TESTING": "1", "DEMO_PASSWORD": DEMO_PASSWORD}
-    )
+    return settings_for(database_url)
 
 
 @pytest.fixture

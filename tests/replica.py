@@ -18,11 +18,10 @@ import asyncpg
 import pytest
 from starlette.applications import Starlette
 
-from server import settings as settings_module
 from server.app import create_app
 from server.settings import Settings
 from tests import pg
-from tests.builders import DEMO_PASSWORD
+from tests.builders import settings_for
 
 
 def _dsn(url: str) -> str:
@@ -75,11 +74,10 @@ def replica_url(database_url: str, replica: pg.Cluster) -> str:
 @pytest.fixture
 def settings(database_url: str, pg_cluster: pg.Cluster | None, pg_replica: Any) -> Settings:
     """The test settings, with DATABASE_READ_URL on the PostgreSQL lane."""
-    values = {"DATABASE_URL": database_url, "TESTING": "1", "DEMO_PASSWORD": DEMO_PASSWORD}
-    if pg_cluster is not None and pg_replica is not None:
-        pg_cluster.caught_up(pg_replica)  # the test's database exists there too
-        values["DATABASE_READ_URL"] = replica_url(database_url, pg_replica)
-    return settings_module.load(values)
+    if pg_cluster is None or pg_replica is None:
+        return settings_for(database_url)
+    pg_cluster.caught_up(pg_replica)  # the test's database exists there too
+    return settings_for(database_url, DATABASE_READ_URL=replica_url(database_url, pg_replica))
 
 
 @pytest.fixture

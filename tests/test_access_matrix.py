@@ -31,10 +31,9 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Route
 
-from server import settings as settings_module
 from server.models import ApiToken, DeclarationEvent, Establishment, PoliceUnit, User, WatchEntry
 from server.settings import Settings
-from tests.builders import DEMO_PASSWORD, api_token, bearer, declaration, web_login
+from tests.builders import DEMO_PASSWORD, api_token, bearer, declaration, settings_for, web_login
 from tests.police.steps import officer, post_form, send
 
 ROLES = ("anon", "owner", "staff", "owner2", "officer", "officer2", "lead", "province", "admin")
@@ -191,14 +190,7 @@ def routes(app: Starlette) -> list[str]:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     # The live queue's stream ends at once, so that it can be requested like a page.
-    return settings_module.load(
-        {
-            "DATABASE_URL": database_url,
-            "TESTING": "1",
-            "DEMO_PASSWORD": DEMO_PASSWORD,
-            "LIVE_STREAM_SECONDS": "0",
-        }
-    )
+    return settings_for(database_url, LIVE_STREAM_SECONDS="0")
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 
 from server import settings as settings_module
 from tests import pg
-from tests.builders import DEMO_PASSWORD, api_token, bearer, declared
+from tests.builders import api_token, bearer, declared, settings_for
 from tests.police import steps
 from tests.replica import replica_url
 
@@ -28,10 +28,7 @@ async def test_listings_read_the_replica_and_decisions_the_primary(
     from server.app import create_app
 
     pg_cluster.caught_up(pg_replica)
-    settings = settings_module.load(
-        {"DATABASE_URL": database_url, "TESTING": "1", "DEMO_PASSWORD": DEMO_PASSWORD,
-         "DATABASE_READ_URL": replica_url(database_url, pg_replica)}
-    )  # fmt: skip
+    settings = settings_for(database_url, DATABASE_READ_URL=replica_url(database_url, pg_replica))
     app: Starlette = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

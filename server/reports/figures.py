@@ -118,14 +118,10 @@ def from_counts(
     return out
 
 
-def _next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
 def spans(start: date, end: date) -> list[tuple[str, date, date]]:
     """The rows that cover ``start``…``end`` once, as (period, first day, day after)."""
     after = end + timedelta(days=1)
-    first = start if start.day == 1 else _next_month(start)
+    first = start if start.day == 1 else rollups.next_month(start)
     last = after.replace(day=1)
     if first >= last:
         return [("d", start, after)]

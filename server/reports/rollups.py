@@ -38,10 +38,9 @@ from tortoise.transactions import in_transaction
 from ..declarations.context import VIETNAM
 from ..models import Declaration, Establishment, ReportTotals
 
-# What each figure is called in ``report_count.dim``.
+# What each figure is called in a ``report_totals.counts`` object.
 TOTAL, NATIONALITY, REVIEW, STAY, ON_TIME, TO_DECLARE, TO_DECIDE, ESTABLISHMENT = "tcrsoade"
 PER_DAY = "y"  # in month rows: the declarations of each day of the month
-LEVELS = ("e", "u", "p", "n")  # establishment, police unit, province, nation
 
 QUARTER = 900
 FINE_BUCKETS = 192  # quarter-hours in 48 hours
@@ -227,6 +226,11 @@ async def write(conn: BaseDBAsyncClient, delta: Counter[Key], *, fresh: bool = F
         await conn.execute_many(upsert, rows)
 
 
+def next_month(day: date) -> date:
+    """The first day of the month after ``day``'s."""
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
 def _moment(value: Any) -> datetime | None:
     """A datetime as the driver returns it: an object (PostgreSQL) or text (SQLite)."""
     if value is None or isinstance(value, datetime):
@@ -238,7 +242,7 @@ def _months(first: date, last: date) -> Iterator[tuple[datetime, datetime]]:
     """The UTC bounds of each local month from ``first``'s to ``last``'s."""
     month = first.replace(day=1)
     while month <= last:
-        following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+        following = next_month(month)
         yield (
             datetime.combine(month, datetime.min.time(), VIETNAM),
             datetime.combine(following, datetime.min.time(), VIETNAM),
