@@ -10,21 +10,24 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import tortoise.backends.sqlite.executor  # noqa: F401 — registers its adapters first
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from tortoise import Tortoise, connections
+from tortoise import Model, Tortoise, connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.api import migrate as migrate_api
 from tortoise.queryset import QuerySet
 
 from .settings import Settings
+
+M = TypeVar("M", bound=Model)
 
 APP_MODULES = ["server.models"]
 MIGRATIONS_MODULE = "server.migrations"
@@ -215,3 +218,52 @@ async def count_up_to(query: QuerySet[Any], cap: int) -> int:
         params,
     )
     return int(dict(rows[0])["n"])
+
+
+_INSERT_PLANS: dict[tuple[type[Model], str], tuple[str, tuple[tuple[str, Any], ...]]] = {}
+
+
+def _insert_plan(
+    conn: BaseDBAsyncClient, model: type[Model]
+) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    """The ORM's own INSERT statement for ``model`` and, per column, its name and field."""
+    key = (model, conn.capabilities.dialect)
+    if key not in _INSERT_PLANS:
+        executor = conn.executor_class(model=model, db=conn)
+        fields_map = model._meta.fields_map
+        columns = tuple((c, fields_map[c]) for c in executor.regular_columns)
+        _INSERT_PLANS[key] = (executor.insert_query, columns)
+    return _INSERT_PLANS[key]
+
+
+async def insert_rows(
+    conn: BaseDBAsyncClient, model: type[Model], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert ``rows`` (field name → value) with one prepared statement: the ORM's SQL and
+    value conversions, without building a model object per row (the hot path of ingest).
+    A field a row leaves out takes its default."""
+    sql, columns = _insert_plan(conn, model)
+    values = [
+        [field.to_db_value(row[name] if name in row else _default(field), None)
+         for name, field in columns]
+        for row in rows
+    ]  # fmt: skip
+    await conn.execute_many(sql, values)
+
+
+def _default(field: Any) -> Any:
+    default = field.default
+    return default() if callable(default) else default
+
+
+def unsaved(model: type[M], values: Mapping[str, Any]) -> M:
+    """A model instance holding ``values`` and the defaults of the fields they leave out,
+    for a row that ``insert_rows`` stores next. It skips the ORM's per-field checks in
+    the constructor (35 µs a declaration): ``insert_rows`` checks every value anyway."""
+    instance = model.__new__(model)
+    state = instance.__dict__
+    state.update(_partial=False, _saved_in_db=False, _custom_generated_pk=False)
+    fields_map = model._meta.fields_map
+    for name in model._meta.fields_db_projection:
+        state[name] = values[name] if name in values else _default(fields_map[name])
+    return instance

@@ -68,17 +68,12 @@ async def _answer(request: Request, d: Declaration) -> Response:
     )
 
 
-async def _add_receipt_codes(request: Request, results: list[dict[str, Any]]) -> None:
+def _add_receipt_codes(request: Request, outcome: ingest.Ingested, unit_code: str) -> None:
     """Each stored item's answer gets its receipt's signed code (null for the others)."""
-    stored = [r["id"] for r in results if r["result"] in ("created", "duplicate")]
-    rows = await Declaration.filter(id__in=stored).only(
-        "id", "receipt_number", "received_at", "document_number", "establishment_id"
-    )
-    codes = await _receipt_codes(request, rows)
-    for r in results:
-        r["receipt_code"] = (
-            codes.get(str(r["id"])) if r["result"] in ("created", "duplicate") else None
-        )
+    key_file = request.app.state.settings.receipt_key_file
+    for r in outcome.results:
+        d = outcome.stored.get(r["id"]) if r["result"] in ("created", "duplicate") else None
+        r["receipt_code"] = d and documents.declaration_code(d, unit_code, key_file)
 
 
 async def _receipt_codes(request: Request, rows: list[Declaration]) -> dict[str, str]:
@@ -114,16 +109,16 @@ async def batch(request: Request) -> Response:
             max=settings.batch_max,
         )
     establishment = await declaring_establishment(user)
-    results = await ingest.ingest(
+    outcome = await ingest.ingest(
         items,
         user=user,
         establishment=establishment,
         settings=settings,
         ip=auth.client_ip(request),
     )
-    await _add_receipt_codes(request, results)
+    _add_receipt_codes(request, outcome, await documents.unit_code(establishment.id))
     return JSONResponse(
-        {"results": results, "server_time": datetime.now(UTC).isoformat()},
+        {"results": outcome.results, "server_time": datetime.now(UTC).isoformat()},
         headers={"Cache-Control": "no-store"},
     )
 

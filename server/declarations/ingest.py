@@ -15,12 +15,13 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from .. import db
 from ..models import Declaration, DeclarationEvent, DeclarationRevision, Establishment, User
 from ..reports import rollups
 from ..settings import Settings
@@ -60,6 +61,14 @@ def _replay(prior: Declaration, pending: Pending, establishment: Establishment) 
     return result(pending.id, "conflict", errors=[Issue("id", "id_conflict")])
 
 
+class Ingested(NamedTuple):
+    """One result per item, in order, and the stored declaration behind each ``created``
+    or ``duplicate`` result, by id (what its receipt is made from)."""
+
+    results: list[dict[str, Any]]
+    stored: dict[str, Declaration]
+
+
 async def ingest(
     items: list[Any],
     *,
@@ -68,8 +77,8 @@ async def ingest(
     settings: Settings,
     ip: str = "",
     now: datetime | None = None,
-) -> list[dict[str, Any]]:
-    """Check and store a batch; one result per item, in order."""
+) -> Ingested:
+    """Check and store a batch."""
     now = now or datetime.now(UTC)
     ctx = context_for(establishment, settings, now)
     results: list[dict[str, Any] | None] = [None] * len(items)
@@ -90,13 +99,16 @@ async def ingest(
         pending.append(Pending(index, raw, checked, content_hash(raw)))
 
     existing = {str(d.id): d for d in await Declaration.filter(id__in=[p.id for p in pending])}
+    stored: dict[str, Declaration] = {}
     first_in_batch: dict[str, Pending] = {}
     repeats: list[Pending] = []  # an id already seen earlier in this batch
     fresh: list[Pending] = []
     for item in pending:
         prior = existing.get(item.id)
         if prior is not None:
-            results[item.index] = _replay(prior, item, establishment)
+            answer = results[item.index] = _replay(prior, item, establishment)
+            if answer["result"] == "duplicate":
+                stored[item.id] = prior
             continue
         if item.id in first_in_batch:
             repeats.append(item)
@@ -118,7 +130,9 @@ async def ingest(
             )
     created = await _store(valid, user=user, establishment=establishment, now=now, ip=ip)
     for item in valid:
-        results[item.index] = created[item.id]
+        results[item.index], declaration = created[item.id]
+        if declaration is not None:
+            stored[item.id] = declaration
 
     for item in repeats:  # answered like a resend of the first one
         first = first_in_batch[item.id]
@@ -131,25 +145,29 @@ async def ingest(
         else:
             results[item.index] = first_result
     assert all(r is not None for r in results)
-    return [r for r in results if r is not None]
+    return Ingested([r for r in results if r is not None], stored)
 
 
 def _declaration(
     item: Pending, *, user: User, establishment: Establishment, now: datetime
 ) -> Declaration:
     declared_at = item.checked.values["declared_at"]
-    return Declaration(
-        id=uuid.UUID(item.id),
-        establishment_id=establishment.id,
-        police_unit_id=establishment.police_unit_id,
-        province_id=establishment.province_id,
-        receipt_number=new_receipt_number(),
-        declared_at=declared_at,
-        received_at=now,
-        clock_skew_seconds=int((now - declared_at).total_seconds()),
-        change_seq=0,
-        created_by_id=user.id,
-        **item.columns(),
+    return db.unsaved(
+        Declaration,
+        {
+            "id": uuid.UUID(item.id),
+            "establishment_id": establishment.id,
+            "police_unit_id": establishment.police_unit_id,
+            "province_id": establishment.province_id,
+            "receipt_number": new_receipt_number(),
+            "declared_at": declared_at,
+            "received_at": now,
+            "updated_at": now,
+            "clock_skew_seconds": int((now - declared_at).total_seconds()),
+            "change_seq": 0,
+            "created_by_id": user.id,
+            **item.columns(),
+        },
     )
 
 
@@ -160,11 +178,13 @@ def revision_data(item: Pending) -> dict[str, Any]:
 
 @dataclass
 class Prepared:
-    """A batch's rows, built and screened before the transaction (see ``_write``)."""
+    """A batch's rows, built and screened before the transaction (see ``_write``): the
+    declarations as objects (the screening and the answers read them), their first
+    revision and history entry as plain rows (inserted without model objects)."""
 
     declarations: list[Declaration]
-    revisions: list[DeclarationRevision]
-    events: list[DeclarationEvent]
+    revisions: list[dict[str, Any]]
+    events: list[dict[str, Any]]
 
 
 async def _prepare(
@@ -177,18 +197,14 @@ async def _prepare(
     return Prepared(
         declarations,
         [
-            DeclarationRevision(
-                declaration_id=d.id, number=1, data=revision_data(item),
-                content_hash=item.digest, created_at=now, user_id=user.id, ip=ip,
-            )
+            {"declaration_id": d.id, "number": 1, "data": revision_data(item),
+             "content_hash": item.digest, "created_at": now, "user_id": user.id, "ip": ip}
             for d, item in zip(declarations, items, strict=True)
         ],
         [
-            DeclarationEvent(
-                declaration_id=d.id, at=now, user_id=user.id, action="received",
-                to_state="received", ip=ip,
-                detail={"clock_skew_seconds": d.clock_skew_seconds},
-            )
+            {"declaration_id": d.id, "at": now, "user_id": user.id, "action": "received",
+             "to_state": "received", "ip": ip,
+             "detail": {"clock_skew_seconds": d.clock_skew_seconds}}
             for d in declarations
         ],
     )  # fmt: skip
@@ -203,15 +219,18 @@ async def _write(rows: Prepared, conn: BaseDBAsyncClient, establishment: Establi
     for k, d in enumerate(rows.declarations):
         d.change_seq = last - len(rows.declarations) + 1 + k
     await screening.refresh_minors(establishment.id, rows.declarations, conn, unsaved=True)
-    await Declaration.bulk_create(rows.declarations, using_db=conn)
-    await DeclarationRevision.bulk_create(rows.revisions, using_db=conn)
-    await DeclarationEvent.bulk_create(rows.events, using_db=conn)
+    await db.insert_rows(conn, Declaration, [vars(d) for d in rows.declarations])
+    await db.insert_rows(conn, DeclarationRevision, rows.revisions)
+    await db.insert_rows(conn, DeclarationEvent, rows.events)
     await rollups.record(conn, after=rows.declarations)
+
+
+Answer = tuple[dict[str, Any], Declaration | None]  # the result, what is stored under it
 
 
 async def _store(
     items: list[Pending], *, user: User, establishment: Establishment, now: datetime, ip: str
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, Answer]:
     if not items:
         return {}
     rows = await _prepare(items, user=user, establishment=establishment, now=now, ip=ip)
@@ -219,12 +238,12 @@ async def _store(
         async with in_transaction("default") as conn:
             await _write(rows, conn, establishment)
         return {
-            str(d.id): result(str(d.id), "created", declaration=d, warnings=item.checked.warnings)
+            item.id: (result(item.id, "created", declaration=d, warnings=item.checked.warnings), d)
             for d, item in zip(rows.declarations, items, strict=True)
         }
     except IntegrityError:
         log.info("batch insert collided; storing %d items one by one", len(items))
-    answers: dict[str, dict[str, Any]] = {}
+    answers: dict[str, Answer] = {}
     for item in items:
         answers[item.id] = await _store_one(
             item, user=user, establishment=establishment, now=now, ip=ip
@@ -234,17 +253,19 @@ async def _store(
 
 async def _store_one(
     item: Pending, *, user: User, establishment: Establishment, now: datetime, ip: str
-) -> dict[str, Any]:
+) -> Answer:
     for _attempt in range(3):
         rows = await _prepare([item], user=user, establishment=establishment, now=now, ip=ip)
         try:
             async with in_transaction("default") as conn:
                 await _write(rows, conn, establishment)
             (stored,) = rows.declarations
-            return result(item.id, "created", declaration=stored, warnings=item.checked.warnings)
+            answer = result(item.id, "created", declaration=stored, warnings=item.checked.warnings)
+            return answer, stored
         except IntegrityError:
             prior = await Declaration.get_or_none(id=item.id)
             if prior is not None:
-                return _replay(prior, item, establishment)
+                answer = _replay(prior, item, establishment)
+                return answer, prior if answer["result"] == "duplicate" else None
             # Otherwise a receipt number clashed: draw another.
     raise RuntimeError("could not store a declaration after three attempts")

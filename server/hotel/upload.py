@@ -88,7 +88,7 @@ async def upload(request: Request) -> Response:
             ip=auth.client_ip(request),
             now=now,
         )
-        results.extend(zip(chunk, answers, strict=True))
+        results.extend(zip(chunk, answers.results, strict=True))
     counts: dict[str, int] = {}
     for _row, answer in results:
         counts[answer["result"]] = counts.get(answer["result"], 0) + 1

@@ -72,8 +72,8 @@ def declaration_code(d: Declaration, unit_code: str, key_file: Path) -> str:
 
 async def unit_code(establishment_id: int) -> str:
     """The code of the police unit an establishment declares to."""
-    _est, unit = await _establishment(establishment_id)
-    return unit.code
+    code = await Establishment.get(id=establishment_id).values_list("police_unit__code", flat=True)
+    return str(code)
 
 
 async def for_declaration(d: Declaration, key_file: Path, base_url: str, now: datetime) -> Receipt:

@@ -27,7 +27,6 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from itertools import chain
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -116,8 +115,12 @@ Slot = tuple[str, int, str, date]  # level, place, period, first day: one row
 Key = tuple[Slot, str, str]  # the row, a figure, one of its values
 
 
-def keys(f: Facts) -> Iterator[Key]:
-    """Every count one declaration adds to."""
+Profile = tuple[Any, ...]  # what decides a declaration's keys (``profile``)
+
+
+def profile(f: Facts) -> Profile:
+    """The day, the place ids and the counted values of ``f``: declarations with the same
+    profile add to the same keys, so a batch's keys are made once per profile."""
     day = f.received_at.astimezone(VIETNAM).date()
     values = [
         (TOTAL, ""),
@@ -129,7 +132,13 @@ def keys(f: Facts) -> Iterator[Key]:
     ]
     if f.reviewed_at is not None:
         values.append((TO_DECIDE, str(bucket((f.reviewed_at - f.received_at).total_seconds()))))
-    places = (("e", f.establishment_id), ("u", f.police_unit_id), ("p", f.province_id), ("n", 0))
+    return day, f.establishment_id, f.police_unit_id, f.province_id, tuple(values)
+
+
+def keys(p: Profile) -> Iterator[Key]:
+    """Every count a declaration of profile ``p`` adds to."""
+    day, establishment, unit, province, values = p
+    places = (("e", establishment), ("u", unit), ("p", province), ("n", 0))
     for level, place in places:
         for period, first in (("d", day), ("m", day.replace(day=1))):
             slot: Slot = (level, place, period, first)
@@ -138,18 +147,16 @@ def keys(f: Facts) -> Iterator[Key]:
             if period == "m":  # a month row also says how many came each day
                 yield slot, PER_DAY, str(day.day)
             if level in ("u", "p"):  # the list of establishments of a ward or province
-                yield slot, ESTABLISHMENT, str(f.establishment_id)
+                yield slot, ESTABLISHMENT, str(establishment)
 
 
 class Delta(Counter[Key]):
     """Changes to the totals, summed before they are written."""
 
     def count(self, rows: Iterable[Facts], sign: int = 1) -> Delta:
-        every = chain.from_iterable(keys(f) for f in rows)
-        if sign == 1:
-            self.update(every)  # counted in C
-        else:
-            self.subtract(every)
+        for p, n in Counter(profile(f) for f in rows).items():
+            for key in keys(p):
+                self[key] += sign * n
         return self
 
 
