@@ -12,7 +12,7 @@ APT_UPDATED := /tmp/.luutru-apt-updated
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test test-sqlite test-postgres bench lint fmt i18n i18n-extract translations \
-        migrate demo purge install upgrade test-deps apt-install clean
+        migrate demo purge backup install upgrade test-deps apt-install clean
 
 # --- installation ---------------------------------------------------------------------
 
@@ -121,6 +121,12 @@ demo: $(RUN_STAMP)
 # Reduce guests' personal data to statistics after RETENTION_DAYS (schedule it daily).
 purge: $(RUN_STAMP)
 	$(PY) -m server purge
+
+# A consistent copy of the live database (the server keeps serving) into a new folder
+# under BACKUP_DIR, named by the time; see "Operating it" in the README.
+BACKUP_DIR ?= backups
+backup: $(RUN_STAMP)
+	$(PY) -m server backup "$(BACKUP_DIR)/$$(date -u +%Y%m%dT%H%M%SZ)"
 
 bench: install translations test-deps
 	$(PY) bench/run.py

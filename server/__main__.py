@@ -1,11 +1,16 @@
 """The command line: ``python -m server COMMAND``.
 
 migrate  apply the committed migrations and load the provinces, wards and police units
+         (--check: only list the pending ones; exit status 1 if there are any)
 demo     load the demo data into an empty database (needs DEMO=1)
 serve    serve with uvicorn on HOST:PORT (WORKERS processes, default 1)
 run      migrate, demo (when DEMO is on), print the demo accounts, serve
 purge    reduce guests' personal data to statistics after RETENTION_DAYS (--dry-run counts)
 rollups  recompute the reports' running totals from the declarations (a repair)
+backup PATH
+         a consistent copy of the live database into the new folder PATH, with a manifest
+restore PATH
+         restore the backup in PATH into an empty database and check it (--force: replace)
 verify-receipt CODE
          check a receipt's verification code (from its QR code) against the receipt key
 """
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from types import FrameType
 from typing import Any
@@ -100,6 +106,41 @@ async def _rollups(settings: settings_module.Settings) -> int:
         await Tortoise.close_connections()
 
 
+def _backup(settings: settings_module.Settings, path: str, force: bool, restoring: bool) -> None:
+    from pathlib import Path
+
+    from . import backup
+
+    try:
+        if restoring:
+            manifest = asyncio.run(backup.restore(settings, Path(path), force=force))
+            verb = "Restored and checked"
+        else:
+            manifest = asyncio.run(backup.backup(settings, Path(path)))
+            verb = "Backed up"
+    except backup.BackupError as failed:
+        sys.exit(f"{'Restore' if restoring else 'Backup'} failed: {failed}")
+    tables = manifest["tables"]
+    print(
+        f"{verb} {len(tables)} tables, {tables.get('declaration', {}).get('rows', 0)} "
+        f"declarations (backup of {manifest['started_at']}): {path}"
+    )
+
+
+def check_migrations(settings: settings_module.Settings) -> int:
+    """Exit status 1 when migrations are pending (an operator's check before serving)."""
+    from . import db
+
+    pending = asyncio.run(db.pending_migrations(settings))
+    if not pending:
+        print("No migrations pending.")
+        return 0
+    print(f"{len(pending)} migrations pending (run: luutru migrate):")
+    for name in pending:
+        print(f"  {name}")
+    return 1
+
+
 def verify_receipt(settings: settings_module.Settings, code: str) -> int:
     """Exit status 0 when the code is genuine, 1 when it is not."""
     from .receipts.documents import key_set
@@ -148,6 +189,11 @@ def uvicorn_options(settings: settings_module.Settings) -> dict[str, Any]:
         "forwarded_allow_ips": settings.forwarded_allow_ips or None,
         # A last resort: the live-queue streams end by themselves (above).
         "timeout_graceful_shutdown": 5,
+        # uvicorn's access line prints the whole URL, searches included: ours names the
+        # route only (logs.RequestLog).
+        "access_log": False,
+        # JSON logs: uvicorn's loggers propagate to the root handler (logs.configure).
+        **({"log_config": None} if settings.log_format == "json" else {}),
     }
 
 
@@ -163,6 +209,12 @@ def serve(settings: settings_module.Settings) -> None:
     if settings.workers > 1:
         # Several processes share the port; each has its own connection pool, and
         # everything they share (sessions, sign-in failures, counters) is in the database.
+        # Their metrics meet in prometheus-client's files (set before a worker imports it).
+        import tempfile
+
+        os.environ.setdefault(
+            "PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="luutru-metrics-")
+        )
         uvicorn.run(
             "server.__main__:app_from_environment",
             factory=True,
@@ -185,10 +237,17 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "command",
-        choices=["migrate", "demo", "serve", "run", "purge", "rollups", "verify-receipt"],
+        choices=[
+            "migrate", "demo", "serve", "run", "purge", "rollups", "backup", "restore",
+            "verify-receipt",
+        ],
+    )  # fmt: skip
+    parser.add_argument(
+        "code", nargs="?", help="verify-receipt: the code to check; backup, restore: the folder"
     )
-    parser.add_argument("code", nargs="?", help="verify-receipt: the code to check")
     parser.add_argument("--dry-run", action="store_true", help="purge: only count")
+    parser.add_argument("--check", action="store_true", help="migrate: only list pending ones")
+    parser.add_argument("--force", action="store_true", help="restore: replace a database")
     args = parser.parse_args(argv)
     try:
         settings = settings_module.load()
@@ -201,6 +260,13 @@ def main(argv: list[str] | None = None) -> None:
         counted = asyncio.run(_rollups(settings))
         print(f"Report totals rebuilt from {counted} declarations.")
         return
+    if args.command in ("backup", "restore"):
+        if not args.code:
+            sys.exit(f"{args.command} needs a folder: luutru {args.command} PATH")
+        _backup(settings, args.code, args.force, restoring=args.command == "restore")
+        return
+    if args.command == "migrate" and args.check:
+        sys.exit(check_migrations(settings))
     if args.command == "verify-receipt":
         if not args.code:
             sys.exit("verify-receipt needs the code printed under the receipt's QR code")

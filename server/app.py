@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 
-from . import db, i18n, offload, pwa
+from . import db, i18n, logs, metrics, offload, pwa
 from . import settings as settings_module
 from .admin import routes as admin
 from .api import routes as api
@@ -47,6 +46,7 @@ async def favicon(request: Request) -> Response:
 routes = [
     *web.routes,
     Route("/healthz", healthz, name="healthz"),
+    Route("/metrics", metrics.page, name="metrics"),
     # Browsers ask for it whatever the page says: the app's icon, not a 404.
     Route("/favicon.ico", favicon, name="favicon"),
     Mount("/hotel", routes=hotel.routes, name="hotel"),
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """Build the application. ``settings`` defaults to the process environment."""
     settings = settings or settings_module.load()
     i18n.configure(settings.locales_dir, settings.timezone)
-    logging.basicConfig(level=settings.log_level.upper())
+    logs.configure(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware=[
             Middleware(m, settings=settings)
             for m in (
+                logs.RequestLog,
                 CompressFiles,
                 SecurityHeaders,
                 Admission,

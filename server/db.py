@@ -23,6 +23,7 @@ from starlette.responses import Response, StreamingResponse
 from tortoise import Model, Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.api import migrate as migrate_api
+from tortoise.migrations.executor import MigrationExecutor
 from tortoise.queryset import QuerySet
 
 from .settings import Settings
@@ -49,7 +50,7 @@ def _utc_text(value: datetime) -> str:
 sqlite3.register_adapter(datetime, _utc_text)
 
 
-def _private_file(path: Path) -> None:
+def private_file(path: Path) -> None:
     """Guests' data at rest is for this server's user alone: a new data directory is
     0700, the database file 0600 (SQLite gives its -wal and -shm files the database
     file's permissions), and an existing one readable by others is narrowed."""
@@ -69,7 +70,7 @@ def connection_config(database_url: str) -> dict[str, Any]:
     if parts.scheme == "sqlite":
         path = database_url[len("sqlite://") :].split("?", 1)[0]
         if path != ":memory:":
-            _private_file(Path(path))
+            private_file(Path(path))
         return {
             "engine": "tortoise.backends.sqlite",
             "credentials": {
@@ -191,6 +192,18 @@ async def migrate(settings: Settings) -> None:
     """Apply every committed migration that the database has not seen yet."""
     await migrate_api(config=tortoise_config(settings.database_url))
     await Tortoise.close_connections()
+
+
+async def pending_migrations(settings: Settings) -> list[str]:
+    """The committed migrations the database has not seen yet, in order."""
+    config = tortoise_config(settings.database_url)
+    await Tortoise.init(config=config)
+    try:
+        executor = MigrationExecutor(connections.get("default"), config["apps"])
+        steps = await executor.plan(None)
+        return [f"{s.migration.app_label}.{s.migration.name}" for s in steps if not s.backward]
+    finally:
+        await Tortoise.close_connections()
 
 
 async def scrub() -> None:

@@ -279,10 +279,17 @@ async def server_error(request: Request, exc: Exception) -> Response:
             return render(request, NotFound())
         return render(request, BadRequest(OUT_OF_RANGE, code="out_of_range"))
     if is_unavailable(exc):  # raised outside the router, e.g. while resolving the caller
-        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        log.warning("database unavailable on %s %s: %s", request.method, _route(request), exc)
         return render(request, ServiceUnavailable())
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    # The route's template, not the path: no search term or document number in a log.
+    log.exception("unhandled error on %s %s", request.method, _route(request), exc_info=exc)
     return render(request, InternalError())
+
+
+def _route(request: Request) -> str:
+    from .metrics import route_of
+
+    return route_of(request.scope)
 
 
 EXCEPTION_HANDLERS = {

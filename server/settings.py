@@ -5,6 +5,7 @@ Every setting here is documented in README.md (tests/test_settings.py checks tha
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,6 +15,8 @@ from starlette.config import Config
 from starlette.datastructures import Secret
 
 from . import i18n
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,6 +68,10 @@ class Settings:
     previous_secret_keys: tuple[str, ...] = ()
     # A PostgreSQL streaming replica for reports, exports and queue listings (db.py).
     database_read_url: str = ""
+    # Who may read /metrics (metrics.py): these networks, or whoever has the token.
+    metrics_allow_ips: tuple[IPNetwork, ...] = ()
+    metrics_token: str = ""
+    log_format: str = "text"  # or "json": one object per line (logs.py)
 
     @property
     def secret_keys(self) -> tuple[str, ...]:
@@ -137,7 +144,25 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     if read_url and not (read_url.startswith(postgres) and database_url.startswith(postgres)):
         raise SettingsError("DATABASE_READ_URL must be a PostgreSQL replica of DATABASE_URL")
 
+    try:
+        metrics_allow_ips = tuple(
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in config("METRICS_ALLOW_IPS", default="").split(",")
+            if part.strip()
+        )
+    except ValueError as exc:
+        raise SettingsError(f"METRICS_ALLOW_IPS: {exc}") from None
+    metrics_token = config("METRICS_TOKEN", default="").strip()
+    if metrics_token and len(metrics_token) < 32:
+        raise SettingsError("METRICS_TOKEN must be at least 32 characters")
+    log_format = config("LOG_FORMAT", default="text").strip().lower()
+    if log_format not in ("text", "json"):
+        raise SettingsError("LOG_FORMAT must be text or json")
+
     return Settings(
+        metrics_allow_ips=metrics_allow_ips,
+        metrics_token=metrics_token,
+        log_format=log_format,
         database_url=database_url,
         database_read_url=read_url,
         secret_key=secret,

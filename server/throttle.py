@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
+from . import metrics
 from .errors import AppError
 from .i18n import N_
 from .models import AuditEvent, SignInThrottle
@@ -77,6 +78,7 @@ async def failed(username: str, ip: str) -> None:
     """Count a failure against the username and the address; lock whichever reached its
     limit."""
     moment = datetime.now(UTC)
+    metrics.SIGN_IN_FAILURES.inc()
     for key in _keys(username, ip):
         limit = ACCOUNT_FAILURES if key.startswith("user:") else ADDRESS_FAILURES
         row = await _count(key, moment)
@@ -97,6 +99,7 @@ async def failed(username: str, ip: str) -> None:
             await SignInThrottle.filter(id=row.id).update(locked_until=until)
             if row.failures != limit:
                 continue  # audited once, when the delays begin
+        metrics.SIGN_IN_LOCKS.inc()
         await AuditEvent.create(
             action="sign_in_throttled",
             target=key[:200],

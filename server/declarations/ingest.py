@@ -21,7 +21,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from .. import db
+from .. import db, metrics
 from ..models import Declaration, DeclarationEvent, DeclarationRevision, Establishment, User
 from ..reports import rollups
 from ..settings import Settings
@@ -144,8 +144,10 @@ async def ingest(
             results[item.index] = {**first_result, "result": "duplicate"}
         else:
             results[item.index] = first_result
-    assert all(r is not None for r in results)
-    return Ingested([r for r in results if r is not None], stored)
+    answered = [r for r in results if r is not None]
+    assert len(answered) == len(items)
+    metrics.count_results(answered)
+    return Ingested(answered, stored)
 
 
 def _declaration(

@@ -23,7 +23,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from .. import auth, db, scope
+from .. import auth, db, metrics, scope
 from ..models import ChangeCounter, Declaration, User
 
 log = logging.getLogger(__name__)
@@ -55,10 +55,13 @@ class Changes:
     # --- what streams use ---------------------------------------------------------------
 
     def open(self, stream: int, session_key: str) -> None:
+        if stream not in self._sessions:
+            metrics.LIVE_STREAMS.inc()
         self._sessions[stream] = session_key
 
     def close(self, stream: int) -> None:
-        self._sessions.pop(stream, None)
+        if self._sessions.pop(stream, None) is not None:
+            metrics.LIVE_STREAMS.dec()
         self._signed_out.discard(stream)
 
     @property

@@ -185,6 +185,15 @@ class KeySet:
             ]
         }
 
+    def public_pems(self) -> dict[str, str]:
+        """Each key's public half, by id, as a file ``RECEIPT_RETIRED_KEYS`` can list."""
+        return {
+            kid: key.public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            ).decode()
+            for kid, key in self.keys.items()
+        }
+
     def verify(self, code: str) -> Claim | None:
         """The claim, if a known key signed ``code``: its own key for an LT2 code, any
         key for an LT1 one."""
