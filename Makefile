@@ -88,6 +88,12 @@ test-deps:
 	@# OCR-B: the passport reader's glyph templates and the synthetic camera frames.
 	@test -f /usr/share/fonts/opentype/ocr-b/OCRB.otf || \
 		$(MAKE) --no-print-directory apt-install PKG=fonts-ocr-b
+	@# The deployment files' validators (tests/test_deploy.py): nginx -t, systemd-analyze.
+	@# nginx is there for `nginx -t` only: not left serving if its package started it.
+	@test -x /usr/sbin/nginx || { $(MAKE) --no-print-directory apt-install PKG=nginx-light && \
+		{ systemctl disable --now nginx >/dev/null 2>&1 || true; }; }
+	@command -v systemd-analyze >/dev/null 2>&1 || \
+		$(MAKE) --no-print-directory apt-install PKG=systemd
 
 apt-install:
 	@[ -f $(APT_UPDATED) ] || { apt-get update -q && touch $(APT_UPDATED); }

@@ -113,6 +113,8 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         secret = Secret(DEMO_SECRET)
     elif str(secret) == DEMO_SECRET and not (demo or testing):
         raise SettingsError("SECRET_KEY is the published demo key: set a secret of your own")
+    elif "CHANGE-ME" in str(secret):
+        raise SettingsError("SECRET_KEY is still deploy/luutru.env.example's: set your own")
     elif len(str(secret)) < 32 and not (demo or testing):
         raise SettingsError("SECRET_KEY must be at least 32 characters")
 
