@@ -31,6 +31,7 @@ from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
+    REGISTRY,
     CollectorRegistry,
     Counter,
     Gauge,
@@ -65,23 +66,28 @@ LIVE_STREAMS = Gauge(
     "luutru_live_streams", "Live police queue streams open", multiprocess_mode="livesum"
 )
 
-# Read from the database at scrape time: the same in every process.
-FIGURES = CollectorRegistry()
+# Read from the database at scrape time. With several processes: the database's figures
+# as the last one read them, the pools summed, the watcher furthest behind.
 QUEUE = Gauge(
-    "luutru_review_queue", "Declarations waiting for review", ["province"], registry=FIGURES
-)
+    "luutru_review_queue", "Declarations waiting for review", ["province"],
+    multiprocess_mode="mostrecent",
+)  # fmt: skip
 OVERDUE = Gauge(
     "luutru_review_overdue", "Declarations waiting past their unit's review target",
-    ["province"], registry=FIGURES,
+    ["province"], multiprocess_mode="mostrecent",
 )  # fmt: skip
-POOL_SIZE = Gauge("luutru_db_pool_size", "Database connections open", registry=FIGURES)
-POOL_IN_USE = Gauge("luutru_db_pool_in_use", "Database connections in use", registry=FIGURES)
+POOL_SIZE = Gauge("luutru_db_pool_size", "Database connections open", multiprocess_mode="livesum")
+POOL_IN_USE = Gauge(
+    "luutru_db_pool_in_use", "Database connections in use", multiprocess_mode="livesum"
+)
 FEED_LAG = Gauge(
     "luutru_change_feed_lag",
-    "Changes committed that this process's live-queue watcher has not read yet",
-    registry=FIGURES,
+    "Changes committed that a process's live-queue watcher has not read yet",
+    multiprocess_mode="livemax",
 )
-FEED_POSITION = Gauge("luutru_change_feed_position", "The change counter", registry=FIGURES)
+FEED_POSITION = Gauge(
+    "luutru_change_feed_position", "The change counter", multiprocess_mode="mostrecent"
+)
 
 for result in ("created", "duplicate", "conflict", "invalid"):
     DECLARATIONS.labels(result)  # every result shows, at 0 until it happens
@@ -155,14 +161,15 @@ class Figures:
 
     def __init__(self) -> None:
         self.read_at = -FIGURES_SECONDS
+        self.provinces: set[str] = set()
 
     async def refresh(self, request: Request) -> None:
         if time.monotonic() - self.read_at < FIGURES_SECONDS:
             return
         queue, overdue = await _queue_by_province()
-        QUEUE.clear()
-        OVERDUE.clear()
-        for province in set(queue) | set(overdue):
+        # A province whose queue emptied shows 0, not its last count.
+        self.provinces |= set(queue) | set(overdue)
+        for province in self.provinces:
             QUEUE.labels(province).set(queue.get(province, 0))
             OVERDUE.labels(province).set(overdue.get(province, 0))
         pool = getattr(connections.get("default"), "_pool", None)
@@ -190,13 +197,10 @@ async def page(request: Request) -> Response:
     if MULTIPROCESS:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        kept = generate_latest(registry)
     else:
-        from prometheus_client import REGISTRY
-
-        kept = generate_latest(REGISTRY)
+        registry = REGISTRY
     return Response(
-        kept + generate_latest(FIGURES),
+        generate_latest(registry),
         media_type=CONTENT_TYPE_LATEST,
         headers={"Cache-Control": "no-store"},
     )

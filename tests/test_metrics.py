@@ -11,6 +11,7 @@ import pytest
 
 from server.app import create_app
 from tests.builders import api_token, bearer, declaration, send_batch, settings_for, web_login
+from tests.live import LiveServer
 
 TOKEN = "m" * 40
 
@@ -130,3 +131,19 @@ async def test_a_police_sign_in_is_counted_as_a_failure_when_wrong(database_url:
         after = value((await client.get("/metrics", headers=bearer(TOKEN))).text,
                       "luutru_sign_in_failures_total")  # fmt: skip
     assert after - before == 1
+
+
+def test_several_processes_answer_for_all_of_them(own_server: LiveServer) -> None:
+    """WORKERS=2: the counters of both processes in one scrape, each family once."""
+    own_server.stop()
+    own_server.start(WORKERS="2", METRICS_ALLOW_IPS="127.0.0.1")
+    with httpx.Client(base_url=own_server.url, timeout=10) as http:
+        for _ in range(20):  # new connections: both processes answer some
+            assert http.get("/healthz", headers={"Connection": "close"}).status_code == 200
+        text = http.get("/metrics").text
+    # 20, and the start's own health checks (at least one)
+    assert value(text, "luutru_http_requests_total", method="GET", route="/healthz",
+                 status="200") >= 21  # fmt: skip
+    families = re.findall(r"^# TYPE (\S+)", text, flags=re.MULTILINE)
+    assert len(families) == len(set(families)), "each metric family once"
+    assert "luutru_db_pool_size" in text and "luutru_change_feed_position" in text
