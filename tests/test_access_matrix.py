@@ -53,6 +53,8 @@ MATRIX: dict[str, str] = {
     # public
     "GET /": "LAAAAAAAA",  # home: the sign-in page, or the role's own home
     "GET /healthz": "AAAAAAAAA",
+    # no role reads it: METRICS_ALLOW_IPS or METRICS_TOKEN only (tests/test_metrics.py)
+    "GET /metrics": "NNNNNNNNN",
     "GET /favicon.ico": "AAAAAAAAA",
     "GET /login": "AAAAAAAAA",
     "POST /login": "LLLLLLLLL",  # no credentials sent: 401 for everyone
