@@ -318,8 +318,16 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         manifest: dict[str, Any] = json.loads((folder / MANIFEST).read_text())
     except (OSError, ValueError) as exc:
         raise BackupError(f"{folder / MANIFEST} cannot be read: {exc}") from exc
-    if manifest.get("format") != FORMAT:
-        raise BackupError(f"Unknown backup format: {manifest.get('format')!r}")
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BackupError(f"{folder / MANIFEST}: not a backup manifest of format {FORMAT}")
+    expected = {"sqlite": SQLITE_FILE, "postgres": POSTGRES_FILE}.get(str(manifest.get("engine")))
+    if (
+        expected is None
+        or manifest.get("file") != expected  # never a path of the manifest's choosing
+        or not isinstance(manifest.get("file_sha256"), str)
+        or not isinstance(manifest.get("tables"), dict)
+    ):
+        raise BackupError(f"{folder / MANIFEST} is incomplete or altered")
     return manifest
 
 

@@ -40,13 +40,14 @@ from prometheus_client import (
     multiprocess,
 )
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.types import Scope
 from tortoise import connections
 from tortoise.functions import Count
 
 from .declarations.feed import last_change_number
+from .errors import NotFound
 from .models import Declaration, PoliceUnit, UnitKind
 from .police.deadlines import DEFAULT_TARGET_HOURS, WAITING
 from .settings import Settings
@@ -189,7 +190,7 @@ class Figures:
 async def page(request: Request) -> Response:
     settings = request.app.state.settings
     if not allowed(request, settings):
-        return PlainTextResponse("Not found.", status_code=404)
+        raise NotFound()  # the app's own 404, in the reader's language
     figures = getattr(request.app.state, "metrics_figures", None)
     if figures is None:
         figures = request.app.state.metrics_figures = Figures()

@@ -5,12 +5,10 @@ and history; the audit and access logs are intact and still refuse changes."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -18,9 +16,9 @@ import httpx
 import pytest
 
 from tests import pg
-from tests.builders import DEMO_PASSWORD, run_async
+from tests.builders import run_async, web_login
 from tests.live import ROOT, LiveServer
-from tests.outage.storm import Client, database_rows, drain
+from tests.outage.storm import Client, database_rows, start_storm
 
 PER_CLIENT = 600
 BACKUP_AT = 300  # declarations stored when the backup starts
@@ -42,13 +40,7 @@ def _count(url: str, table: str = "declaration") -> int:
 async def _police_read(base_url: str) -> None:
     """An officer signs in and opens the queue: an audit event and an access log row."""
     async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
-        await http.get("/login")
-        token = http.cookies["csrftoken"]
-        response = await http.post(
-            "/login",
-            data={"username": "police.hk", "password": DEMO_PASSWORD, "csrf_token": token},
-        )
-        assert response.status_code in (200, 303), response.text
+        assert (await web_login(http, "police.hk")).status_code in (302, 303)
         assert (await http.get("/police/declarations?name=a")).status_code == 200
 
 
@@ -70,20 +62,7 @@ def test_a_backup_taken_during_a_storm_restores_everything_acknowledged(
     run_async(_police_read(own_server.url))
     clients = [Client.with_entries(u, PER_CLIENT) for u in ("owner.hk", "staff.hk", "owner.cn")]
     before = _count(url)
-    errors: list[BaseException] = []
-
-    def storm() -> None:
-        async def all_clients() -> None:
-            deadline = asyncio.get_running_loop().time() + DEADLINE_SECONDS
-            await asyncio.gather(*(drain(own_server.url, c, deadline) for c in clients))
-
-        try:
-            asyncio.run(all_clients())
-        except BaseException as exc:  # reported by the test thread
-            errors.append(exc)
-
-    worker = threading.Thread(target=storm)
-    worker.start()
+    worker, errors = start_storm(own_server.url, clients, DEADLINE_SECONDS)
     deadline = time.monotonic() + DEADLINE_SECONDS
     while _count(url) - before < BACKUP_AT:
         assert worker.is_alive() and time.monotonic() < deadline, errors
@@ -156,6 +135,10 @@ def test_restore_refuses_a_database_in_use_and_a_damaged_backup(
     damaged.write_bytes(bytes(data))
     broken = luutru(database_url, "restore", str(folder), "--force")
     assert broken.returncode == 1 and "damaged" in broken.stderr
+    manifest["file"] = "../../elsewhere.sqlite3"  # a manifest pointing out of its folder
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    altered = luutru(database_url, "restore", str(folder), "--force")
+    assert altered.returncode == 1 and "incomplete or altered" in altered.stderr
     missing = luutru(database_url, "restore", str(tmp_path / "nowhere"))
     assert missing.returncode == 1 and "cannot be read" in missing.stderr
     assert "Traceback" not in missing.stderr + broken.stderr + refused.stderr

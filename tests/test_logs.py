@@ -10,7 +10,7 @@ import re
 
 import httpx
 
-from tests.builders import DEMO_PASSWORD, declaration
+from tests.builders import DEMO_PASSWORD, declaration, web_login
 from tests.live import LiveServer
 
 NAME = "QUILLFEATHER ZYGMUNTA"
@@ -38,12 +38,7 @@ async def _scenario(base_url: str) -> list[str]:
         await http.get(f"/api/v1/declarations/{guest['id']}", headers=auth)
         await http.get(f"/api/v1/declarations?cursor={DOCUMENT}", headers=auth)  # 400
 
-        await http.get("/login")
-        signed_in = await http.post(
-            "/login",
-            data={"username": "police.hk", "password": DEMO_PASSWORD,
-                  "csrf_token": http.cookies["csrftoken"]},
-        )  # fmt: skip
+        signed_in = await web_login(http, "police.hk")
         assert signed_in.status_code in (302, 303)
         for query in (f"name={NAME.split()[0].lower()}", f"doc={DOCUMENT}", "name=quill&from=x"):
             await http.get(f"/police/declarations?state=all&{query}")

@@ -80,7 +80,7 @@ async def upload(request: Request) -> Response:
     results: list[tuple[bulk.Row, dict[str, Any]]] = []
     for start in range(0, len(rows), settings.batch_max):
         chunk = rows[start : start + settings.batch_max]
-        answers = await ingest.ingest(
+        outcome = await ingest.ingest(
             [r.item for r in chunk],
             user=user,
             establishment=establishment,
@@ -88,7 +88,7 @@ async def upload(request: Request) -> Response:
             ip=auth.client_ip(request),
             now=now,
         )
-        results.extend(zip(chunk, answers.results, strict=True))
+        results.extend(zip(chunk, outcome.results, strict=True))
     counts: dict[str, int] = {}
     for _row, answer in results:
         counts[answer["result"]] = counts.get(answer["result"], 0) + 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +84,28 @@ async def drain(base_url: str, client: Client, deadline: float, overlap: bool = 
                 assert loop.time() < deadline, f"{client.username}: the outbox never drained"
                 await asyncio.sleep(0.1)
             previous = batch
+
+
+def start_storm(
+    base_url: str, clients: list[Client], seconds: float
+) -> tuple[threading.Thread, list[BaseException]]:
+    """Every client drains its outbox at once, in a thread of its own (the test watches
+    or disturbs the server meanwhile); what went wrong is kept for the test's thread."""
+    errors: list[BaseException] = []
+
+    async def all_clients() -> None:
+        deadline = asyncio.get_running_loop().time() + seconds
+        await asyncio.gather(*(drain(base_url, c, deadline) for c in clients))
+
+    def run() -> None:
+        try:
+            asyncio.run(all_clients())
+        except BaseException as exc:  # reported by the test thread
+            errors.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    return worker, errors
 
 
 def database_rows(database_url: str, statement: str) -> list[tuple[Any, ...]]:

@@ -3,12 +3,10 @@ with its revision and its "received" event, and nothing half-written (both datab
 
 from __future__ import annotations
 
-import asyncio
-import threading
 import time
 
 from tests.live import LiveServer
-from tests.outage.storm import Client, database_rows, drain
+from tests.outage.storm import Client, database_rows, start_storm
 
 PER_CLIENT = 1000
 KILL_AT = (500, 1500)  # stored declarations when the server is killed
@@ -22,20 +20,7 @@ def _count(url: str) -> int:
 def test_a_killed_server_loses_nothing_and_stores_nothing_twice(own_server: LiveServer) -> None:
     clients = [Client.with_entries(u, PER_CLIENT) for u in ("owner.hk", "staff.hk", "owner.cn")]
     before = _count(own_server.database_url)
-    errors: list[BaseException] = []
-
-    async def storm() -> None:
-        deadline = asyncio.get_running_loop().time() + DEADLINE_SECONDS
-        await asyncio.gather(*(drain(own_server.url, c, deadline) for c in clients))
-
-    def run() -> None:
-        try:
-            asyncio.run(storm())
-        except BaseException as exc:  # reported by the test thread
-            errors.append(exc)
-
-    worker = threading.Thread(target=run)
-    worker.start()
+    worker, errors = start_storm(own_server.url, clients, DEADLINE_SECONDS)
     kills = 0
     deadline = time.monotonic() + DEADLINE_SECONDS
     for threshold in KILL_AT:
