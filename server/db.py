@@ -10,7 +10,15 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
@@ -233,6 +241,30 @@ async def count_up_to(query: QuerySet[Any], cap: int) -> int:
     return int(dict(rows[0])["n"])
 
 
+def marks(conn: BaseDBAsyncClient, count: int, start: int = 1) -> str:
+    """Placeholders for ``count`` parameters, the first one the ``start``-th: ``?`` on
+    SQLite, ``$n`` on PostgreSQL."""
+    if conn.capabilities.dialect == "sqlite":
+        return ", ".join("?" * count)
+    return ", ".join(f"${n}" for n in range(start, start + count))
+
+
+def params(model: type[Model], field: str, values: Iterable[Any]) -> list[Any]:
+    """``values`` of ``model.field`` as the driver takes them (the ORM's conversion)."""
+    convert: Callable[..., Any] = model._meta.fields_map[field].to_db_value
+    return [convert(v, None) for v in values]
+
+
+async def ids_where(
+    conn: BaseDBAsyncClient, table: str, where: str, values: Sequence[Any]
+) -> list[Any]:
+    """The ids of ``table``'s rows matching ``where`` (fixed SQL text; values as
+    parameters): the cheap first look of a hot path that usually finds nothing, where
+    building an ORM query costs more than running it (see ``ingest``)."""
+    sql = f"SELECT id FROM {table} WHERE {where}"  # noqa: S608 — callers pass fixed text
+    return [row["id"] for row in await conn.execute_query_dict(sql, list(values))]
+
+
 _INSERT_PLANS: dict[tuple[type[Model], str], tuple[str, tuple[tuple[str, Any], ...]]] = {}
 
 
@@ -249,18 +281,39 @@ def _insert_plan(
     return _INSERT_PLANS[key]
 
 
-async def insert_rows(
+def row_values(
     conn: BaseDBAsyncClient, model: type[Model], rows: Sequence[Mapping[str, Any]]
-) -> None:
-    """Insert ``rows`` (field name → value) with one prepared statement: the ORM's SQL and
-    value conversions, without building a model object per row (the hot path of ingest).
-    A field a row leaves out takes its default."""
-    sql, columns = _insert_plan(conn, model)
-    values = [
+) -> list[list[Any]]:
+    """``rows`` (field name → value) as ``insert_values`` takes them, converted by the
+    ORM's own value conversions (and checks). A field a row leaves out takes its
+    default. Done before a transaction, this keeps the conversion out of it."""
+    _, columns = _insert_plan(conn, model)
+    return [
         [field.to_db_value(row[name] if name in row else _default(field), None)
          for name, field in columns]
         for row in rows
     ]  # fmt: skip
+
+
+def column_setter(conn: BaseDBAsyncClient, model: type[Model], name: str) -> Callable[..., None]:
+    """``set(values, value)``: put ``value`` (converted) in the column ``name`` of one
+    row of ``row_values``."""
+    _, columns = _insert_plan(conn, model)
+    (at,) = [i for i, (column, _) in enumerate(columns) if column == name]
+    convert = columns[at][1].to_db_value
+
+    def set_value(values: list[Any], value: Any) -> None:
+        values[at] = convert(value, None)
+
+    return set_value
+
+
+async def insert_values(
+    conn: BaseDBAsyncClient, model: type[Model], values: list[list[Any]]
+) -> None:
+    """Insert rows made by ``row_values`` with one prepared statement: the ORM's SQL,
+    without a model object per row (the hot path of ingest)."""
+    sql, _ = _insert_plan(conn, model)
     await conn.execute_many(sql, values)
 
 
@@ -271,8 +324,8 @@ def _default(field: Any) -> Any:
 
 def unsaved(model: type[M], values: Mapping[str, Any]) -> M:
     """A model instance holding ``values`` and the defaults of the fields they leave out,
-    for a row that ``insert_rows`` stores next. It skips the ORM's per-field checks in
-    the constructor (35 µs a declaration): ``insert_rows`` checks every value anyway."""
+    for a row that ``row_values`` converts next. It skips the ORM's per-field checks in
+    the constructor (35 µs a declaration): ``row_values`` checks every value anyway."""
     instance = model.__new__(model)
     state = instance.__dict__
     state.update(_partial=False, _saved_in_db=False, _custom_generated_pk=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from datetime import UTC, date, datetime
@@ -68,10 +69,12 @@ async def _answer(request: Request, d: Declaration) -> Response:
     )
 
 
-def _add_receipt_codes(request: Request, outcome: ingest.Ingested, unit_code: str) -> None:
+async def _add_receipt_codes(request: Request, outcome: ingest.Ingested, unit_code: str) -> None:
     """Each stored item's answer gets its receipt's signed code (null for the others)."""
     key_file = request.app.state.settings.receipt_key_file
-    for r in outcome.results:
+    for k, r in enumerate(outcome.results):
+        if k % ingest.YIELD_EVERY == ingest.YIELD_EVERY - 1:
+            await asyncio.sleep(0)  # see ingest.YIELD_EVERY
         d = outcome.stored.get(r["id"]) if r["result"] in ("created", "duplicate") else None
         r["receipt_code"] = d and documents.declaration_code(d, unit_code, key_file)
 
@@ -116,7 +119,7 @@ async def batch(request: Request) -> Response:
         settings=settings,
         ip=auth.client_ip(request),
     )
-    _add_receipt_codes(request, outcome, await documents.unit_code(establishment.id))
+    await _add_receipt_codes(request, outcome, await documents.unit_code(establishment.id))
     return JSONResponse(
         {"results": outcome.results, "server_time": datetime.now(UTC).isoformat()},
         headers={"Cache-Control": "no-store"},

@@ -12,16 +12,17 @@ from ..models import ChangeCounter
 async def take_change_numbers(conn: BaseDBAsyncClient, count: int) -> int:
     """Reserve ``count`` positions in the change feed; returns the last one. The counter
     row stays locked until the transaction commits (see ``ChangeCounter``)."""
-    placeholder = "?" if conn.capabilities.dialect == "sqlite" else "$1"
+    if conn.capabilities.dialect == "sqlite":
+        sql = "UPDATE change_counter SET value = value + ? WHERE id = 1 RETURNING value"
+    else:
+        # The notice is delivered at commit to every process's live queue watcher
+        # (police/changes.py); one statement with the update, one round trip under the lock.
+        sql = (
+            "WITH taken AS (UPDATE change_counter SET value = value + $1 WHERE id = 1 "
+            "RETURNING value) SELECT value, pg_notify('luutru_changes', '') FROM taken"
+        )
     # execute_query_dict: Tortoise's asyncpg execute_query drops rows of an UPDATE.
-    rows = await conn.execute_query_dict(
-        f"UPDATE change_counter SET value = value + {placeholder} WHERE id = 1 "  # noqa: S608
-        "RETURNING value",
-        [count],
-    )
-    if conn.capabilities.dialect != "sqlite":
-        # Delivered at commit to every process's live queue watcher (police/changes.py).
-        await conn.execute_query("SELECT pg_notify('luutru_changes', '')")
+    rows = await conn.execute_query_dict(sql, [count])
     return int(rows[0]["value"])
 
 

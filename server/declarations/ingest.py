@@ -11,12 +11,14 @@ collision resolves to ``duplicate`` or ``conflict``: nothing is ever stored twic
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -31,6 +33,12 @@ from .issues import Issue
 from .records import Pending, content_hash, context_for, new_receipt_number, screen_stays
 
 log = logging.getLogger("luutru")
+
+# A batch's checks run in steps of this many items, and its rows are converted in a few
+# steps, letting the event loop go on between them: a transaction of another request,
+# which holds the change counter (and on SQLite the process's connection) until it
+# commits, waits for the loop between its statements, at most one step.
+YIELD_EVERY = 10
 
 
 def result(
@@ -84,6 +92,8 @@ async def ingest(
     results: list[dict[str, Any] | None] = [None] * len(items)
     pending: list[Pending] = []
     for index, raw in enumerate(items):
+        if index % YIELD_EVERY == YIELD_EVERY - 1:
+            await asyncio.sleep(0)  # see YIELD_EVERY
         if not isinstance(raw, dict):
             results[index] = result(None, "invalid", errors=[Issue("", "invalid_type")])
             continue
@@ -98,7 +108,7 @@ async def ingest(
             continue
         pending.append(Pending(index, raw, checked, content_hash(raw)))
 
-    existing = {str(d.id): d for d in await Declaration.filter(id__in=[p.id for p in pending])}
+    existing = await _existing({p.id for p in pending})
     stored: dict[str, Declaration] = {}
     first_in_batch: dict[str, Pending] = {}
     repeats: list[Pending] = []  # an id already seen earlier in this batch
@@ -150,6 +160,18 @@ async def ingest(
     return Ingested(answered, stored)
 
 
+async def _existing(ids: set[str]) -> dict[str, Declaration]:
+    """The stored declarations among ``ids`` (usually none: a look by id first)."""
+    if not ids:
+        return {}
+    conn = connections.get("default")
+    where = f"id IN ({db.marks(conn, len(ids))})"
+    found = await db.ids_where(conn, "declaration", where, db.params(Declaration, "id", ids))
+    if not found:
+        return {}
+    return {str(d.id): d for d in await Declaration.filter(id__in=found)}
+
+
 def _declaration(
     item: Pending, *, user: User, establishment: Establishment, now: datetime
 ) -> Declaration:
@@ -180,13 +202,17 @@ def revision_data(item: Pending) -> dict[str, Any]:
 
 @dataclass
 class Prepared:
-    """A batch's rows, built and screened before the transaction (see ``_write``): the
-    declarations as objects (the screening and the answers read them), their first
-    revision and history entry as plain rows (inserted without model objects)."""
+    """A batch's rows, built, screened and converted to column values before the
+    transaction (see ``_write``): the declarations also as objects (the screening and
+    the answers read them); their first revision and history entry; what they add to
+    the report totals (nothing the in-transaction screening sets: the minor flag is not
+    counted)."""
 
     declarations: list[Declaration]
-    revisions: list[dict[str, Any]]
-    events: list[dict[str, Any]]
+    values: list[list[Any]]  # the declarations' columns
+    revisions: list[list[Any]]
+    events: list[list[Any]]
+    totals: rollups.Delta
 
 
 async def _prepare(
@@ -196,35 +222,49 @@ async def _prepare(
         _declaration(item, user=user, establishment=establishment, now=now) for item in items
     ]
     await screening.flag_watch_hits(declarations)
-    return Prepared(
-        declarations,
-        [
-            {"declaration_id": d.id, "number": 1, "data": revision_data(item),
-             "content_hash": item.digest, "created_at": now, "user_id": user.id, "ip": ip}
-            for d, item in zip(declarations, items, strict=True)
-        ],
-        [
-            {"declaration_id": d.id, "at": now, "user_id": user.id, "action": "received",
-             "to_state": "received", "ip": ip,
-             "detail": {"clock_skew_seconds": d.clock_skew_seconds}}
-            for d in declarations
-        ],
-    )  # fmt: skip
+    await asyncio.sleep(0)
+    conn = connections.get("default")
+    revisions = [
+        {"declaration_id": d.id, "number": 1, "data": revision_data(item),
+         "content_hash": item.digest, "created_at": now, "user_id": user.id, "ip": ip}
+        for d, item in zip(declarations, items, strict=True)
+    ]  # fmt: skip
+    events = [
+        {"declaration_id": d.id, "at": now, "user_id": user.id, "action": "received",
+         "to_state": "received", "ip": ip, "detail": {"clock_skew_seconds": d.clock_skew_seconds}}
+        for d in declarations
+    ]  # fmt: skip
+    values = db.row_values(conn, Declaration, [vars(d) for d in declarations])
+    await asyncio.sleep(0)
+    revision_values = db.row_values(conn, DeclarationRevision, revisions)
+    event_values = db.row_values(conn, DeclarationEvent, events)
+    await asyncio.sleep(0)
+    totals = rollups.Delta().count(rollups.facts(d) for d in declarations)
+    return Prepared(declarations, values, revision_values, event_values, totals)
+
+
+# What the transaction sets in the prepared rows (see ``_write``).
+_SET_IN_TRANSACTION = ("change_seq", "flags", "queue_rank")
 
 
 async def _write(rows: Prepared, conn: BaseDBAsyncClient, establishment: Establishment) -> None:
     """Only writes and what must see them: on SQLite the first statement (taking the
     change numbers) takes the write lock, held until the commit, so it comes first and
     everything else was done before (a read first would make the lock upgrade fail at
-    once, without waiting, when another writer got in between)."""
+    once, without waiting, when another writer got in between). The rows were converted
+    before; only their feed positions and the minor flag are put in here."""
     last = await take_change_numbers(conn, len(rows.declarations))
     for k, d in enumerate(rows.declarations):
         d.change_seq = last - len(rows.declarations) + 1 + k
     await screening.refresh_minors(establishment.id, rows.declarations, conn, unsaved=True)
-    await db.insert_rows(conn, Declaration, [vars(d) for d in rows.declarations])
-    await db.insert_rows(conn, DeclarationRevision, rows.revisions)
-    await db.insert_rows(conn, DeclarationEvent, rows.events)
-    await rollups.record(conn, after=rows.declarations)
+    setters = [db.column_setter(conn, Declaration, name) for name in _SET_IN_TRANSACTION]
+    for d, values in zip(rows.declarations, rows.values, strict=True):
+        for name, set_value in zip(_SET_IN_TRANSACTION, setters, strict=True):
+            set_value(values, getattr(d, name))
+    await db.insert_values(conn, Declaration, rows.values)
+    await db.insert_values(conn, DeclarationRevision, rows.revisions)
+    await db.insert_values(conn, DeclarationEvent, rows.events)
+    await rollups.write(conn, rows.totals)
 
 
 Answer = tuple[dict[str, Any], Declaration | None]  # the result, what is stored under it

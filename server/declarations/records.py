@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from .. import scope
+from .. import db, scope
 from ..errors import Conflict, NotFound
 from ..i18n import gettext
 from ..models import Declaration, DeclarationEvent, Establishment, EstablishmentKind, User
@@ -97,9 +98,13 @@ async def screen_stays(
     """Still checked in here → refused; checked in elsewhere on overlapping nights → flagged."""
     if not items:
         return
-    numbers = {item.checked.values["document_number"] for item in items}
-    in_house = await Declaration.filter(
-        document_number__in=list(numbers), stay_status=StayStatus.IN_HOUSE
+    numbers = list({item.checked.values["document_number"] for item in items})
+    conn = connections.get("default")
+    n = len(numbers)
+    where = f"document_number IN ({db.marks(conn, n)}) AND stay_status = {db.marks(conn, 1, n + 1)}"
+    found = await db.ids_where(conn, "declaration", where, [*numbers, StayStatus.IN_HOUSE.value])
+    in_house = [] if not found else await Declaration.filter(
+        id__in=found, stay_status=StayStatus.IN_HOUSE
     ).only(
         "id", "establishment_id", "document_number", "nationality", "arrived_at",
         "expected_departure", "receipt_number",

@@ -12,10 +12,11 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
-from .. import scope
+from .. import db, scope
 from ..models import Declaration, PoliceUnit, StayStatus, User, WatchEntry
 from . import flags
 from .context import VIETNAM
@@ -40,14 +41,17 @@ def matches(entry: WatchEntry, d: Declaration) -> bool:
 async def _candidates(
     declarations: Sequence[Declaration], conn: BaseDBAsyncClient | None = None
 ) -> list[WatchEntry]:
-    numbers = {d.document_number for d in declarations}
-    names = {d.name_search for d in declarations}
-    query = WatchEntry.filter(removed_at__isnull=True).filter(
-        Q(document_number__in=list(numbers)) | Q(name_search__in=list(names))
+    numbers = list({d.document_number for d in declarations})
+    names = list({d.name_search for d in declarations})
+    conn = conn or connections.get("default")
+    where = (
+        f"removed_at IS NULL AND (document_number IN ({db.marks(conn, len(numbers))}) "
+        f"OR name_search IN ({db.marks(conn, len(names), len(numbers) + 1)}))"
     )
-    if conn is not None:
-        query = query.using_db(conn)
-    return await query.select_related("police_unit")
+    found = await db.ids_where(conn, "watch_entry", where, [*numbers, *names])
+    if not found:  # the usual case, at one cheap query
+        return []
+    return await WatchEntry.filter(id__in=found).using_db(conn).select_related("police_unit")
 
 
 async def watch_hits(
@@ -98,6 +102,36 @@ def _minor(d: Declaration) -> bool:
     return flags.is_minor(d.date_of_birth, d.arrived_at.astimezone(VIETNAM).date())
 
 
+async def _related(
+    conn: BaseDBAsyncClient,
+    establishment_id: int,
+    ids: list[Any],
+    parties: set[Any],
+    guardians: set[Any],
+    *,
+    unsaved: bool,
+) -> list[Any]:
+    """The ids of the guests in house at the establishment whom a change to ``ids``
+    concerns: those declarations, their guardians, their parties, those they guard."""
+    values: list[Any] = [establishment_id, StayStatus.IN_HOUSE.value]
+    related: list[str] = []
+
+    def among(column: str, items: Iterable[Any]) -> None:
+        converted = db.params(Declaration, column, items)
+        related.append(f"{column} IN ({db.marks(conn, len(converted), len(values) + 1)})")
+        values.extend(converted)
+
+    among("guardian_id", ids)
+    if not unsaved:
+        among("id", ids)
+    if parties:
+        among("party_id", parties)
+    if guardians:
+        among("id", guardians)
+    where = f"establishment_id = {db.marks(conn, 1)} AND stay_status = {db.marks(conn, 1, 2)}"
+    return await db.ids_where(conn, "declaration", f"{where} AND ({' OR '.join(related)})", values)
+
+
 async def refresh_minors(
     establishment_id: int,
     touched: Iterable[Declaration],
@@ -117,19 +151,22 @@ async def refresh_minors(
     ids = list(by_id)
     parties = {d.party_id for d in touched if d.party_id}
     guardians = {d.guardian_id for d in touched if d.guardian_id}
-    related = Q(guardian_id__in=ids) if unsaved else Q(id__in=ids) | Q(guardian_id__in=ids)
-    if parties:
-        related |= Q(party_id__in=list(parties))
-    if guardians:
-        related |= Q(id__in=list(guardians))
-    query = (
-        Declaration.filter(establishment_id=establishment_id, stay_status=StayStatus.IN_HOUSE)
-        .filter(related)
-        .using_db(conn)
-        .only("id", "party_id", "guardian_id", "date_of_birth", "arrived_at", "flags",
-              "queue_rank")
-    )  # fmt: skip
-    rows: list[Declaration] = await query
+    found = await _related(conn, establishment_id, ids, parties, guardians, unsaved=unsaved)
+    rows: list[Declaration] = []
+    if found:
+        rows = (
+            await Declaration.filter(id__in=found)
+            .using_db(conn)
+            .only(
+                "id",
+                "party_id",
+                "guardian_id",
+                "date_of_birth",
+                "arrived_at",
+                "flags",
+                "queue_rank",
+            )
+        )
     if unsaved:
         rows = [d for d in rows if d.id not in by_id] + touched
     adults = [d for d in rows if not _minor(d)]

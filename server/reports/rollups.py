@@ -30,10 +30,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import Q
 from tortoise.functions import Max, Min
 from tortoise.transactions import in_transaction
 
+from .. import db
 from ..declarations.context import VIETNAM
 from ..models import Declaration, Establishment, ReportTotals
 
@@ -186,22 +186,37 @@ def _merge(counts: dict[str, dict[str, int]], changes: dict[str, dict[str, int]]
 
 
 async def _locked(conn: BaseDBAsyncClient, slots: list[Slot]) -> dict[Slot, dict[str, Any]]:
-    """The counts of those rows that exist, locked for the transaction on PostgreSQL."""
+    """The counts of those rows that exist, locked for the transaction on PostgreSQL.
+    Plain SQL: this runs inside every writer's transaction, where building the ORM's
+    query would cost more than running it."""
+    sqlite = conn.capabilities.dialect == "sqlite"
     kinds: dict[tuple[str, str], list[Slot]] = {}
     for slot in slots:
         kinds.setdefault((slot[0], slot[2]), []).append(slot)
-    wanted = Q(id__isnull=True)  # nothing, then each level and period's rows
+    wanted: list[str] = []
+    values: list[Any] = []
     for (level, period), some in kinds.items():
-        wanted |= Q(
-            level=level,
-            period=period,
-            place__in=sorted({s[1] for s in some}),
-            day__in=sorted({s[3] for s in some}),
+        places = sorted({s[1] for s in some})
+        days = sorted({s[3].isoformat() if sqlite else s[3] for s in some})
+        at = len(values) + 1
+        wanted.append(
+            f"(level = {db.marks(conn, 1, at)} AND period = {db.marks(conn, 1, at + 1)} "
+            f"AND place IN ({db.marks(conn, len(places), at + 2)}) "
+            f"AND day IN ({db.marks(conn, len(days), at + 2 + len(places))}))"
         )
-    query = ReportTotals.filter(wanted).using_db(conn)
-    if conn.capabilities.dialect != "sqlite":
-        query = query.select_for_update()
-    return {(r.level, r.place, r.period, r.day): r.counts for r in await query}
+        values += [level, period, *places, *days]
+    sql = (
+        "SELECT level, place, period, day, counts FROM report_totals "  # noqa: S608
+        f"WHERE {' OR '.join(wanted)}{'' if sqlite else ' FOR UPDATE'}"
+    )
+    found = {}
+    for row in await conn.execute_query_dict(sql, values):
+        day = date.fromisoformat(row["day"]) if sqlite else row["day"]
+        counts = row["counts"]
+        found[(row["level"], row["place"], row["period"], day)] = (
+            json.loads(counts) if isinstance(counts, str) else counts
+        )
+    return found
 
 
 async def write(conn: BaseDBAsyncClient, delta: Counter[Key], *, fresh: bool = False) -> None:
