@@ -34,11 +34,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from tortoise import connections
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import common  # noqa: E402
+from bench import common, reports  # noqa: E402
 from server import db, demo, jurisdictions, security  # noqa: E402
 from server import settings as settings_module  # noqa: E402
 from server.establishments import create_establishment  # noqa: E402
@@ -49,6 +50,7 @@ from tests.live import LiveServer  # noqa: E402
 PASSWORD = "bench-password"  # noqa: S105 — a throwaway database
 BATCH = 50
 TARGET_PER_SECOND = 5000
+HISTORY = 200_000
 TARGET_PEAK_MB = 250
 NATIONS = ["SWE", "KOR", "USA", "FRA", "DEU", "JPN", "AUS", "GBR", "CHN", "THA"]
 WARDS = [70, 73]  # Hoàn Kiếm, Cửa Nam
@@ -75,14 +77,31 @@ def _item(n: int) -> dict[str, Any]:
     )
 
 
-async def _prepare(settings: Any, clients: int) -> list[str]:
-    """Migrate, load the places and the demo, add one establishment + owner per client."""
+async def _history(engine: str, rows: int) -> None:
+    """``rows`` declarations of the past year (checked out or cancelled, over 34
+    provinces; bench/reports.py's straight SQL), then the statistics that autovacuum
+    would have gathered: what a database in service holds before the day's storm. On an
+    empty table without statistics, PostgreSQL plans the in-house lookups as scans of
+    every guest in house (4–7 ms a batch, growing with the table)."""
+    if not rows:
+        return
+    conn = connections.get("default")
+    places = await reports.make_places(34)
+    await conn.execute_script(reports.insert_sql(engine, 0, rows, rows, places))
+    await conn.execute_script(f"UPDATE change_counter SET value = {rows + 1} WHERE id = 1")  # noqa: S608
+    await conn.execute_script("ANALYZE" if engine == "sqlite" else "VACUUM ANALYZE")
+
+
+async def _prepare(settings: Any, clients: int, history: int = 0) -> list[str]:
+    """Migrate, load the places and the demo (and ``history`` past declarations), add
+    one establishment + owner per client."""
     await db.migrate(settings)
     await db.connect(settings)
     usernames = []
     try:
         await jurisdictions.load()
         await demo.load(PASSWORD)
+        await _history(connections.get("default").capabilities.dialect, history)
         password_hash = security.hash_password(PASSWORD)
         for i in range(clients):
             est = await create_establishment(
@@ -172,6 +191,8 @@ async def _storm(base_url: str, usernames: list[str], total: int) -> dict[str, A
     }
 
 
+# The declarations stored by ingest (the history has no revisions).
+STORED = "SELECT declaration_id FROM declaration_revision ORDER BY id LIMIT ?"
 # What ingest writes for each declaration: the row, its first revision, its history entry
 # (the report totals and the change counter are per batch, and left out).
 ROW_TABLES = {
@@ -185,7 +206,7 @@ def _raw_sqlite(path: str, count: int, tables: list[str]) -> float:
     """The same rows, written with the raw sqlite3 module in transactions of 50, into
     tables with the same columns and indexes (foreign keys are off in raw sqlite3)."""
     source = sqlite3.connect(path)
-    ids = [row[0] for row in source.execute("SELECT id FROM declaration LIMIT ?", (count,))]
+    ids = [row[0] for row in source.execute(STORED, (count,))]
     target = sqlite3.connect(Path(path).with_name("raw.sqlite3"), isolation_level=None)
     target.execute("PRAGMA journal_mode = WAL")
     inserts, rows = [], []
@@ -226,7 +247,7 @@ async def _raw_postgres(url: str, count: int, tables: list[str]) -> float:
 
     conn = await asyncpg.connect(url.replace("postgres://", "postgresql://"))
     try:
-        ids = [r["id"] for r in await conn.fetch("SELECT id FROM declaration LIMIT $1", count)]
+        ids = [r[0] for r in await conn.fetch(STORED.replace("?", "$1"), count)]
         inserts, rows = [], []
         for table in tables:
             await conn.execute(f"DROP TABLE IF EXISTS raw_{table}")
@@ -297,13 +318,13 @@ def app_signed_in(page: Any, server: LiveServer) -> None:
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
-def run(engine: str, total: int, clients: int, workers: int) -> dict[str, Any]:
+def run(engine: str, total: int, clients: int, workers: int, history: int) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     with common.database(engine, folder, durable=True) as url:
         settings = settings_module.load(
             {"DATABASE_URL": url, "TESTING": "1", "LOG_LEVEL": "warning"}
         )
-        usernames = asyncio.run(_prepare(settings, clients))
+        usernames = asyncio.run(_prepare(settings, clients, history))
         server = LiveServer(url, folder / "server.log")
         server.start(WORKERS=str(workers))
         try:
@@ -324,6 +345,7 @@ def run(engine: str, total: int, clients: int, workers: int) -> dict[str, Any]:
         "date": common.now(),
         "machine": common.machine(),
         "clients": clients,
+        "declarations_before": history,
         "server_processes": workers,
         "batch": BATCH,
         "declarations": storm["stored"],
@@ -363,6 +385,12 @@ def main() -> None:
     parser.add_argument("--total", type=int, default=30_000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument(
+        "--history",
+        type=int,
+        default=HISTORY,
+        help="past declarations in the database before the storm (0: an empty table)",
+    )
+    parser.add_argument(
         "--workers",
         type=int,
         default=0,
@@ -372,10 +400,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.db == "both":
         argv = ["--total", str(args.total), "--clients", str(args.clients)]
+        argv += ["--history", str(args.history)]
         common.each_engine(__file__, [*argv, "--workers", str(args.workers)])
         return
     workers = args.workers or (1 if args.db == "sqlite" else 2)
-    common.write(f"ingest-{args.db}", run(args.db, args.total, args.clients, workers))
+    result = run(args.db, args.total, args.clients, workers, args.history)
+    common.write(f"ingest-{args.db}", result)
 
 
 if __name__ == "__main__":

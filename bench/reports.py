@@ -76,7 +76,7 @@ DIALECT = {
 }
 
 
-def _insert_sql(engine: str, lo: int, hi: int, rows: int, places: int) -> str:
+def insert_sql(engine: str, lo: int, hi: int, rows: int, places: int) -> str:
     d = DIALECT[engine]
     epoch = int(YEAR_START.timestamp())
     received = f"(i * {SECONDS} / {rows})"
@@ -136,7 +136,7 @@ def _insert_sql(engine: str, lo: int, hi: int, rows: int, places: int) -> str:
     )
 
 
-async def _places(count: int) -> int:
+async def make_places(count: int) -> int:
     """``count`` establishments over the wards of 34 provinces, the demo's among them,
     written to ``bench_place`` (k, establishment, unit, province) with the nations."""
     conn = connections.get("default")
@@ -202,12 +202,12 @@ async def _seed(settings: Any, engine: str, rows: int, establishments: int) -> d
     try:
         await jurisdictions.load()
         await demo.load(PASSWORD)
-        places = await _places(establishments)
+        places = await make_places(establishments)
         made = await _indexes(engine)
         conn = connections.get("default")
         started = time.perf_counter()
         for lo in range(0, rows, CHUNK):
-            await conn.execute_script(_insert_sql(engine, lo, min(rows, lo + CHUNK), rows, places))
+            await conn.execute_script(insert_sql(engine, lo, min(rows, lo + CHUNK), rows, places))
             print(f"  {min(rows, lo + CHUNK):,} declarations", flush=True)
         for statement in made:  # only the one the rebuild reads
             if re.search(r"\(\s*\"?province_id\"?\s*,\s*\"?received_at\"?\s*\)", statement):

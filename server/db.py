@@ -114,6 +114,17 @@ def connection_config(database_url: str) -> dict[str, Any]:
     }
 
 
+async def reuse_plans(conn: BaseDBAsyncClient) -> None:
+    """For the rest of ``conn``'s transaction on PostgreSQL: prepared statements may reuse
+    a generic plan (``plan_cache_mode = auto``), where the connections otherwise plan
+    each statement for its values (see ``connection_config``). For transactions of
+    inserts and key lookups, whose plan does not depend on the values: planning a row's
+    INSERT again at each execution halved what ingest's inserts could do (7,800 → 3,800
+    rows/s, measured on the real tables)."""
+    if conn.capabilities.dialect != "sqlite":
+        await conn.execute_query("SET LOCAL plan_cache_mode = auto")
+
+
 def tortoise_config(database_url: str, read_url: str = "") -> dict[str, Any]:
     config: dict[str, Any] = {
         "connections": {"default": connection_config(database_url)},
@@ -255,14 +266,36 @@ def params(model: type[Model], field: str, values: Iterable[Any]) -> list[Any]:
     return [convert(v, None) for v in values]
 
 
+def rare(conn: BaseDBAsyncClient, condition: str) -> str:
+    """``condition``, which few rows meet, said so to SQLite's planner (``likelihood``):
+    once an ANALYZE has run, SQLite counts a column's NULLs as one value, and would scan
+    the whole table for ``guardian_id IN (…)``, a column that is NULL in nearly every
+    row. PostgreSQL's statistics know NULLs apart: the condition as it is."""
+    if conn.capabilities.dialect == "sqlite":
+        return f"likelihood({condition}, 0.001)"
+    return condition
+
+
 async def ids_where(
-    conn: BaseDBAsyncClient, table: str, where: str, values: Sequence[Any]
+    conn: BaseDBAsyncClient, table: str, wheres: Sequence[str], values: Sequence[Any]
 ) -> list[Any]:
-    """The ids of ``table``'s rows matching ``where`` (fixed SQL text; values as
-    parameters): the cheap first look of a hot path that usually finds nothing, where
-    building an ORM query costs more than running it (see ``ingest``)."""
-    sql = f"SELECT id FROM {table} WHERE {where}"  # noqa: S608 — callers pass fixed text
+    """The ids of ``table``'s rows matching any of ``wheres`` (fixed SQL text; values as
+    parameters, numbered across them): the cheap first look of a hot path that usually
+    finds nothing, where building an ORM query costs more than running it (see
+    ``ingest``). Each condition is its own ``SELECT`` (joined by ``UNION``), planned
+    alone: give each one the columns of one index and nothing else, so that no table
+    statistics (stale, or none yet on a new table) can make it a scan of another
+    index's range."""
+    sql = ids_sql(table, wheres)
     return [row["id"] for row in await conn.execute_query_dict(sql, list(values))]
+
+
+def ids_sql(table: str, wheres: Sequence[str]) -> str:
+    """The statement of ``ids_where``."""
+    return " UNION ".join(
+        f"SELECT id FROM {table} WHERE {where}"  # noqa: S608 — callers pass fixed text
+        for where in wheres
+    )
 
 
 _INSERT_PLANS: dict[tuple[type[Model], str], tuple[str, tuple[tuple[str, Any], ...]]] = {}

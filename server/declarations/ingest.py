@@ -166,7 +166,7 @@ async def _existing(ids: set[str]) -> dict[str, Declaration]:
         return {}
     conn = connections.get("default")
     where = f"id IN ({db.marks(conn, len(ids))})"
-    found = await db.ids_where(conn, "declaration", where, db.params(Declaration, "id", ids))
+    found = await db.ids_where(conn, "declaration", [where], db.params(Declaration, "id", ids))
     if not found:
         return {}
     return {str(d.id): d for d in await Declaration.filter(id__in=found)}
@@ -253,6 +253,7 @@ async def _write(rows: Prepared, conn: BaseDBAsyncClient, establishment: Establi
     everything else was done before (a read first would make the lock upgrade fail at
     once, without waiting, when another writer got in between). The rows were converted
     before; only their feed positions and the minor flag are put in here."""
+    await db.reuse_plans(conn)  # no-op on SQLite, so the counter still comes first
     last = await take_change_numbers(conn, len(rows.declarations))
     for k, d in enumerate(rows.declarations):
         d.change_seq = last - len(rows.declarations) + 1 + k

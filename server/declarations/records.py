@@ -100,9 +100,9 @@ async def screen_stays(
         return
     numbers = list({item.checked.values["document_number"] for item in items})
     conn = connections.get("default")
-    n = len(numbers)
-    where = f"document_number IN ({db.marks(conn, n)}) AND stay_status = {db.marks(conn, 1, n + 1)}"
-    found = await db.ids_where(conn, "declaration", where, [*numbers, StayStatus.IN_HOUSE.value])
+    # By number only (its index), usually none; the few stays found are then filtered.
+    where = f"document_number IN ({db.marks(conn, len(numbers))})"
+    found = await db.ids_where(conn, "declaration", [where], numbers)
     in_house = [] if not found else await Declaration.filter(
         id__in=found, stay_status=StayStatus.IN_HOUSE
     ).only(

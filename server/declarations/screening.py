@@ -44,14 +44,15 @@ async def _candidates(
     numbers = list({d.document_number for d in declarations})
     names = list({d.name_search for d in declarations})
     conn = conn or connections.get("default")
-    where = (
-        f"removed_at IS NULL AND (document_number IN ({db.marks(conn, len(numbers))}) "
-        f"OR name_search IN ({db.marks(conn, len(names), len(numbers) + 1)}))"
-    )
-    found = await db.ids_where(conn, "watch_entry", where, [*numbers, *names])
+    wheres = [
+        f"document_number IN ({db.marks(conn, len(numbers))})",
+        f"name_search IN ({db.marks(conn, len(names), len(numbers) + 1)})",
+    ]
+    found = await db.ids_where(conn, "watch_entry", wheres, [*numbers, *names])
     if not found:  # the usual case, at one cheap query
         return []
-    return await WatchEntry.filter(id__in=found).using_db(conn).select_related("police_unit")
+    query = WatchEntry.filter(id__in=found, removed_at__isnull=True).using_db(conn)
+    return await query.select_related("police_unit")
 
 
 async def watch_hits(
@@ -102,7 +103,7 @@ def _minor(d: Declaration) -> bool:
     return flags.is_minor(d.date_of_birth, d.arrived_at.astimezone(VIETNAM).date())
 
 
-async def _related(
+def related_query(
     conn: BaseDBAsyncClient,
     establishment_id: int,
     ids: list[Any],
@@ -110,26 +111,32 @@ async def _related(
     guardians: set[Any],
     *,
     unsaved: bool,
-) -> list[Any]:
-    """The ids of the guests in house at the establishment whom a change to ``ids``
-    concerns: those declarations, their guardians, their parties, those they guard."""
-    values: list[Any] = [establishment_id, StayStatus.IN_HOUSE.value]
-    related: list[str] = []
+) -> tuple[list[str], list[Any]]:
+    """The conditions and values (``db.ids_where``) that find the declarations whom a
+    change to ``ids`` may concern: those declarations, their guardians, the members of
+    their parties at the establishment, those they guard (the caller keeps the guests in
+    house there)."""
+    values: list[Any] = []
+    wheres: list[str] = []
 
-    def among(column: str, items: Iterable[Any]) -> None:
+    def among(column: str, items: Iterable[Any], at_establishment: bool = False) -> None:
+        where = ""
+        if at_establishment:
+            values.append(establishment_id)
+            where = f"establishment_id = {db.marks(conn, 1, len(values))} AND "
         converted = db.params(Declaration, column, items)
-        related.append(f"{column} IN ({db.marks(conn, len(converted), len(values) + 1)})")
+        among_them = f"{column} IN ({db.marks(conn, len(converted), len(values) + 1)})"
+        wheres.append(where + db.rare(conn, among_them))
         values.extend(converted)
 
     among("guardian_id", ids)
     if not unsaved:
         among("id", ids)
     if parties:
-        among("party_id", parties)
+        among("party_id", parties, at_establishment=True)
     if guardians:
         among("id", guardians)
-    where = f"establishment_id = {db.marks(conn, 1)} AND stay_status = {db.marks(conn, 1, 2)}"
-    return await db.ids_where(conn, "declaration", f"{where} AND ({' OR '.join(related)})", values)
+    return wheres, values
 
 
 async def refresh_minors(
@@ -151,11 +158,14 @@ async def refresh_minors(
     ids = list(by_id)
     parties = {d.party_id for d in touched if d.party_id}
     guardians = {d.guardian_id for d in touched if d.guardian_id}
-    found = await _related(conn, establishment_id, ids, parties, guardians, unsaved=unsaved)
+    wheres, values = related_query(conn, establishment_id, ids, parties, guardians, unsaved=unsaved)
+    found = await db.ids_where(conn, "declaration", wheres, values)
     rows: list[Declaration] = []
     if found:
         rows = (
-            await Declaration.filter(id__in=found)
+            await Declaration.filter(
+                id__in=found, establishment_id=establishment_id, stay_status=StayStatus.IN_HOUSE
+            )
             .using_db(conn)
             .only(
                 "id",
