@@ -83,7 +83,8 @@ def _uses_only(plan: str, *indexes: str) -> None:
     accesses = [  # (a bitmap heap scan reads what its bitmap index scan found)
         line.strip()
         for line in plan.splitlines()
-        if "SCAN declaration" in line or "SEARCH declaration" in line  # SQLite
+        if "SCAN declaration" in line
+        or "SEARCH declaration" in line  # SQLite
         or ("Scan" in line and "Bitmap Heap Scan" not in line)  # PostgreSQL
     ]
     assert accesses, plan
