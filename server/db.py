@@ -266,6 +266,22 @@ def params(model: type[Model], field: str, values: Iterable[Any]) -> list[Any]:
     return [convert(v, None) for v in values]
 
 
+async def count_by(query: QuerySet[Any], field: str, limit: int) -> dict[Any, int] | None:
+    """``query``'s rows counted by ``field``, in one pass over at most ``limit`` rows;
+    None when there are more (the caller counts another way)."""
+    limited = query.limit(limit + 1).values_list(field, flat=True)
+    limited._choose_db_if_not_chosen()
+    limited._make_query()
+    sql, params = limited.query.get_parameterized_sql()
+    # The ORM names the one column it selects "0" (values_list).
+    rows = await limited._db.execute_query_dict(
+        f'SELECT "0" AS v, COUNT(*) AS n FROM ({sql}) AS capped GROUP BY "0"',  # noqa: S608
+        params,
+    )
+    counts = {row["v"]: int(row["n"]) for row in rows}
+    return None if sum(counts.values()) > limit else counts
+
+
 def rare(conn: BaseDBAsyncClient, condition: str) -> str:
     """``condition``, which few rows meet, said so to SQLite's planner (``likelihood``):
     once an ANALYZE has run, SQLite counts a column's NULLs as one value, and would scan

@@ -118,11 +118,12 @@ class SecurityHeaders(_HttpOnly):
 
 class Admission(_HttpOnly):
     """Load shedding for the API: at most ``API_CONCURRENCY`` requests of a process at
-    work, the next waiting at most ``API_QUEUE_SECONDS`` for a place, then 503 with
-    ``Retry-After`` (2–5 s, spread) before any database work. After an outage thousands
-    of phones reconnect at once: each learns fast to come back later, instead of piling
-    up behind the others for tens of seconds. Nothing is lost: a refused batch stays in
-    the phone's outbox and its resend is answered exactly once."""
+    work and as many waiting, each at most ``API_QUEUE_SECONDS`` for a place; the next
+    ones, and those whose wait runs out, get 503 with ``Retry-After`` (2–5 s, spread)
+    before any database work. After an outage thousands of phones reconnect at once:
+    each learns fast to come back later, instead of piling up behind the others for tens
+    of seconds. Nothing is lost: a refused batch stays in the phone's outbox and its
+    resend is answered exactly once."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not scope["path"].startswith("/api/"):
@@ -130,12 +131,7 @@ class Admission(_HttpOnly):
             return
         settings = scope["app"].state.settings  # (tests change it on the fly)
         places = self._places(scope["app"], settings.api_concurrency)
-        try:
-            if places.locked():
-                await asyncio.wait_for(places.acquire(), settings.api_queue_seconds)
-            else:
-                await places.acquire()  # a free place: taken at once
-        except TimeoutError:
+        if not await places.take(settings.api_queue_seconds):
             conn = HTTPConnection(scope)
             i18n.set_locale(pick_language(conn, None, settings))
             busy = errors.ServiceUnavailable()
@@ -148,14 +144,40 @@ class Admission(_HttpOnly):
             places.release()
 
     @staticmethod
-    def _places(app: Any, size: int) -> asyncio.Semaphore:
+    def _places(app: Any, size: int) -> Places:
         """The process's places (one per event loop: the tests run one per test)."""
         loop = asyncio.get_running_loop()
-        found = getattr(app.state, "api_places", None)
-        if found is None or found[0] is not loop or found[1] != size:
-            found = (loop, size, asyncio.Semaphore(size))
-            app.state.api_places = found
-        return found[2]
+        found: Places | None = getattr(app.state, "api_places", None)
+        if found is None or found.loop is not loop or found.size != size:
+            found = app.state.api_places = Places(loop, size)
+        return found
+
+
+class Places:
+    """``size`` places at work, and as many waiting for one."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, size: int) -> None:
+        self.loop, self.size = loop, size
+        self._free = asyncio.Semaphore(size)
+        self._waiting = 0
+
+    async def take(self, patience: float) -> bool:
+        if not self._free.locked():
+            await self._free.acquire()  # a free place: taken at once
+            return True
+        if self._waiting >= self.size:
+            return False  # the queue is full: no use waiting behind it
+        self._waiting += 1
+        try:
+            await asyncio.wait_for(self._free.acquire(), patience)
+        except TimeoutError:
+            return False
+        finally:
+            self._waiting -= 1
+        return True
+
+    def release(self) -> None:
+        self._free.release()
 
 
 class Caller(_HttpOnly):

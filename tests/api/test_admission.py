@@ -10,6 +10,7 @@ import dataclasses
 import httpx
 from starlette.applications import Starlette
 
+from server.middleware import Places
 from server.models import Declaration
 from tests.builders import api_token, bearer, declaration
 
@@ -45,3 +46,17 @@ async def test_a_burst_beyond_capacity_is_told_to_come_back(
     assert results.count("duplicate") == len(answers) - len(busy)
     assert results.count("created") == len(busy)
     assert await Declaration.filter(id__in=[i["id"] for i in items]).count() == len(items)
+
+
+async def test_past_a_full_queue_the_answer_is_at_once() -> None:
+    """As many wait as work; the next is refused without waiting its turn (a phone told
+    at once to come back, rather than after API_QUEUE_SECONDS in a hopeless queue)."""
+    places = Places(asyncio.get_running_loop(), 1)
+    assert await places.take(60)  # at work
+    waiting = asyncio.create_task(places.take(60))
+    await asyncio.sleep(0)  # it queues
+    assert not await asyncio.wait_for(places.take(60), 5)  # refused now, not in 60 s
+    places.release()  # the one at work is done: the waiting one gets its place
+    assert await waiting
+    places.release()
+    assert await places.take(60)  # free again
