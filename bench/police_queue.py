@@ -9,7 +9,8 @@ template rendering; no network): the first and the 50th page of the ward queue, 
 
     .venv/bin/python bench/police_queue.py [--rows N] [--db sqlite|postgres|both] [--repeat R]
 
-Writes bench/results/queue-<db>.json. Target: p95 under 50 ms for each request.
+Writes bench/results/queue-<db>.json. Target: p95 at most 20 ms for each request (issue
+18, part 6; it was 50 ms before).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from server.app import create_app  # noqa: E402
 from server.models import Establishment, PoliceUnit  # noqa: E402
 
 PASSWORD = "bench-password"  # noqa: S105 — a throwaway database
-TARGET_MS = 50
+TARGET_MS = 20  # issue 18, part 6: p95 at a million rows, every filter and search
 WARD_SHARE = 0.6  # of all rows: the measured ward (Phường Hoàn Kiếm)
 DAYS = 730
 NEW_DAYS = 3  # the last days' declarations are still waiting for review
