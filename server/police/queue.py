@@ -26,7 +26,7 @@ from ..i18n import N_
 from ..models import POLICE_ROLES, Declaration, Establishment, ReviewState, User
 from ..templating import render_page
 from . import access
-from .deadlines import COUNT_CAP, Deadlines
+from .deadlines import COUNT_CAP, WAITING, Deadlines
 from .deadlines import for_user as deadlines_for
 
 PAGE_SIZE = 50
@@ -207,8 +207,22 @@ async def state_counts(
     else:
         counts = {s: await db.count_up_to(query.filter(review_state=s), COUNT_CAP) for s in STATES}
     counts["all"] = sum(counts.values())
-    counts["overdue"] = await db.count_up_to(query.filter(deadlines.overdue()), COUNT_CAP)
+    counts["overdue"] = await _overdue(query, f, deadlines)
     return counts
+
+
+async def _overdue(query: QuerySet[Declaration], f: Filters, deadlines: Deadlines) -> int:
+    """The overdue tab's count. With a flag filter, the flagged rows waiting are few (6 %
+    of a city ward's): read them through the queue's index and tell the overdue ones here.
+    Counted in the database, both planners walk every overdue row of the ward by its
+    received time and test its flags (15 ms in bench/police_queue.py)."""
+    if f.flag and f.flag != "none":
+        waiting = query.filter(review_state__in=list(WAITING)).limit(COUNT_CAP + 1)
+        rows = await waiting.values_list("police_unit_id", "received_at")
+        if len(rows) <= COUNT_CAP:
+            cutoff = deadlines.now
+            return sum(received < cutoff - deadlines.target(unit) for unit, received in rows)
+    return await db.count_up_to(query.filter(deadlines.overdue()), COUNT_CAP)
 
 
 def capped(counts: dict[str, int]) -> set[str]:

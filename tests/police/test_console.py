@@ -161,6 +161,12 @@ async def test_overdue_declarations_are_counted_highlighted_and_reported_by_offi
     assert steps.ids((await officer.get("/police/declarations?state=all&overdue=1")).text) == [
         old["id"]
     ]
+    # With a flag filter, the overdue tab counts the flagged ones (told apart in Python).
+    for d in (old, fresh):
+        await Declaration.filter(id=d["id"]).update(flags=" late ", queue_rank=0)
+    for flag, overdue in (("late", 1), ("any", 1), ("watch_list", 0)):
+        page = (await officer.get(f"/police/declarations?flag={flag}")).text
+        assert re.search(rf'id="tab-overdue">[^<]*<span class="count">{overdue}</span>', page)
     page_path = f"/police/declarations/{old['id']}"
     await steps.post_form(
         officer, f"{page_path}/decide", page_path, decision="confirm", version="1"
