@@ -31,6 +31,7 @@ from .deadlines import for_user as deadlines_for
 
 PAGE_SIZE = 50
 NAME_COUNT_LIMIT = 50_000  # rows one pass reads to count a name search's tabs
+COMMON_NAME = 10_000  # a name prefix matching more rows in the tab is walked (rows_page)
 STATES = [s.value for s in ReviewState]
 
 
@@ -193,22 +194,28 @@ def _after(raw: str) -> Q:
 
 async def state_counts(
     base: QuerySet[Declaration], f: Filters, deadlines: Deadlines
-) -> dict[str, int]:
+) -> tuple[dict[str, int], bool]:
     """Per review state, counted up to ``COUNT_CAP`` (shown as "2,000+"), so that the
-    tabs cost a bounded index walk even over a million declarations."""
+    tabs cost a bounded index walk even over a million declarations; and whether the
+    name prefix searched for is common (``rows_page``): more than ``COMMON_NAME`` rows
+    in the tab shown."""
     query = filtered(base, f, deadlines, with_state=False)
     found = None
-    if f.name and not f.document:
+    searching_name = bool(f.name) and not f.document
+    if searching_name:
         # A name's range in the index holds every state: one pass counts them all, where
         # a count per state would read the range again for each ("mu": 37,000 rows).
         found = await db.count_by(query, "review_state", NAME_COUNT_LIMIT)
     if found is not None:
         counts = {s: min(found.get(s, 0), COUNT_CAP) for s in STATES}
-    else:
+        in_tab = sum(found.values()) if f.state == "all" else found.get(f.state, 0)
+        common = in_tab > COMMON_NAME and not f.overdue
+    else:  # a name search here matches more than NAME_COUNT_LIMIT rows: common
         counts = {s: await db.count_up_to(query.filter(review_state=s), COUNT_CAP) for s in STATES}
+        common = searching_name and not f.overdue
     counts["all"] = sum(counts.values())
     counts["overdue"] = await _overdue(query, f, deadlines)
-    return counts
+    return counts, common
 
 
 async def _overdue(query: QuerySet[Declaration], f: Filters, deadlines: Deadlines) -> int:
@@ -232,14 +239,14 @@ def capped(counts: dict[str, int]) -> set[str]:
 
 
 async def rows_page(
-    user: User, f: Filters, deadlines: Deadlines, after: str = "", *, matches: int = 0
+    user: User, f: Filters, deadlines: Deadlines, after: str = "", *, common_name: bool = False
 ) -> tuple[list[Declaration], str | None]:
-    """A page in the queue's order. ``matches``: how many rows the filters match (as the
-    tab counts them, up to ``COUNT_CAP``). A name prefix that matches fewer is read from
-    the name index and sorted (a few rows); one that matches more ("mu" in a city ward:
-    tens of thousands) is tested on the rows walked in the queue's order, which meets a
-    page of matches soon because they are common (103 ms → see bench/police_queue.py)."""
-    common_name = bool(f.name) and not f.document and matches >= COUNT_CAP
+    """A page in the queue's order. A name prefix is read from the name index and its
+    rows sorted; a common one (``state_counts``: "mu" in a city ward matches 37,000) is
+    tested on the rows walked in the queue's order instead, which meets a page of matches
+    soon because they are common (SQLite: 103 → 27 ms, bench/police_queue.py). Where the
+    two cost the same: about the square root of 50 × the rows walked (6,000 in a ward of
+    600,000); past 10,000 matches the walk is surely the cheaper."""
     query = filtered(scope.declarations(user), f, deadlines, common_name=common_name)
     if after:
         query = query.filter(_after(after))
@@ -275,10 +282,9 @@ async def page(request: Request) -> Response:
     user = auth.require(request, POLICE_ROLES)
     f = parse_filters(request.query_params)
     deadlines = await deadlines_for(user)
-    counts = await state_counts(scope.declarations(user), f, deadlines)
-    tab = "overdue" if f.overdue else f.state
+    counts, common_name = await state_counts(scope.declarations(user), f, deadlines)
     after = request.query_params.get("after", "")
-    rows, next_after = await rows_page(user, f, deadlines, after, matches=counts[tab])
+    rows, next_after = await rows_page(user, f, deadlines, after, common_name=common_name)
     await access.record(
         request, user, "search" if f.is_search else "list", "queue", shown=len(rows), **f.as_log()
     )

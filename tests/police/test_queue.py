@@ -7,8 +7,10 @@ import re
 from datetime import datetime, timedelta
 
 import httpx
+import pytest
 
 from server.declarations.context import VIETNAM
+from server.police import queue
 from tests.builders import api_token, bearer, declaration, send_batch
 from tests.police import steps
 
@@ -146,3 +148,32 @@ async def test_name_prefix_search_at_the_edges_of_the_alphabet(
                             ("zzyzx q", [zz]), ("smitz b", [])]:  # fmt: skip
         found = steps.ids((await officer.get(f"/police/declarations?name={typed}")).text)
         assert found == [e["id"] for e in expected], typed
+
+
+async def test_a_common_name_prefix_finds_the_same_page_by_the_queue_order(
+    client: httpx.AsyncClient, app: object, hotel: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A common prefix is tested on the rows walked in the queue's order, a rare one read
+    from the name index: the same rows, in the same order, either way; and the page's
+    flagged guest first."""
+    now = datetime.now(VIETNAM)
+    muller = [
+        declaration(
+            full_name=f"MULLER {given}", arrived_at=(now - timedelta(minutes=m)).isoformat()
+        )
+        for m, given in zip(
+            (50, 40, 30, 20, 10), ["ANNA", "BEN", "CARL", "DORA", "EMIL"], strict=True
+        )
+    ]
+    late = declaration(full_name="MURPHY KATE", arrived_at=(now - timedelta(hours=20)).isoformat())
+    others = [declaration(full_name="SMITH JOHN"), declaration(full_name="MAURER JO")]
+    answers = (await send_batch(client, hotel, [*muller, late, *others])).json()["results"]
+    assert all(a["result"] == "created" for a in answers), answers
+    officer = await steps.officer(app, "police.hk")
+    expected = [late["id"], *[m["id"] for m in muller]]  # flagged (late), then by arrival
+    for common in (False, True):
+        monkeypatch.setattr(queue, "COMMON_NAME", 0 if common else 10_000)
+        for path in ("/police/declarations?name=mu", "/police/declarations?state=all&name=Mu"):
+            page = (await officer.get(path)).text
+            assert steps.ids(page) == expected, (common, path)
+            assert re.search(r'id="tab-new">[^<]*<span class="count">6</span>', page), path
