@@ -7,7 +7,7 @@ import asyncio
 import os
 import random
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import httpx
@@ -34,7 +34,13 @@ async def totals() -> dict[tuple[Any, ...], Any]:
 
 
 def _item(rng: random.Random) -> dict[str, Any]:
-    arrived = datetime.now(VIETNAM) - timedelta(minutes=rng.randint(5, 40 * 60))
+    """A guest who arrived up to 40 hours ago, but not before yesterday in Vietnam (the
+    oldest arrival the API takes: before 16:00 there, 40 hours go back further)."""
+    now = datetime.now(VIETNAM)
+    yesterday = datetime.combine(now.date() - timedelta(days=1), time.min, tzinfo=VIETNAM)
+    arrived = max(
+        now - timedelta(minutes=rng.randint(5, 40 * 60)), yesterday + timedelta(minutes=5)
+    )
     return declaration(
         nationality=rng.choice(NATIONS),
         arrived_at=arrived.isoformat(),
@@ -121,7 +127,8 @@ async def test_the_totals_agree_with_the_rows(
     rng = random.Random(7)
     token = await api_token(client, "staff.hk")
     batch = [_item(rng) for _ in range(25)]
-    await send_batch(client, token, batch)
+    answers = (await send_batch(client, token, batch)).json()["results"]
+    assert all(a["result"] == "created" for a in answers), answers
     officer = await steps.officer(app, "police.hk")
     for item in batch[:10]:
         await _act(rng, item, client, token, officer)
@@ -180,7 +187,8 @@ async def test_a_database_without_totals_gets_them_at_migrate(
     once, and ``luutru rollups`` rebuilds them from the command line."""
     token = await api_token(client, "staff.hk")
     rng = random.Random(3)
-    await send_batch(client, token, [_item(rng) for _ in range(3)])
+    answers = (await send_batch(client, token, [_item(rng) for _ in range(3)])).json()["results"]
+    assert all(a["result"] == "created" for a in answers), answers
     kept = await totals()
     await ReportTotals.all().delete()
     assert await rollups.fill_if_missing() == 3
