@@ -131,8 +131,8 @@ def _server_side(log: str) -> dict[str, Any]:
     application had the request (what the phones saw, less the time in the network,
     the kernel's accept queue and their own event loop)."""
     took: dict[str, list[float]] = {}
-    # (a request shed before routing is logged as "unmatched")
-    lines = re.findall(r"POST (?:/api/v1/declarations/batch|unmatched) (\d{3}) ([\d.]+) ms", log)
+    # (a request shed before routing is logged as "shed")
+    lines = re.findall(r"POST (?:/api/v1/declarations/batch|shed) (\d{3}) ([\d.]+) ms", log)
     for status, ms in lines:
         took.setdefault(status, []).append(float(ms))
     return {status: common.latency(ms) for status, ms in took.items()}

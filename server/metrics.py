@@ -94,9 +94,16 @@ for result in ("created", "duplicate", "conflict", "invalid"):
     DECLARATIONS.labels(result)  # every result shows, at 0 until it happens
 
 
+# Set in the scope of an API request that the load shedding refused before routing.
+SHED = "luutru.shed"
+
+
 def route_of(scope: Scope, base: str = "") -> str:
-    """The matched route's template (``/api/v1/declarations/{id}``), never the path.
+    """The matched route's template (``/api/v1/declarations/{id}``), never the path;
+    ``shed`` for a request the load shedding refused (``middleware.Admission``).
     ``base``: the root path before routing (a mount's own prefix is then a template)."""
+    if scope.get(SHED):
+        return "shed"
     route = scope.get("route")
     if isinstance(route, Mount):  # files under a mount, or nothing matched inside it
         return "unmatched" if route.routes else f"{base}{route.path}"

@@ -14,7 +14,7 @@ from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddle
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import auth, errors, i18n, security
+from . import auth, errors, i18n, metrics, security
 from .models import User
 from .settings import Settings
 
@@ -132,6 +132,7 @@ class Admission(_HttpOnly):
         settings = scope["app"].state.settings  # (tests change it on the fly)
         places = self._places(scope["app"], settings.api_concurrency)
         if not await places.take(settings.api_queue_seconds):
+            scope[metrics.SHED] = True  # its access line and metrics say so (not routed)
             conn = HTTPConnection(scope)
             i18n.set_locale(pick_language(conn, None, settings))
             busy = errors.ServiceUnavailable()

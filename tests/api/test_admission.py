@@ -10,6 +10,7 @@ import dataclasses
 import httpx
 from starlette.applications import Starlette
 
+from server import metrics
 from server.middleware import Places
 from server.models import Declaration
 from tests.builders import api_token, bearer, declaration
@@ -31,9 +32,12 @@ async def test_a_burst_beyond_capacity_is_told_to_come_back(
             headers={**bearer(token), "Accept-Language": "en"},
         )
 
+    shed = metrics.REQUESTS.labels("POST", "shed", "503")
+    before = shed._value.get()
     answers = await asyncio.gather(*(send(item) for item in items))
     busy = [a for a in answers if a.status_code == 503]
     assert busy, [a.status_code for a in answers]
+    assert shed._value.get() - before == len(busy)  # named in the metrics and the log
     assert {a.status_code for a in answers} <= {200, 503}
     for answer in busy:
         assert 2 <= int(answer.headers["retry-after"]) <= 5
