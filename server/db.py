@@ -241,15 +241,31 @@ async def ping() -> None:
 async def count_up_to(query: QuerySet[Any], cap: int) -> int:
     """``min(query.count(), cap)`` without counting past ``cap`` rows: a tab that says
     "2,000+" costs a bounded index walk, where an exact count of a million rows does not."""
-    limited = query.limit(cap).values_list("id", flat=True)
-    limited._choose_db_if_not_chosen()
-    limited._make_query()
-    sql, params = limited.query.get_parameterized_sql()
-    _, rows = await limited._db.execute_query(
-        f"SELECT COUNT(*) AS n FROM ({sql}) AS capped",  # noqa: S608 — built by the ORM
-        params,
+    rows = await _around(
+        query.limit(cap).values_list("id", flat=True),
+        "SELECT COUNT(*) AS n FROM ({}) AS capped",
     )
-    return int(dict(rows[0])["n"])
+    return int(rows[0]["n"])
+
+
+async def count_by(query: QuerySet[Any], field: str, limit: int) -> dict[Any, int] | None:
+    """``query``'s rows counted by ``field``, in one pass over at most ``limit`` rows;
+    None when there are more (the caller counts another way)."""
+    rows = await _around(  # (the ORM names the one column of values_list "0")
+        query.limit(limit + 1).values_list(field, flat=True),
+        'SELECT "0" AS v, COUNT(*) AS n FROM ({}) AS capped GROUP BY "0"',
+    )
+    counts = {row["v"]: int(row["n"]) for row in rows}
+    return None if sum(counts.values()) > limit else counts
+
+
+async def _around(query: Any, outer: str) -> list[dict[str, Any]]:
+    """Run the ORM's SQL for ``query`` inside ``outer`` (a statement with one ``{}``)."""
+    query._choose_db_if_not_chosen()
+    query._make_query()
+    sql, params = query.query.get_parameterized_sql()
+    result: list[dict[str, Any]] = await query._db.execute_query_dict(outer.format(sql), params)
+    return result
 
 
 def marks(conn: BaseDBAsyncClient, count: int, start: int = 1) -> str:
@@ -264,22 +280,6 @@ def params(model: type[Model], field: str, values: Iterable[Any]) -> list[Any]:
     """``values`` of ``model.field`` as the driver takes them (the ORM's conversion)."""
     convert: Callable[..., Any] = model._meta.fields_map[field].to_db_value
     return [convert(v, None) for v in values]
-
-
-async def count_by(query: QuerySet[Any], field: str, limit: int) -> dict[Any, int] | None:
-    """``query``'s rows counted by ``field``, in one pass over at most ``limit`` rows;
-    None when there are more (the caller counts another way)."""
-    limited = query.limit(limit + 1).values_list(field, flat=True)
-    limited._choose_db_if_not_chosen()
-    limited._make_query()
-    sql, params = limited.query.get_parameterized_sql()
-    # The ORM names the one column it selects "0" (values_list).
-    rows = await limited._db.execute_query_dict(
-        f'SELECT "0" AS v, COUNT(*) AS n FROM ({sql}) AS capped GROUP BY "0"',  # noqa: S608
-        params,
-    )
-    counts = {row["v"]: int(row["n"]) for row in rows}
-    return None if sum(counts.values()) > limit else counts
 
 
 def rare(conn: BaseDBAsyncClient, condition: str) -> str:

@@ -29,10 +29,11 @@ def _marker(name: str) -> str:
 
 def url_path(app: Any, name: str, /, **path_params: Any) -> str:
     """``app.url_path_for``, without walking the route table again for every link: a
-    queue page of 50 rows makes 66 links, and each walk tried some 500 routes (a tenth
-    of the page's time). The route's path is found once, with a marker for each
-    parameter, and the values are put in its place; a value the string convertor would
-    refuse (empty, or holding "/") goes the slow way, which refuses it as before."""
+    queue page of 50 rows makes 66 links, each a walk through the mounts and their
+    routes (the page went from 17.3 to 14.4 ms at the median without them). The route's
+    path is found once, with a marker for each parameter, and the values are put in its
+    place; a value the string convertor would refuse (empty, or holding "/") goes the
+    slow way, which refuses it as before."""
     # Per route name and parameter names: the route's path with a marker for each
     # parameter (None where a parameter's convertor does not take the marker: an int).
     paths: dict[tuple[str, tuple[str, ...]], str | None] | None = getattr(

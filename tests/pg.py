@@ -113,8 +113,9 @@ class Cluster:
         return self._serve(self.bindir, root, "-c hot_standby=on -c fsync=off")
 
     def caught_up(self, replica: Cluster, timeout: float = 20.0) -> None:
-        """Wait until ``replica`` has replayed everything this cluster has written."""
-        target = self.sql("SELECT pg_current_wal_lsn()")
+        """Wait until ``replica`` has replayed everything this cluster has written (its
+        WAL insert position: commits here do not wait for the WAL write)."""
+        target = self.sql("SELECT pg_current_wal_insert_lsn()")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             done = replica.sql(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn")

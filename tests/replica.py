@@ -55,7 +55,11 @@ class CaughtUp:
                 await asyncpg.connect(self.replica_dsn),
             ]
         primary, replica = self.links
-        target = await primary.fetchval("SELECT pg_current_wal_lsn()")
+        # The insert position, not pg_current_wal_lsn (the write position): the test
+        # cluster commits without waiting for the WAL write (synchronous_commit=off), so
+        # a commit just made can lie past the write position for up to wal_writer_delay,
+        # and the page would read the replica before it (a flaky overdue count).
+        target = await primary.fetchval("SELECT pg_current_wal_insert_lsn()")
         for _ in range(2000):
             if await replica.fetchval("SELECT pg_last_wal_replay_lsn() >= $1", target):
                 return

@@ -46,9 +46,11 @@ class Deadlines:
         return timedelta(hours=self.hours.get(unit_id, DEFAULT_TARGET_HOURS))
 
     def is_overdue(self, d: Declaration) -> bool:
-        return d.review_state in WAITING and d.received_at < self.now - self.target(
-            d.police_unit_id
-        )
+        return d.review_state in WAITING and self.past_target(d.police_unit_id, d.received_at)
+
+    def past_target(self, unit_id: int, received: datetime) -> bool:
+        """Whether a declaration received then, waiting in that unit, is overdue now."""
+        return received < self.now - self.target(unit_id)
 
     def on_time(self, unit_id: int, received: datetime, decided: datetime) -> bool:
         return decided - received <= self.target(unit_id)

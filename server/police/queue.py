@@ -227,8 +227,7 @@ async def _overdue(query: QuerySet[Declaration], f: Filters, deadlines: Deadline
         waiting = query.filter(review_state__in=list(WAITING)).limit(COUNT_CAP + 1)
         rows = await waiting.values_list("police_unit_id", "received_at")
         if len(rows) <= COUNT_CAP:
-            cutoff = deadlines.now
-            return sum(received < cutoff - deadlines.target(unit) for unit, received in rows)
+            return sum(deadlines.past_target(unit, received) for unit, received in rows)
     return await db.count_up_to(query.filter(deadlines.overdue()), COUNT_CAP)
 
 
@@ -246,7 +245,8 @@ async def rows_page(
     tested on the rows walked in the queue's order instead, which meets a page of matches
     soon because they are common (SQLite: 103 → 27 ms, bench/police_queue.py). In a ward
     of 600,000, "kowalski e" (4,200 matches) took 16 ms walked and 24 ms from the name
-    index on SQLite, and about the same either way on PostgreSQL."""
+    index on SQLite (p95, two runs of the bench), and about the same either way on
+    PostgreSQL."""
     query = filtered(scope.declarations(user), f, deadlines, common_name=common_name)
     if after:
         query = query.filter(_after(after))
