@@ -5,7 +5,10 @@ into the table: two years of a busy Hanoi ward — the Old Quarter's ~1,500 a da
 the rest of the city), then measures the server time of the console's requests through
 the real application in process (routing, session, scoping, queries, the access log,
 template rendering; no network): the first and the 50th page of the ward queue, the
-"all states" page, a flag filter, the exact document search and the name-prefix search.
+"all states" page, the overdue tab, each filter (flags, nationality, establishment,
+arrival dates), the exact document search, the name-prefix search, and the slowest
+combination known (a common name prefix and a flag). "ISL" is a nationality no guest of
+the ward has: its tabs are counted, and its page looked for, through the whole ward.
 
     .venv/bin/python bench/police_queue.py [--rows N] [--db sqlite|postgres|both] [--repeat R]
 
@@ -229,7 +232,7 @@ async def _time(client: httpx.AsyncClient, url: str, repeat: int) -> dict[str, A
     return {k: figures[k] for k in ("p50_ms", "p95_ms", "max_ms")} | {"rows_shown": rows}
 
 
-async def _measure(settings: Any, repeat: int) -> dict[str, Any]:
+async def _measure(settings: Any, repeat: int, establishment: int) -> dict[str, Any]:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         client = await _officer(app)
@@ -243,6 +246,8 @@ async def _measure(settings: Any, repeat: int) -> dict[str, Any]:
             page = await client.get(url)
         sample = re.search(r'<small class="muted">([A-Z0-9]+)</small>', page.text)
         assert sample is not None
+        today = datetime.now(UTC).date()
+        week_ago = today - timedelta(days=7)
         cases = {
             "first page (waiting for review)": "/police/declarations",
             "first page (all states)": "/police/declarations?state=all",
@@ -255,6 +260,21 @@ async def _measure(settings: Any, repeat: int) -> dict[str, Any]:
                 "/police/declarations?state=all&name=kowalski+e"
             ),
             "name prefix 'mu' (waiting)": "/police/declarations?name=mu",
+            "overdue tab": "/police/declarations?state=all&overdue=1",
+            "any flag (waiting)": "/police/declarations?flag=any",
+            "nationality, common (all states)": "/police/declarations?state=all&nationality=KOR",
+            "nationality, none in the ward (all states)": (
+                "/police/declarations?state=all&nationality=ISL"
+            ),
+            "one establishment (all states)": (
+                f"/police/declarations?state=all&establishment={establishment}"
+            ),
+            "arrival dates, last 7 days (all states)": (
+                f"/police/declarations?state=all&from={week_ago}&to={today}"
+            ),
+            "name prefix 'mu' and flag late (all states)": (
+                "/police/declarations?state=all&name=mu&flag=late"
+            ),
         }
         results = {name: await _time(client, path, repeat) for name, path in cases.items()}
         await client.aclose()
@@ -288,7 +308,7 @@ def run(engine: str, rows: int, repeat: int) -> dict[str, Any]:
             _seed_sqlite(url[len("sqlite://") :], generated)
         seeded = time.perf_counter() - started
         print(f"{engine}: {rows:,} declarations seeded in {seeded:.0f} s", flush=True)
-        measured = asyncio.run(_measure(settings, repeat))
+        measured = asyncio.run(_measure(settings, repeat, ward[0]))
     return {
         "benchmark": "police queue",
         "engine": engine,

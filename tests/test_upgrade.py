@@ -138,7 +138,8 @@ def test_a_database_of_an_earlier_release_upgrades_intact(
 
     upgraded = luutru(empty_url, "migrate")
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "Report totals built from 6 declarations" in upgraded.stdout
+    if "report_totals" not in tables:  # a release before them: migrate builds them
+        assert "Report totals built from 6 declarations" in upgraded.stdout
     assert luutru(empty_url, "migrate", "--check").returncode == 0
 
     for table, rows in tables.items():

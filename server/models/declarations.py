@@ -12,6 +12,9 @@ from ..declarations.lifecycle import ReviewState, StayStatus
 from .accounts import User
 from .establishments import Establishment
 
+# What the queue's filters and its overdue tab test, held in its indexes (police/queue.py).
+FILTERED = ("flags", "nationality", "establishment_id", "received_at")
+
 
 def _column(f: Field) -> fields.Field[Any]:
     """The column that stores one field of the table (declarations/fields.py)."""
@@ -89,18 +92,22 @@ class Declaration(Model):
             ("establishment_id", "party_id"),
             ("guardian_id",),
             ("document_number", "stay_status"),
-            ("police_unit_id", "review_state", "queue_rank", "arrived_at", "id"),
-            ("province_id", "review_state", "queue_rank", "arrived_at", "id"),
+            # A queue tab in its order. The filters' columns come last: a tab's count under
+            # a flag, nationality or establishment filter, overdue or not, is answered by
+            # the index alone, and a page walks the index testing them, reading no row.
+            ("police_unit_id", "review_state", "queue_rank", "arrived_at", "id", *FILTERED),
+            ("province_id", "review_state", "queue_rank", "arrived_at", "id", *FILTERED),
             # Overdue work: waiting states received before the unit's cutoff.
             ("police_unit_id", "review_state", "received_at"),
             ("province_id", "review_state", "received_at"),
             # The "all states" view of the queue, in the same order.
-            ("police_unit_id", "queue_rank", "arrived_at", "id"),
-            ("province_id", "queue_rank", "arrived_at", "id"),
+            ("police_unit_id", "queue_rank", "arrived_at", "id", *FILTERED),
+            ("province_id", "queue_rank", "arrived_at", "id", *FILTERED),
             ("name_search",),
-            # Name search within a jurisdiction: the prefix range, then the few matches.
-            ("police_unit_id", "name_search", "review_state"),
-            ("province_id", "name_search", "review_state"),
+            # Name search within a jurisdiction: each tab's prefix range, counted (and the
+            # overdue ones) from the index alone, whatever the name's share of the rows.
+            ("police_unit_id", "review_state", "name_search", "received_at"),
+            ("province_id", "review_state", "name_search", "received_at"),
             # Reports: a jurisdiction's declarations received in a date range.
             ("police_unit_id", "received_at"),
             ("province_id", "received_at"),

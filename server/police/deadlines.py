@@ -55,18 +55,21 @@ class Deadlines:
     def on_time(self, unit_id: int, received: datetime, decided: datetime) -> bool:
         return decided - received <= self.target(unit_id)
 
-    def overdue(self) -> Q:
-        """Declarations waiting past their unit's target (to combine with the scope)."""
+    def overdue(self, received: str = "received_at") -> Q:
+        """Declarations waiting past their unit's target (to combine with the scope).
+        ``received``: the field, or an annotation of it, that holds the time received."""
         by_hours: dict[int, list[int]] = defaultdict(list)
         for unit_id, hours in self.hours.items():
             by_hours[hours].append(unit_id)
         waiting = Q(review_state__in=list(WAITING))
         if len(by_hours) <= 1:  # one target for the whole scope: no unit list needed
             hours = next(iter(by_hours), DEFAULT_TARGET_HOURS)
-            return waiting & Q(received_at__lt=self.now - timedelta(hours=hours))
+            cutoff: dict[str, Any] = {f"{received}__lt": self.now - timedelta(hours=hours)}
+            return waiting & Q(**cutoff)
         late = Q(id__isnull=True)
         for hours, units in by_hours.items():
-            late |= Q(police_unit_id__in=units, received_at__lt=self.now - timedelta(hours=hours))
+            before: dict[str, Any] = {f"{received}__lt": self.now - timedelta(hours=hours)}
+            late |= Q(police_unit_id__in=units, **before)
         return waiting & late
 
 

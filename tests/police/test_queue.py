@@ -172,7 +172,7 @@ async def test_a_common_name_prefix_finds_the_same_page_by_the_queue_order(
     officer = await steps.officer(app, "police.hk")
     expected = [late["id"], *[m["id"] for m in muller]]  # flagged (late), then by arrival
     for common in (False, True):
-        monkeypatch.setattr(queue, "COMMON_NAME", 0 if common else 2_000)
+        monkeypatch.setattr(queue, "COMMON_NAME", 1 if common else 2_000)
         for path in ("/police/declarations?name=mu", "/police/declarations?state=all&name=Mu"):
             page = (await officer.get(path)).text
             assert steps.ids(page) == expected, (common, path)

@@ -14,16 +14,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 from tortoise import connections
 from tortoise.queryset import QuerySet
 
-from server import scope
+from server import db, scope
 from server.models import Declaration, User
 from server.police import queue
 from server.police.deadlines import COUNT_CAP
 from server.police.deadlines import for_user as deadlines_for
+from tests.builders import declaration, send_batch
 
 CASES: dict[str, dict[str, Any]] = {
     "waiting (first page)": {},
@@ -46,8 +48,9 @@ CASES: dict[str, dict[str, Any]] = {
 }
 
 
-async def _plan(query: Any) -> str:
-    """The database's plan for an ORM query, with its parameters."""
+async def _plan(query: Any, *, only_indexes: bool = False) -> str:
+    """The database's plan for an ORM query, with its parameters (``only_indexes``: on
+    PostgreSQL, with bitmap scans off too)."""
     query._choose_db_if_not_chosen()
     query._make_query()
     sql, params = query.query.get_parameterized_sql()
@@ -57,6 +60,8 @@ async def _plan(query: Any) -> str:
         return "\n".join(str(dict(r)["detail"]) for r in rows)
     async with conn._in_transaction() as tx:  # SET LOCAL lasts until this ends
         await tx.execute_query("SET LOCAL enable_seqscan = off")
+        if only_indexes:
+            await tx.execute_query("SET LOCAL enable_bitmapscan = off")
         _, rows = await tx.execute_query(f"EXPLAIN {sql}", params)
     return "\n".join(str(next(iter(dict(r).values()))) for r in rows)
 
@@ -87,13 +92,77 @@ async def test_every_queue_filter_uses_an_index(app: Starlette, username: str) -
             )
             .limit(queue.PAGE_SIZE + 1)
             .only(*queue.ROW_FIELDS),
-            "tab count": queue.filtered(base, f, deadlines, with_state=False)
-            .filter(review_state="new")
-            .limit(COUNT_CAP)
-            .values_list("id", flat=True),
+            "tab count": db.counted_rows(
+                queue.filtered(base, f, deadlines, with_state=False).filter(review_state="new"),
+                COUNT_CAP,
+            ),
         }
         for part, query in queries.items():
             plan = await _plan(query)
             found[f"{name} / {part}"] = plan
             assert not _scans_the_table(plan), f"{username}: {name} / {part}\n{plan}"
     assert len(found) == len(CASES) * 3
+
+
+# The tabs whose count an index answers alone: every one filter but the document (its
+# own index, a few rows). "No flag" and the one establishment are too, but here they
+# hold every row, which PostgreSQL may as well read from a narrower index and the
+# table: that stops at the cap as soon.
+COUNTED_FROM_AN_INDEX = [
+    "waiting (first page)", "all states", "flag late", "flag late, waiting", "any flag",
+    "nationality", "arrival dates", "name prefix", "name prefix, waiting", "overdue",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("username", ["police.hk", "pa08.hn"])
+async def test_tab_counts_read_no_row(
+    app: Starlette, client: httpx.AsyncClient, hotel: str, username: str
+) -> None:
+    """Each tab's capped count is answered by an index alone (SQLite: "COVERING INDEX";
+    PostgreSQL: "Index Only Scan"), without a visit to each row it counts: at a million
+    rows a flag tab's count went from 11.4 to 0.5 ms on PostgreSQL (migration 0009).
+    On PostgreSQL the table is first given some size, statistics and a visibility map
+    (``_in_service``): on a table of a few rows, where every plan costs the same, the
+    planner's choice says nothing."""
+    names = ["KOWALSKI EWA", "MULLER ANNA", "MURPHY KATE", "SMITH JOHN", "NGUYEN VAN A"]
+    answers = await send_batch(client, hotel, [declaration(full_name=n) for n in names])
+    assert all(a["result"] == "created" for a in answers.json()["results"])
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        await _in_service(conn)
+    user = await User.get(username=username).prefetch_related("police_unit")
+    deadlines = await deadlines_for(user)
+    base: QuerySet[Declaration] = scope.declarations(user)
+    for name in COUNTED_FROM_AN_INDEX:
+        f = queue.Filters(**CASES[name])
+        tabs = queue.filtered(base, f, deadlines, with_state=False)
+        for state in queue.STATES:
+            plan = await _plan(
+                db.counted_rows(tabs.filter(review_state=state), COUNT_CAP), only_indexes=True
+            )
+            assert "COVERING INDEX" in plan or "Index Only Scan" in plan, (
+                f"{username}: {name} / {state}\n{plan}"
+            )
+
+
+async def _in_service(conn: Any) -> None:
+    """PostgreSQL: 600 copies of each declaration, in every review state, received over
+    four days (so that some are overdue), arrived over two months, one in 16 flagged
+    late, then a VACUUM
+    ANALYZE as autovacuum would do: the planner sees a table of some size, with the
+    statistics and the visibility map that index-only scans are planned from."""
+    await conn.execute_script(
+        f"""
+        INSERT INTO declaration SELECT (jsonb_populate_record(NULL::declaration,
+            to_jsonb(d) || jsonb_build_object(
+                'id', gen_random_uuid(),
+                'receipt_number', 'T' || left(md5(d.id::text || n::text), 15),
+                'received_at', d.received_at - make_interval(hours => n % 96),
+                'arrived_at', d.arrived_at - make_interval(days => n % 60),
+                'flags', CASE WHEN n % 16 = 0 THEN ' late ' ELSE d.flags END,
+                'queue_rank', CASE WHEN n % 16 = 0 THEN 0 ELSE d.queue_rank END,
+                'review_state', (ARRAY{queue.STATES!r})[1 + n % {len(queue.STATES)}]))).*
+        FROM declaration d, generate_series(1, 600) n
+        """
+    )
+    await conn.execute_script("VACUUM ANALYZE declaration")
