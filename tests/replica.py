@@ -59,9 +59,10 @@ class CaughtUp:
         # cluster commits without waiting for the WAL write (synchronous_commit=off), so
         # a commit just made can lie past the write position for up to wal_writer_delay,
         # and the page would read the replica before it (a flaky overdue count).
-        target = await primary.fetchval("SELECT pg_current_wal_insert_lsn()")
+        inserted = await primary.fetchval("SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn")
+        target = pg.record_end(int(inserted))
         for _ in range(2000):
-            if await replica.fetchval("SELECT pg_last_wal_replay_lsn() >= $1", target):
+            if int(await replica.fetchval(pg.REPLAYED)) >= target:
                 return
             await asyncio.sleep(0.01)
         raise TimeoutError(f"the replica did not replay up to {target}")

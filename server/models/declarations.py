@@ -104,10 +104,13 @@ class Declaration(Model):
             ("police_unit_id", "queue_rank", "arrived_at", "id", *FILTERED),
             ("province_id", "queue_rank", "arrived_at", "id", *FILTERED),
             ("name_search",),
-            # Name search within a jurisdiction: each tab's prefix range, counted (and the
-            # overdue ones) from the index alone, whatever the name's share of the rows.
-            ("police_unit_id", "review_state", "name_search", "received_at"),
-            ("province_id", "review_state", "name_search", "received_at"),
+            # Name and nationality searches within a jurisdiction: each tab's range,
+            # counted (overdue or not, and a name's under a flag filter) from the index
+            # alone, and read from it where the matches are few (police/queue.py).
+            ("police_unit_id", "review_state", "name_search", "received_at", "queue_rank", "flags"),
+            ("province_id", "review_state", "name_search", "received_at", "queue_rank", "flags"),
+            ("police_unit_id", "review_state", "nationality", "received_at"),
+            ("province_id", "review_state", "nationality", "received_at"),
             # Reports: a jurisdiction's declarations received in a date range.
             ("police_unit_id", "received_at"),
             ("province_id", "received_at"),

@@ -31,7 +31,7 @@ from .deadlines import COUNT_CAP, Deadlines
 from .deadlines import for_user as deadlines_for
 
 PAGE_SIZE = 50
-COMMON_NAME = COUNT_CAP  # a name prefix matching this many in the tab is walked (rows_page)
+COMMON = COUNT_CAP  # a name or nationality matching this many in the tab is walked (rows_page)
 STATES = [s.value for s in ReviewState]
 
 
@@ -139,11 +139,12 @@ def filtered(
     deadlines: Deadlines,
     *,
     with_state: bool = True,
-    common_name: bool = False,
+    common: bool = False,
 ) -> QuerySet[Declaration]:
-    """Apply every filter (the review state only when ``with_state``). ``common_name``:
-    the name prefix matches many rows (see ``rows_page``): test it on each row walked in
-    the queue's order rather than reading its whole range from the name index."""
+    """Apply every filter (the review state only when ``with_state``). ``common``: the
+    name prefix and nationality match many rows (see ``rows_page``): test them on each
+    row walked in the queue's order rather than reading their ranges from their own
+    indexes and sorting what they hold."""
     query = overdue(base, f, deadlines) if f.overdue else base
     if with_state and f.state != "all":
         query = query.filter(review_state=f.state)
@@ -155,8 +156,6 @@ def filtered(
         query = query.filter(queue_rank=flags.FLAGGED, flags__contains=f" {f.flag} ")
     if f.establishment is not None:
         query = query.filter(establishment_id=f.establishment)
-    if f.nationality:
-        query = query.filter(nationality=f.nationality)
     if f.arrived_from:
         query = query.filter(arrived_at__gte=_vietnam_midnight(f.arrived_from))
     if f.arrived_to:
@@ -167,16 +166,23 @@ def filtered(
         query = query.filter(queue_rank__in=[flags.FLAGGED, flags.CLEAN])
     if f.document:
         query = query.filter(document_number=f.document)
+    prefix = ascii_name(f.name).lower() if f.name else ""
+    if common:
+        # As expressions no index serves (the ORM wraps LIKE in a CAST): the queue's order
+        # does, and its index holds the nationality.
+        if f.name:  # (a name with no Latin letters in it matches nobody)
+            query = query.filter(name_search__startswith=prefix if prefix else name_prefix(""))
+        if f.nationality:
+            as_text = query.annotate(nationality_text=Coalesce("nationality", F("nationality")))
+            query = as_text.filter(nationality_text=f.nationality)
+        return query
     if f.name:
-        prefix = ascii_name(f.name).lower()
-        if common_name and prefix:
-            # The ORM's LIKE (in a CAST): no index serves it, so the queue's order does.
-            query = query.filter(name_search__startswith=prefix)
-        else:
-            query = query.filter(name_prefix(prefix))
-            if with_state and f.state == "all" and not f.overdue:
-                # Every state, said so: the name indexes lead with the review state.
-                query = query.filter(review_state__in=STATES)
+        query = query.filter(name_prefix(prefix))
+    if f.nationality:
+        query = query.filter(nationality=f.nationality)
+    if (f.name or f.nationality) and with_state and f.state == "all" and not f.overdue:
+        # Every state, said so: the name and nationality indexes lead with the state.
+        query = query.filter(review_state__in=STATES)
     return query
 
 
@@ -218,16 +224,16 @@ async def state_counts(
 ) -> tuple[dict[str, int], bool]:
     """Per review state, counted up to ``COUNT_CAP`` (shown as "2,000+"), so that the
     tabs cost a bounded index walk even over a million declarations; and whether the
-    name prefix searched for is common (``rows_page``): at least ``COMMON_NAME`` rows
-    in the tab shown. Each count is answered by an index alone (``db.count_up_to``,
-    migration 0009) under any one filter."""
+    name prefix or nationality searched for is common (``rows_page``): at least
+    ``COMMON`` rows in the tab shown. Each count is answered by an index alone
+    (``db.count_up_to``, migration 0009) under any one filter, and a name with a flag."""
     query = filtered(base, f, deadlines, with_state=False)
     counts = {s: await db.count_up_to(query.filter(review_state=s), COUNT_CAP) for s in STATES}
     counts["all"] = sum(counts.values())
     counts["overdue"] = await db.count_up_to(overdue(query, f, deadlines), COUNT_CAP)
     in_tab = counts["overdue" if f.overdue else f.state]
-    common = bool(f.name) and not f.document and not f.overdue and in_tab >= COMMON_NAME
-    return counts, common
+    walked = bool(f.name or f.nationality) and not f.document and not f.overdue
+    return counts, walked and in_tab >= COMMON
 
 
 def capped(counts: dict[str, int]) -> set[str]:
@@ -237,16 +243,17 @@ def capped(counts: dict[str, int]) -> set[str]:
 
 
 async def rows_page(
-    user: User, f: Filters, deadlines: Deadlines, after: str = "", *, common_name: bool = False
+    user: User, f: Filters, deadlines: Deadlines, after: str = "", *, common: bool = False
 ) -> tuple[list[Declaration], str | None]:
-    """A page in the queue's order. A name prefix is read from the name index and its
-    rows sorted; a common one (``state_counts``: "mu" in a city ward matches 37,000) is
-    tested on the rows walked in the queue's order instead, which meets a page of matches
-    soon because they are common (SQLite: 103 → 27 ms, bench/police_queue.py). In a ward
-    of 600,000, "kowalski e" (4,200 matches) took 16 ms walked and 24 ms from the name
-    index on SQLite (p95, two runs of the bench), and about the same either way on
-    PostgreSQL."""
-    query = filtered(scope.declarations(user), f, deadlines, common_name=common_name)
+    """A page in the queue's order. A name prefix or a nationality is read from its own
+    index and its rows sorted; a common one (``state_counts``: "mu" in a city ward matches
+    37,000) is tested on the rows walked in the queue's order instead, which meets a page
+    of matches soon because they are common (SQLite: 103 → 27 ms, bench/police_queue.py).
+    In a ward of 600,000, "kowalski e" (4,200 matches) took 16 ms walked and 24 ms from
+    the name index on SQLite (p95, two runs of the bench), and about the same either way
+    on PostgreSQL. A nationality no guest of the ward has was walked through the whole
+    ward: 115 ms on SQLite."""
+    query = filtered(scope.declarations(user), f, deadlines, common=common)
     if after:
         query = query.filter(_after(after))
     rows = await (
@@ -281,9 +288,9 @@ async def page(request: Request) -> Response:
     user = auth.require(request, POLICE_ROLES)
     f = parse_filters(request.query_params)
     deadlines = await deadlines_for(user)
-    counts, common_name = await state_counts(scope.declarations(user), f, deadlines)
+    counts, common = await state_counts(scope.declarations(user), f, deadlines)
     after = request.query_params.get("after", "")
-    rows, next_after = await rows_page(user, f, deadlines, after, common_name=common_name)
+    rows, next_after = await rows_page(user, f, deadlines, after, common=common)
     await access.record(
         request, user, "search" if f.is_search else "list", "queue", shown=len(rows), **f.as_log()
     )

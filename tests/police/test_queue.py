@@ -150,12 +150,12 @@ async def test_name_prefix_search_at_the_edges_of_the_alphabet(
         assert found == [e["id"] for e in expected], typed
 
 
-async def test_a_common_name_prefix_finds_the_same_page_by_the_queue_order(
+async def test_a_common_name_or_nationality_finds_the_same_page_by_the_queue_order(
     client: httpx.AsyncClient, app: object, hotel: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A common prefix is tested on the rows walked in the queue's order, a rare one read
-    from the name index: the same rows, in the same order, either way; and the page's
-    flagged guest first."""
+    """A common prefix or nationality is tested on the rows walked in the queue's order, a
+    rare one read from its own index: the same rows, in the same order, either way; and
+    the page's flagged guest first."""
     now = datetime.now(VIETNAM)
     muller = [
         declaration(
@@ -166,14 +166,32 @@ async def test_a_common_name_prefix_finds_the_same_page_by_the_queue_order(
         )
     ]
     late = declaration(full_name="MURPHY KATE", arrived_at=(now - timedelta(hours=20)).isoformat())
-    others = [declaration(full_name="SMITH JOHN"), declaration(full_name="MAURER JO")]
+    others = [
+        declaration(full_name="SMITH JOHN", nationality="KOR"),
+        declaration(full_name="MAURER JO"),
+    ]
     answers = (await send_batch(client, hotel, [*muller, late, *others])).json()["results"]
     assert all(a["result"] == "created" for a in answers), answers
     officer = await steps.officer(app, "police.hk")
     expected = [late["id"], *[m["id"] for m in muller]]  # flagged (late), then by arrival
+    found: list[list[str]] = []
     for common in (False, True):
-        monkeypatch.setattr(queue, "COMMON_NAME", 1 if common else 2_000)
-        for path in ("/police/declarations?name=mu", "/police/declarations?state=all&name=Mu"):
+        monkeypatch.setattr(queue, "COMMON", 1 if common else 2_000)
+        for path in (
+            "/police/declarations?name=mu",
+            "/police/declarations?state=all&name=Mu",
+            "/police/declarations?state=all&name=mu&nationality=swe",
+            "/police/declarations?state=all&name=mu&flag=late",
+        ):
             page = (await officer.get(path)).text
-            assert steps.ids(page) == expected, (common, path)
-            assert re.search(r'id="tab-new">[^<]*<span class="count">6</span>', page), path
+            shown = [late["id"]] if path.endswith("late") else expected
+            assert steps.ids(page) == shown, (common, path)
+            count = len(shown)
+            assert re.search(rf'id="tab-new">[^<]*<span class="count">{count}</span>', page)
+        korean = (await officer.get("/police/declarations?state=all&nationality=KOR")).text
+        assert steps.ids(korean) == [others[0]["id"]], common
+        swedes = steps.ids((await officer.get("/police/declarations?nationality=SWE")).text)
+        assert swedes[0] == late["id"] and len(swedes) == 7, common  # flagged first
+        assert sorted(swedes) == sorted([*expected, others[1]["id"]]), common
+        found.append(swedes)
+    assert found[0] == found[1]  # the same order either way

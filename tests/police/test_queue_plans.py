@@ -45,6 +45,7 @@ CASES: dict[str, dict[str, Any]] = {
     "name prefix": {"state": "all", "name": "kowalski e"},
     "name prefix, waiting": {"name": "mu"},
     "overdue": {"overdue": True},
+    "name prefix and flag": {"state": "all", "name": "mu", "flag": "late"},
 }
 
 
@@ -111,6 +112,7 @@ async def test_every_queue_filter_uses_an_index(app: Starlette, username: str) -
 COUNTED_FROM_AN_INDEX = [
     "waiting (first page)", "all states", "flag late", "flag late, waiting", "any flag",
     "nationality", "arrival dates", "name prefix", "name prefix, waiting", "overdue",
+    "name prefix and flag",
 ]  # fmt: skip
 
 
