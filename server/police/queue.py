@@ -27,7 +27,7 @@ from ..i18n import N_
 from ..models import POLICE_ROLES, Declaration, Establishment, ReviewState, User
 from ..templating import render_page
 from . import access
-from .deadlines import COUNT_CAP, Deadlines
+from .deadlines import COUNT_CAP, WAITING, Deadlines
 from .deadlines import for_user as deadlines_for
 
 PAGE_SIZE = 50
@@ -118,16 +118,16 @@ def _vietnam_midnight(day: date) -> datetime:
 
 
 def overdue(
-    query: QuerySet[Declaration], f: Filters, deadlines: Deadlines
+    query: QuerySet[Declaration], f: Filters, deadlines: Deadlines, *, in_order: bool = False
 ) -> QuerySet[Declaration]:
-    """``query``'s rows waiting past their target. Under a flag, nationality or
-    establishment filter, the time received is compared as an expression, which no index
-    serves: the queue's index, which holds those columns and the time too (migration
-    0009), answers alone. Compared as a column, SQLite reads the index of the time
-    received, which looks narrower to its planner, and visits each overdue row of the
-    ward to test the filter (a nationality's overdue count: 10 → 0.3 ms at a million
-    rows)."""
-    if f.flag or f.nationality or f.establishment is not None:
+    """``query``'s rows waiting past their target. For a page in the queue's order
+    (``in_order``) or under a flag, nationality or establishment filter, the time received
+    is compared as an expression, which no index serves: the queue's index, which holds
+    those columns and the time too (migration 0009), answers alone, in its order. Compared
+    as a column, the planners read the index of the time received, which looks narrower:
+    SQLite visited each overdue row of the ward to test a nationality (10 → 0.3 ms at a
+    million rows), and a page sorted every overdue row."""
+    if in_order or f.flag or f.nationality or f.establishment is not None:
         as_expression = query.annotate(waited_since=Coalesce("received_at", F("received_at")))
         return as_expression.filter(deadlines.overdue("waited_since"))
     return query.filter(deadlines.overdue())
@@ -145,7 +145,7 @@ def filtered(
     name prefix and nationality match many rows (see ``rows_page``): test them on each
     row walked in the queue's order rather than reading their ranges from their own
     indexes and sorting what they hold."""
-    query = overdue(base, f, deadlines) if f.overdue else base
+    query = overdue(base, f, deadlines, in_order=with_state) if f.overdue else base
     if with_state and f.state != "all":
         query = query.filter(review_state=f.state)
     if f.flag == "any":
@@ -256,11 +256,18 @@ async def rows_page(
     query = filtered(scope.declarations(user), f, deadlines, common=common)
     if after:
         query = query.filter(_after(after))
-    rows = await (
-        query.order_by("queue_rank", "arrived_at", "id").limit(PAGE_SIZE + 1).only(*ROW_FIELDS)
-    )
-    page, next_after = paging.split(rows, PAGE_SIZE, _cursor)
+    # The overdue tab: each waiting state's first rows in the queue's order, merged. Both
+    # at once come out of the index in state order, and were sorted (7 → 1 ms on SQLite).
+    parts = [query.filter(review_state=s) for s in WAITING] if f.overdue else [query]
+    rows: list[Declaration] = []
+    for part in parts:
+        rows += await part.order_by(*QUEUE_ORDER).limit(PAGE_SIZE + 1).only(*ROW_FIELDS)
+    rows.sort(key=lambda d: (d.queue_rank, d.arrived_at, str(d.id)))
+    page, next_after = paging.split(rows[: PAGE_SIZE + 1], PAGE_SIZE, _cursor)
     return page, next_after
+
+
+QUEUE_ORDER = ("queue_rank", "arrived_at", "id")
 
 
 # What a queue row shows: loading only these keeps a page of 50 cheap.

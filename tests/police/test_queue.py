@@ -4,12 +4,13 @@ pages, counts, and decisions (with the two-officers case)."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
 from server.declarations.context import VIETNAM
+from server.models import Declaration, ReviewState
 from server.police import queue
 from tests.builders import api_token, bearer, declaration, send_batch
 from tests.police import steps
@@ -195,3 +196,33 @@ async def test_a_common_name_or_nationality_finds_the_same_page_by_the_queue_ord
         assert sorted(swedes) == sorted([*expected, others[1]["id"]]), common
         found.append(swedes)
     assert found[0] == found[1]  # the same order either way
+
+
+async def test_the_overdue_tab_merges_both_waiting_states_in_the_queue_order(
+    client: httpx.AsyncClient, app: object, hotel: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The overdue tab reads each waiting state in the queue's order and merges them: new
+    and escalated rows interleave by rank then arrival, page after page, and nothing
+    waiting within its target, or decided, is shown."""
+    now = datetime.now(VIETNAM)
+    items = [
+        declaration(arrived_at=(now - timedelta(minutes=40 - n)).isoformat()) for n in range(7)
+    ]
+    await steps.send(client, hotel, *items)
+    ids = [d["id"] for d in items]
+    late = datetime.now(UTC) - timedelta(hours=30)
+    await Declaration.filter(id__in=ids[:6]).update(received_at=late)
+    await Declaration.filter(id__in=ids[1:6:2]).update(review_state=ReviewState.ESCALATED)
+    await Declaration.filter(id=ids[4]).update(flags=" late ", queue_rank=0)
+    await Declaration.filter(id=ids[5]).update(review_state=ReviewState.CONFIRMED)
+    monkeypatch.setattr(queue, "PAGE_SIZE", 2)
+    officer = await steps.officer(app, "police.hk")
+    shown: list[str] = []
+    path = "/police/declarations?state=all&overdue=1"
+    while path:
+        page = (await officer.get(path)).text
+        shown += steps.ids(page)
+        link = re.search(r'id="next-page" href="\?([^"]+)"', page)
+        path = "/police/declarations?" + link.group(1).replace("&amp;", "&") if link else ""
+    # ids[4] flagged first; then by arrival; ids[5] decided and ids[6] on time are not.
+    assert shown == [ids[4], ids[0], ids[1], ids[2], ids[3]]
