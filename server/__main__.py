@@ -40,6 +40,7 @@ async def _migrate(settings: settings_module.Settings) -> dict[str, int]:
         counted = await rollups.fill_if_missing()
         if counted is not None:
             print(f"Report totals built from {counted} declarations.")
+        await db.refresh_statistics()
         return added
     finally:
         await Tortoise.close_connections()
@@ -86,6 +87,8 @@ async def _purge(settings: settings_module.Settings, dry_run: bool) -> str:
     await db.connect(settings)
     try:
         result = await run_purge(settings.retention_days, dry_run=dry_run)
+        if not dry_run:
+            await db.refresh_statistics()
     finally:
         await Tortoise.close_connections()
     verb = "Would purge" if dry_run else "Purged"

@@ -168,6 +168,11 @@ def test_a_database_of_an_earlier_release_upgrades_intact(
     if lane == "sqlite":  # migration 0008: every moment in UTC
         for (moment,) in database_rows(empty_url, "SELECT arrived_at FROM declaration"):
             assert str(moment).endswith("+00:00")
+        # migrate gathers the planner's statistics (db.refresh_statistics)
+        analysed = database_rows(
+            empty_url, "SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'declaration'"
+        )
+        assert analysed[0][0] > 0
     for table in ("audit_event", "access_log"):
         with pytest.raises(Exception, match="is append-only"):
             database_rows(empty_url, f"DELETE FROM {table}")

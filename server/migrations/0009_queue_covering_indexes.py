@@ -11,9 +11,9 @@
   nationality that few guests have is found without walking the ward.
 - PostgreSQL: 0004's pattern-operator copies of the old name indexes go; the new ones
   serve the prefix as a range, under any collation (``police.queue.name_prefix``).
-- SQLite: where statistics were gathered (ANALYZE), they are gathered again for the
-  table. A new index without them, beside old ones with them, misled the planner into
-  sorting a whole ward for one page (900 ms at a million rows, seen in the bench).
+- SQLite: ``luutru migrate`` gathers the planner's statistics after every run
+  (``db.refresh_statistics``). New indexes without them, beside old ones with them,
+  misled the planner into sorting a whole ward for one page (900 ms at a million rows).
 """
 
 from tortoise import migrations
@@ -36,21 +36,6 @@ async def restore_pattern_name_indexes(apps, editor):
             "CREATE INDEX IF NOT EXISTS declaration_province_name_prefix "
             "ON declaration (province_id, name_search varchar_pattern_ops, review_state)"
         )
-
-
-async def refresh_statistics(apps, editor):
-    client = editor.client
-    if client.capabilities.dialect != "sqlite":
-        return  # PostgreSQL's statistics are per column: its autovacuum keeps them
-    _, found = await client.execute_query(
-        "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"
-    )
-    if found:
-        await client.execute_script("ANALYZE declaration")
-
-
-async def nothing(apps, editor):
-    pass
 
 
 class Migration(migrations.Migration):
@@ -122,5 +107,4 @@ class Migration(migrations.Migration):
             model_name='Declaration',
             index=Index(fields=['province_id', 'review_state', 'nationality', 'received_at']),
         ),
-        ops.RunPython(refresh_statistics, nothing),
     ]
