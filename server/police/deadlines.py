@@ -55,13 +55,14 @@ class Deadlines:
     def on_time(self, unit_id: int, received: datetime, decided: datetime) -> bool:
         return decided - received <= self.target(unit_id)
 
-    def overdue(self, received: str = "received_at") -> Q:
+    def overdue(self, received: str = "received_at", state: str | None = None) -> Q:
         """Declarations waiting past their unit's target (to combine with the scope).
-        ``received``: the field, or an annotation of it, that holds the time received."""
+        ``received``: the field, or an annotation of it, that holds the time received;
+        ``state``: one of the waiting states only."""
         by_hours: dict[int, list[int]] = defaultdict(list)
         for unit_id, hours in self.hours.items():
             by_hours[hours].append(unit_id)
-        waiting = Q(review_state__in=list(WAITING))
+        waiting = Q(review_state=state) if state else Q(review_state__in=list(WAITING))
         if len(by_hours) <= 1:  # one target for the whole scope: no unit list needed
             hours = next(iter(by_hours), DEFAULT_TARGET_HOURS)
             cutoff: dict[str, Any] = {f"{received}__lt": self.now - timedelta(hours=hours)}
