@@ -149,7 +149,7 @@ async def test_tab_counts_read_no_row(
 
 async def _in_service(conn: Any) -> None:
     """PostgreSQL: 600 copies of each declaration, in every review state, received over
-    four days (so that some are overdue), arrived over two months, one in 16 flagged
+    four days (so that some are overdue), arrived one a day, one in 16 flagged
     late, then a VACUUM
     ANALYZE as autovacuum would do: the planner sees a table of some size, with the
     statistics and the visibility map that index-only scans are planned from."""
@@ -160,7 +160,7 @@ async def _in_service(conn: Any) -> None:
                 'id', gen_random_uuid(),
                 'receipt_number', 'T' || left(md5(d.id::text || n::text), 15),
                 'received_at', d.received_at - make_interval(hours => n % 96),
-                'arrived_at', d.arrived_at - make_interval(days => n % 60),
+                'arrived_at', d.arrived_at - make_interval(days => n),
                 'flags', CASE WHEN n % 16 = 0 THEN ' late ' ELSE d.flags END,
                 'queue_rank', CASE WHEN n % 16 = 0 THEN 0 ELSE d.queue_rank END,
                 'review_state', (ARRAY{queue.STATES!r})[1 + n % {len(queue.STATES)}]))).*
