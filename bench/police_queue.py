@@ -8,7 +8,8 @@ template rendering; no network): the first and the 50th page of the ward queue, 
 "all states" page, the overdue tab, each filter (flags, nationality, establishment,
 arrival dates), the exact document search, the name-prefix search, and the slowest
 combination known (a common name prefix and a flag). "ISL" is a nationality no guest of
-the ward has: its tabs are counted, and its page looked for, through the whole ward.
+the ward has. Then three requests of the province's immigration division (PA08), whose
+queue holds the whole city.
 
     .venv/bin/python bench/police_queue.py [--rows N] [--db sqlite|postgres|both] [--repeat R]
 
@@ -206,7 +207,7 @@ async def _seed_postgres(url: str, rows: Any) -> None:
         await conn.close()
 
 
-async def _officer(app: Any) -> httpx.AsyncClient:
+async def _officer(app: Any, username: str = "police.hk") -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=app)
     client = httpx.AsyncClient(transport=transport, base_url="http://bench")
     page = await client.get("/login")
@@ -214,7 +215,7 @@ async def _officer(app: Any) -> httpx.AsyncClient:
     assert token is not None
     await client.post(
         "/login",
-        data={"csrf_token": token.group(1), "username": "police.hk", "password": PASSWORD},
+        data={"csrf_token": token.group(1), "username": username, "password": PASSWORD},
     )
     return client
 
@@ -277,6 +278,17 @@ async def _measure(settings: Any, repeat: int, establishment: int) -> dict[str, 
             ),
         }
         results = {name: await _time(client, path, repeat) for name, path in cases.items()}
+        # The province's immigration division (PA08): the whole city, a million rows.
+        province = await _officer(app, "pa08.hn")
+        for name, path in {
+            "PA08: first page (waiting for review)": "/police/declarations",
+            "PA08: overdue tab": "/police/declarations?state=all&overdue=1",
+            "PA08: name prefix 'kowalski e' (all states)": (
+                "/police/declarations?state=all&name=kowalski+e"
+            ),
+        }.items():
+            results[name] = await _time(province, path, repeat)
+        await province.aclose()
         await client.aclose()
     return results
 
