@@ -6,9 +6,9 @@
   (PostgreSQL at a million rows: a flag tab of 34,845 counted in 0.5 ms, was 11.4), and
   a page walks the index testing them.
 - The name indexes lead with the review state and end in the time received, the rank
-  and the flags: each tab of a name search is its own range, and its overdue count, and its count
-  under a flag filter, are in it too. Nationality gets indexes of the same shape: a
-  nationality that few guests have is found without walking the ward.
+  and the flags: each tab of a name search is its own range, and its overdue count and
+  its count under a flag filter are in it too. Nationality gets indexes of the same
+  shape: a nationality that few guests have is found without walking the ward.
 - PostgreSQL: 0004's pattern-operator copies of the old name indexes go; the new ones
   serve the prefix as a range, under any collation (``police.queue.name_prefix``).
 - SQLite: ``luutru migrate`` gathers the planner's statistics after every run
