@@ -17,17 +17,17 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
+import jinja2
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from .. import auth, i18n, paging, scope, security
-from ..declarations import flags
 from ..errors import BadRequest
 from ..i18n import N_
 from ..models import POLICE_ROLES, User
 from ..templating import templates
+from . import rows
 from .changes import watcher
 from .deadlines import Deadlines
 from .deadlines import for_user as deadlines_for
@@ -55,8 +55,7 @@ async def _events(
     request: Request, user: User, f: Filters, deadlines: Deadlines, last: int
 ) -> AsyncIterator[str]:
     settings = request.app.state.settings
-    template = templates.get_template("police/_queue_row.html")
-    row = getattr(template.make_module({"request": request}), "queue_row")  # noqa: B009
+    template = templates.get_template("police/_queue_rows.html")
     changes = watcher(request.app)
     me = id(request)
     changes.open(me, request.cookies.get(auth.SESSION_COOKIE, ""))
@@ -83,7 +82,7 @@ async def _events(
                 # position share one read: a thousand open queues of a ward, one query.
                 view = (user.role, user.police_unit_id, repr(f), i18n.get_locale(), last)
                 read = await changes.once(
-                    view, partial(_changed, request, user, f, deadlines, row, last, head)
+                    view, partial(_changed, request, user, f, deadlines, template, last, head)
                 )
                 for event, seq in read.events:
                     yield event
@@ -110,7 +109,13 @@ class Read:
 
 
 async def _changed(
-    request: Request, user: User, f: Filters, deadlines: Deadlines, row: Any, last: int, head: int
+    request: Request,
+    user: User,
+    f: Filters,
+    deadlines: Deadlines,
+    template: jinja2.Template,
+    last: int,
+    head: int,
 ) -> Read:
     """The view's rows changed after ``last`` (at most ``BATCH``), as events. ``head`` is
     the counter as the watcher last read it: every change up to it is visible here."""
@@ -134,8 +139,9 @@ async def _changed(
         )
     }
     events = []
-    for d in changed:
-        html = str(row(d, d.establishment.name, deadlines, flags.FLAGS))
+    names = {d.establishment_id: d.establishment.name for d in changed}
+    for d, view in zip(changed, rows.views(request.app, changed, names, deadlines), strict=True):
+        html = template.render(rows=[view])
         data = json.dumps({"id": str(d.id), "matches": str(d.id) in matching, "html": html})
         events.append((f"id: {d.change_seq}\nevent: declaration\ndata: {data}\n\n", d.change_seq))
     return Read(events, head)

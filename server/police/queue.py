@@ -29,6 +29,7 @@ from ..templating import render_page
 from . import access
 from .deadlines import COUNT_CAP, WAITING, Deadlines
 from .deadlines import for_user as deadlines_for
+from .rows import views as row_views
 
 PAGE_SIZE = 50
 COMMON = COUNT_CAP  # a name or nationality matching this many in the tab is walked (rows_page)
@@ -329,8 +330,7 @@ async def page(request: Request) -> Response:
         request,
         "police/queue.html",
         {
-            "rows": rows,
-            "names": await establishment_names(rows),
+            "rows": row_views(request.app, rows, await establishment_names(rows), deadlines),
             "f": f,
             "counts": counts,
             "capped": capped(counts),
@@ -344,6 +344,5 @@ async def page(request: Request) -> Response:
             if paging.whole(skipped := request.query_params.get("skipped", ""))
             else 0,
             "flag_labels": flags.FLAGS,
-            "deadlines": deadlines,
         },
     )
