@@ -12,8 +12,9 @@ from ..declarations.lifecycle import ReviewState, StayStatus
 from .accounts import User
 from .establishments import Establishment
 
-# What the queue's filters and its overdue tab test, held in its indexes (police/queue.py).
-FILTERED = ("flags", "nationality", "establishment_id", "received_at")
+# What the queue's filters and its overdue tab test, held in its indexes (police/queue.py);
+# the name for a common name prefix, tested on each row walked in the queue's order.
+FILTERED = ("flags", "nationality", "establishment_id", "received_at", "name_search")
 
 
 def _column(f: Field) -> fields.Field[Any]:

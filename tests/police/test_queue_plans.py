@@ -11,6 +11,7 @@ the queue's order even where a narrower one exists (one establishment, one docum
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -49,9 +50,9 @@ CASES: dict[str, dict[str, Any]] = {
 }
 
 
-async def _plan(query: Any, *, only_indexes: bool = False) -> str:
+async def _plan(query: Any, *, only_indexes: bool = False, in_order: bool = False) -> str:
     """The database's plan for an ORM query, with its parameters (``only_indexes``: on
-    PostgreSQL, with bitmap scans off too)."""
+    PostgreSQL, with bitmap scans off too; ``in_order``: and sorts)."""
     query._choose_db_if_not_chosen()
     query._make_query()
     sql, params = query.query.get_parameterized_sql()
@@ -61,8 +62,10 @@ async def _plan(query: Any, *, only_indexes: bool = False) -> str:
         return "\n".join(str(dict(r)["detail"]) for r in rows)
     async with conn._in_transaction() as tx:  # SET LOCAL lasts until this ends
         await tx.execute_query("SET LOCAL enable_seqscan = off")
-        if only_indexes:
+        if only_indexes or in_order:
             await tx.execute_query("SET LOCAL enable_bitmapscan = off")
+        if in_order:
+            await tx.execute_query("SET LOCAL enable_sort = off")
         _, rows = await tx.execute_query(f"EXPLAIN {sql}", params)
     return "\n".join(str(next(iter(dict(r).values()))) for r in rows)
 
@@ -103,6 +106,43 @@ async def test_every_queue_filter_uses_an_index(app: Starlette, username: str) -
             found[f"{name} / {part}"] = plan
             assert not _scans_the_table(plan), f"{username}: {name} / {part}\n{plan}"
     assert len(found) == len(CASES) * 3
+
+
+async def _index_columns(name: str) -> list[str]:
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "sqlite":
+        _, rows = await conn.execute_query(f"PRAGMA index_info('{name}')")
+        return [str(dict(r)["name"]) for r in rows]
+    _, rows = await conn.execute_query(
+        "SELECT a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+        "WHERE c.relname = $1",
+        [name],
+    )
+    return [str(dict(r)["attname"]) for r in rows]
+
+
+@pytest.mark.parametrize("values", [{"state": "all"}, {}, {"state": "all", "flag": "late"}])
+async def test_a_common_name_is_tested_from_the_queue_index(
+    app: Starlette, values: dict[str, Any]
+) -> None:
+    """A common name prefix is tested on each row walked in the queue's order
+    (``queue.rows_page``): the index walked holds the name (migration 0010), so the walk
+    reads a row only once it matches (SQLite, a million rows: "kowalski e" 8 → 2 ms)."""
+    user = await User.get(username="police.hk").prefetch_related("police_unit")
+    deadlines = await deadlines_for(user)
+    f = queue.Filters(name="mu", **values)
+    page = (
+        queue.filtered(scope.declarations(user), f, deadlines, common=True)
+        .order_by(*queue.QUEUE_ORDER)
+        .limit(queue.PAGE_SIZE + 1)
+        .only(*queue.ROW_FIELDS)
+    )
+    plan = await _plan(page, in_order=True)
+    assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+    used = re.search(r"USING INDEX (\w+)|Index Scan using (\w+)", plan)
+    assert used is not None, plan
+    assert "name_search" in await _index_columns(used.group(1) or used.group(2)), plan
 
 
 # The tabs whose count an index answers alone: every one filter but the document (its
