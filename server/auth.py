@@ -14,8 +14,9 @@ from typing import Any
 from starlette.datastructures import FormData
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
+from tortoise.queryset import QuerySet
 
-from . import errors, paging, security, throttle
+from . import db, errors, paging, security, throttle
 from .errors import (
     CsrfFailed,
     InvalidCredentials,
@@ -220,10 +221,19 @@ def token_max_age(user: User, settings: Settings) -> int:
     return min(settings.token_max_age, settings.session_max_age)
 
 
+def _token_with_user(token_hash: str) -> QuerySet[ApiToken]:
+    return ApiToken.filter(token_hash=token_hash).limit(1).select_related(*_USER_AND_PLACE)
+
+
+def _session_with_user(key_hash: str) -> QuerySet[WebSession]:
+    return WebSession.filter(key_hash=key_hash).limit(1).select_related(*_USER_AND_PLACE)
+
+
+_USER_AND_PLACE = ("user", "user__police_unit", "user__establishment")
+
+
 async def _user_from_token(secret: str, settings: Settings) -> tuple[User | None, ApiToken | None]:
-    token = await ApiToken.get_or_none(token_hash=security.digest(secret)).select_related(
-        "user", "user__police_unit", "user__establishment"
-    )
+    token = await db.first_by("token", _token_with_user, security.digest(secret))
     if token is None or token.revoked_at is not None or token.expires_at <= now():
         return None, None
     if not token.user.is_active or token.user.locked_at is not None:
@@ -245,9 +255,7 @@ async def _user_from_token(secret: str, settings: Settings) -> tuple[User | None
 
 async def _session(key: str, settings: Settings) -> WebSession | None:
     """The live session behind a cookie (full or pending), or None."""
-    session = await WebSession.get_or_none(key_hash=security.digest(key)).select_related(
-        "user", "user__police_unit", "user__establishment"
-    )
+    session = await db.first_by("session", _session_with_user, security.digest(key))
     if session is None:
         return None
     moment = now()

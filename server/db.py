@@ -389,3 +389,31 @@ def unsaved(model: type[M], values: Mapping[str, Any]) -> M:
     for name in model._meta.fields_db_projection:
         state[name] = values[name] if name in values else _default(fields_map[name])
     return instance
+
+
+# Per (shape, dialect): the SQL of ``first_by``'s query, its parameters, where the value
+# goes among them, and the ORM's map of the related models' columns.
+_SHAPES: dict[tuple[str, str], tuple[str, list[Any], int, Any]] = {}
+_MARK = "\x00value\x00"
+
+
+async def first_by(shape: str, query: Callable[[Any], QuerySet[M]], value: Any) -> M | None:
+    """The first row of ``query(value)``, with the related rows it selects, from SQL the
+    ORM builds once per ``shape``: every request resolves its session or token so, and
+    the ORM took 0.8 ms to build that join's SQL, four times what the database took to
+    run it. ``query`` must use its argument once, as a parameter, with no conversion (a
+    string compared to a text column); the connection is chosen on each call (the
+    primary, or the transaction the caller is in)."""
+    queryset = query(_MARK)
+    queryset._choose_db_if_not_chosen()
+    conn = queryset._db
+    key = (shape, conn.capabilities.dialect)
+    if key not in _SHAPES:
+        queryset._make_query()
+        sql, params = queryset.query.get_parameterized_sql()
+        _SHAPES[key] = (sql, list(params), params.index(_MARK), queryset._select_related_idx)
+    sql, params, at, related = _SHAPES[key]
+    values = [*params[:at], value, *params[at + 1 :]]
+    executor = conn.executor_class(model=queryset.model, db=conn, select_related_idx=related)
+    found: list[M] = await executor.execute_select(sql, values)
+    return found[0] if found else None

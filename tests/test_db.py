@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import httpx
 import pytest
 from starlette.applications import Starlette
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
-from server.models import Establishment, EstablishmentKind
+from server import auth, db, security
+from server.models import ApiToken, Establishment, EstablishmentKind
+from tests.builders import api_token
 
 
 async def test_schema_comes_from_the_committed_migrations(app: Starlette) -> None:
@@ -109,3 +115,37 @@ async def test_sqlite_stores_every_moment_in_utc(app: object, lane: str) -> None
     }
     found = await SignInThrottle.filter(window_started_at__gte=local).count()
     assert found >= 2
+
+
+async def test_first_by_gives_what_the_orm_gives(app: Starlette, client: httpx.AsyncClient) -> None:
+    """``db.first_by`` (the session's and token's lookup on every request) runs SQL the
+    ORM built once: the same row and related rows as the ORM's own query, for a hotel
+    user's token (an establishment, no police unit) and a police officer's (a unit, no
+    establishment); None for a hash no token has; and inside a transaction, what the
+    transaction wrote."""
+    for username in ("staff.hk", "police.hk"):
+        secret = await api_token(client, username)
+        token_hash = security.digest(secret)
+        found = await db.first_by("token", auth._token_with_user, token_hash)
+        expected = await ApiToken.get(token_hash=token_hash).select_related(
+            "user", "user__police_unit", "user__establishment"
+        )
+        assert found is not None
+        assert (found.id, found.expires_at, found.revoked_at) == (
+            expected.id, expected.expires_at, expected.revoked_at
+        )  # fmt: skip
+        assert found.user.username == username == expected.user.username
+        assert found.user.role == expected.user.role
+        for related in ("police_unit", "establishment"):
+            mine, theirs = getattr(found.user, related), getattr(expected.user, related)
+            assert _columns(mine) == _columns(theirs), related
+    assert await db.first_by("token", auth._token_with_user, security.digest("nobody")) is None
+    last = expected.id
+    async with in_transaction("default"):
+        await ApiToken.filter(id=last).update(token_hash="written-in-the-transaction")
+        seen = await db.first_by("token", auth._token_with_user, "written-in-the-transaction")
+        assert seen is not None and seen.id == last
+
+
+def _columns(row: Any) -> dict[str, Any] | None:
+    return None if row is None else {f: getattr(row, f) for f in row._meta.db_fields}
