@@ -16,6 +16,12 @@ two other rows ingest writes per declaration (its first revision and its history
 written in the same transactions: the database's limit for the same work.
 
     .venv/bin/python bench/ingest.py [--db sqlite|postgres|both] [--total N] [--clients C]
+        [--workers W] [--new-connections]
+
+Each client keeps its connection (keep-alive), as hotel software does. With several
+server processes the kernel may then hand every client to one of them: the CPU each
+process used is reported (``server_cpu_cores_per_process``). ``--new-connections``
+opens one per batch, which spreads them.
 
 Writes bench/results/ingest-<db>.json. Target: 5,000 declarations/s, peak under 250 MB.
 """
@@ -133,9 +139,10 @@ async def _client(
     bodies: list[bytes],
     latencies: list[float],
     start: asyncio.Barrier,
+    keepalive: bool,
 ) -> int:
     stored = 0
-    limits = httpx.Limits(max_connections=1)
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1 if keepalive else 0)
     async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as http:
         token = await http.post(
             "/api/v1/auth/token", json={"username": username, "password": PASSWORD}
@@ -160,7 +167,9 @@ async def _client(
     return stored
 
 
-async def _storm(base_url: str, usernames: list[str], total: int) -> dict[str, Any]:
+async def _storm(
+    base_url: str, usernames: list[str], total: int, keepalive: bool
+) -> dict[str, Any]:
     start = asyncio.Barrier(len(usernames) + 1)
     per_client = total // len(usernames) // BATCH
     work: list[list[bytes]] = []
@@ -174,7 +183,7 @@ async def _storm(base_url: str, usernames: list[str], total: int) -> dict[str, A
         work.append(bodies)
     latencies: list[float] = []
     tasks = [
-        asyncio.create_task(_client(base_url, u, bodies, latencies, start))
+        asyncio.create_task(_client(base_url, u, bodies, latencies, start, keepalive))
         for u, bodies in zip(usernames, work, strict=True)
     ]
     await start.wait()
@@ -288,12 +297,14 @@ def _peak_mb(process: Any) -> float:
     return max(common.peak_rss_mb(pid) for pid in _pids(process))
 
 
-def _cpu_seconds(process: Any) -> float:
-    ticks = 0
+def _cpu_seconds(process: Any) -> dict[int, float]:
+    """CPU seconds used so far by each process of the server (the supervisor and its
+    workers)."""
+    used = {}
     for pid in _pids(process):
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks += int(fields[11]) + int(fields[12])  # utime + stime
-    return ticks / os.sysconf("SC_CLK_TCK")
+        used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
 
 
 def demo_server(name: str) -> tuple[Path, LiveServer]:
@@ -318,7 +329,9 @@ def app_signed_in(page: Any, server: LiveServer) -> None:
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
-def run(engine: str, total: int, clients: int, workers: int, history: int) -> dict[str, Any]:
+def run(
+    engine: str, total: int, clients: int, workers: int, history: int, keepalive: bool = True
+) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     with common.database(engine, folder, durable=True) as url:
         settings = settings_module.load(
@@ -331,8 +344,15 @@ def run(engine: str, total: int, clients: int, workers: int, history: int) -> di
             assert server.process is not None
             baseline_mb = _peak_mb(server.process)
             cpu = _cpu_seconds(server.process)
-            storm = asyncio.run(_storm(server.url, usernames, total))
-            server_cpu = (_cpu_seconds(server.process) - cpu) / storm["seconds"]
+            storm = asyncio.run(_storm(server.url, usernames, total, keepalive))
+            after = _cpu_seconds(server.process)
+            # Per process: with keep-alive, the kernel may hand every client's connection
+            # to one worker (seen: all 600 batches in one of two SQLite workers).
+            per_process = sorted(
+                (round((t - cpu.get(pid, 0)) / storm["seconds"], 2) for pid, t in after.items()),
+                reverse=True,
+            )
+            server_cpu = sum(per_process)
             peak_mb = _peak_mb(server.process)
         finally:
             server.stop()
@@ -355,6 +375,8 @@ def run(engine: str, total: int, clients: int, workers: int, history: int) -> di
         "server_peak_rss_mb": peak_mb,
         "client_cpu_cores": round(storm["client_cpu_share"], 2),
         "server_cpu_cores": round(server_cpu, 2),
+        "server_cpu_cores_per_process": per_process,
+        "keepalive": keepalive,
         "server_rss_after_start_mb": baseline_mb,
         "raw_executemany_per_second": round(raw),
         "ratio_to_raw": round(rate / raw, 3),
@@ -370,7 +392,8 @@ def run(engine: str, total: int, clients: int, workers: int, history: int) -> di
         f"{engine}: {result['declarations']:,} declarations in {result['seconds']} s = "
         f"{result['declarations_per_second']:,}/s (batch p50 "
         f"{result['batch_latency']['p50_ms']} ms, p99 {result['batch_latency']['p99_ms']} ms), "
-        f"server peak {peak_mb} MB, {result['server_cpu_cores']} cores; "
+        f"server peak {peak_mb} MB, {result['server_cpu_cores']} cores {per_process}"
+        f"{'' if keepalive else ' (a new connection per batch)'}; "
         f"raw executemany {result['raw_executemany_per_second']:,}/s, "
         f"ratio {result['ratio_to_raw']}; with the revision and history rows too "
         f"{result['raw_all_rows_per_second']:,}/s, ratio {result['ratio_to_raw_all_rows']}",
@@ -394,17 +417,24 @@ def main() -> None:
         "--workers",
         type=int,
         default=0,
-        help="server processes (WORKERS); default 1 on SQLite (one writer at a time: a "
-        "second process only waits for the lock), 2 on PostgreSQL",
+        help="server processes (WORKERS); default 1 on SQLite, 2 on PostgreSQL",
+    )
+    parser.add_argument(
+        "--new-connections",
+        action="store_true",
+        help="each batch on a new connection (no keep-alive), so that the kernel spreads "
+        "the clients over the server's processes; with keep-alive it may give all of "
+        "them to one",
     )
     args = parser.parse_args()
     if args.db == "both":
         argv = ["--total", str(args.total), "--clients", str(args.clients)]
         argv += ["--history", str(args.history)]
+        argv += ["--new-connections"] if args.new_connections else []
         common.each_engine(__file__, [*argv, "--workers", str(args.workers)])
         return
     workers = args.workers or (1 if args.db == "sqlite" else 2)
-    result = run(args.db, args.total, args.clients, workers, args.history)
+    result = run(args.db, args.total, args.clients, workers, args.history, not args.new_connections)
     common.write(f"ingest-{args.db}", result)
 
 
