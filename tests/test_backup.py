@@ -20,7 +20,7 @@ from tests.builders import run_async, web_login
 from tests.live import ROOT, LiveServer
 from tests.outage.storm import Client, database_rows, start_storm
 
-PER_CLIENT = 600
+PER_CLIENT = 1500  # the storm must outlast the backup (PostgreSQL: pg_dump)
 BACKUP_AT = 300  # declarations stored when the backup starts
 DEADLINE_SECONDS = 180
 
