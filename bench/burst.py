@@ -147,7 +147,14 @@ def run(phones: int, each: int, workers: int, concurrency: int) -> dict[str, Any
         # LOG_LEVEL=info: the access lines say how long each answer took inside the server.
         server.start(WORKERS=str(workers), API_CONCURRENCY=str(concurrency), LOG_LEVEL="info")
         try:
+            assert server.process is not None
+            cpu = ingest._cpu_seconds(server.process)
             figures = asyncio.run(_burst(server, usernames, phones, each))
+            used = ingest._cpu_seconds(server.process)
+            # Per process (the supervisor, then the workers): whether both did the work.
+            figures["server_cpu_cores_per_process"] = [
+                round((t - cpu.get(pid, 0)) / figures["elapsed_s"], 2) for pid, t in used.items()
+            ]
         finally:
             server.stop()
         figures["server_side_ms"] = _server_side(server.log())
