@@ -16,13 +16,6 @@ from . import assets, i18n, labels
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 
-def _allowed_decisions(d: Any) -> list[str]:
-    """The police decisions the lifecycle allows on ``d`` now (the console's buttons)."""
-    from .declarations import lifecycle
-
-    return lifecycle.allowed(d.review_state, d.stay_status, police=True)
-
-
 def _marker(name: str) -> str:
     return f"\x00{name}\x00"
 
@@ -93,11 +86,9 @@ def _environment() -> jinja2.Environment:
     env.globals["event_label"] = labels.event_label
     env.globals["audit_label"] = labels.audit_label
     env.globals["state_label"] = labels.state_label
-    env.globals["allowed_decisions"] = _allowed_decisions
     env.globals["access_label"] = labels.access_label
     env.globals["access_target"] = labels.access_target
     env.globals["access_details"] = labels.access_details
-    env.globals["country_name"] = labels.country_name
     return env
 
 
