@@ -10,9 +10,10 @@ from .models import Establishment, EstablishmentKind, EstablishmentStatus, User,
 
 
 async def declaring_establishment(user: User) -> Establishment:
-    """The hotel user's own establishment, which must be active to declare guests."""
+    """The hotel user's own establishment, which must be active to declare guests, with
+    its police unit (whose code the receipts carry)."""
     assert user.establishment_id is not None
-    establishment = await scope.establishment(user, user.establishment_id)
+    establishment = await scope.establishment(user, user.establishment_id, "police_unit")
     if establishment.status != EstablishmentStatus.ACTIVE:
         raise PermissionDenied(
             N_("This establishment is not active and cannot declare guests."),

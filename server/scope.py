@@ -171,10 +171,10 @@ async def declaration(user: User, raw_id: str, *related: str) -> Declaration:
     return found
 
 
-async def establishment(user: User, establishment_id: int) -> Establishment:
-    """One establishment in ``user``'s scope; 404 (not 403) outside it, so that
-    nobody learns which ids exist elsewhere."""
-    found = await establishments(user).get_or_none(id=establishment_id)
+async def establishment(user: User, establishment_id: int, *related: str) -> Establishment:
+    """One establishment in ``user``'s scope, with ``related`` fetched; 404 (not 403)
+    outside it, so that nobody learns which ids exist elsewhere."""
+    found = await establishments(user).get_or_none(id=establishment_id).select_related(*related)
     if found is None:
         raise NotFound()
     return found

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from starlette.applications import Starlette
 from tortoise import connections
-from tortoise.exceptions import IntegrityError
+from tortoise.exceptions import IntegrityError, ValidationError
 from tortoise.transactions import in_transaction
 
 from server import auth, db, security
-from server.models import ApiToken, Establishment, EstablishmentKind
+from server.models import ApiToken, DeclarationEvent, Establishment, EstablishmentKind
 from tests.builders import api_token
 
 
@@ -149,3 +151,25 @@ async def test_first_by_gives_what_the_orm_gives(app: Starlette, client: httpx.A
 
 def _columns(row: Any) -> dict[str, Any] | None:
     return None if row is None else {f: getattr(row, f) for f in row._meta.db_fields}
+
+
+async def test_row_values_convert_as_the_orm_does(app: Starlette) -> None:
+    """``row_values`` skips the ORM's conversion only where it would pass the value as it
+    is: the same columns come out, and a text too long is refused the same way."""
+    conn = connections.get("default")
+    _sql, columns = db._insert_plan(conn, DeclarationEvent)
+    row = {
+        "declaration_id": uuid.uuid4(), "at": datetime.now(UTC), "user_id": 7,
+        "action": "received", "to_state": "received", "ip": "127.0.0.1",
+        "detail": {"clock_skew_seconds": 3},
+    }  # fmt: skip
+    (values,) = db.row_values(conn, DeclarationEvent, [row])
+    orm = [
+        field.to_db_value(row[name] if name in row else db._default(field), None)
+        for name, field, _convert in columns
+    ]
+    assert values == orm
+    with pytest.raises(ValidationError, match="action"):
+        db.row_values(conn, DeclarationEvent, [{**row, "action": "x" * 10_000}])
+    with pytest.raises(ValueError):  # a type the field cannot take: the ORM's error
+        db.row_values(conn, DeclarationEvent, [{**row, "user_id": "seven"}])

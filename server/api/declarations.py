@@ -119,7 +119,7 @@ async def batch(request: Request) -> Response:
         settings=settings,
         ip=auth.client_ip(request),
     )
-    await _add_receipt_codes(request, outcome, await documents.unit_code(establishment.id))
+    await _add_receipt_codes(request, outcome, establishment.police_unit.code)
     return JSONResponse(
         {"results": outcome.results, "server_time": datetime.now(UTC).isoformat()},
         headers={"Cache-Control": "no-store"},
