@@ -82,6 +82,9 @@ class CompressFiles:
         self.gzip = GZipMiddleware(
             app,
             minimum_size=512,
+            # zlib's default level. Starlette's 9 took 69 µs against 53 for the same
+            # size, on a batch's answer (17.7 → 2.7 kB), on the main thread.
+            compresslevel=6,
             exclude_content_types=(
                 *DEFAULT_EXCLUDED_CONTENT_TYPES,
                 "application/pdf",

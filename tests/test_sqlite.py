@@ -5,6 +5,7 @@ run whole on the writer's thread, the log checkpointed off the commit path. And
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
 import threading
 import time
@@ -54,6 +55,34 @@ async def test_a_write_transaction_commits_whole_or_not_at_all(app: Starlette) -
     with pytest.raises(IntegrityError):  # the driver's error, as the ORM raises it
         await db.write_transaction(clashing)
     assert await _count(conn) == 1  # 'b' went with the transaction
+
+
+async def test_write_transactions_at_once_each_commit_or_fail_alone(app: Starlette) -> None:
+    """Transactions sent together: the one that fails undoes itself, not the others,
+    and each sees those committed before it."""
+    conn = connections.get("default")
+    await conn.execute_script(SCRATCH)
+
+    async def insert(tx: BaseDBAsyncClient, values: list[str]) -> int:
+        sql = f"INSERT INTO scratch (v) VALUES ({_mark(tx)})"
+        for value in values:
+            await tx.execute_query(sql, [value])
+        return await _count(tx)
+
+    jobs = [["a"], ["b", "c"], ["d", "a"], ["e"], ["f", "f"], ["g"]]  # the 3rd and 5th clash
+    outcomes = await asyncio.gather(
+        *(db.write_transaction(functools.partial(insert, values=v)) for v in jobs),
+        return_exceptions=True,
+    )
+    assert [type(o) for o in outcomes[2::2]] == [IntegrityError, IntegrityError]
+    rows = await conn.execute_query_dict("SELECT v FROM scratch ORDER BY v")
+    assert [r["v"] for r in rows] == ["a", "b", "c", "e", "g"]
+    counts = [o for o in outcomes if isinstance(o, int)]
+    assert counts == sorted(counts)  # each saw those before it: as if one after another
+
+
+def _mark(conn: BaseDBAsyncClient) -> str:
+    return "?" if conn.capabilities.dialect == "sqlite" else "$1"
 
 
 async def test_a_write_transaction_may_wait_only_for_its_statements(
