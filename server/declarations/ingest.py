@@ -271,10 +271,6 @@ async def _write(conn: BaseDBAsyncClient, rows: Prepared, establishment: Establi
 async def _commit(rows: Prepared, establishment: Establishment) -> None:
     """``_write`` in a transaction of its own: on SQLite, one task on the connection's
     thread (``db.write_transaction``)."""
-    import os
-
-    if os.environ.get("NOWRITE"):
-        return
     await db.write_transaction(functools.partial(_write, rows=rows, establishment=establishment))
 
 
