@@ -16,6 +16,7 @@ one connection writes, so here:
   on the writer's thread: in an ordinary one, each statement is a round trip to the
   event loop, busy with other requests between them, while the transaction holds the
   database's write lock.
+- the log is checkpointed by a thread of its own (``Checkpointer``), not by commits.
 
 Ingest with 8 clients (``bench/ingest.py``), where each batch's reads waited for the
 batch being written: see the README's ingest table.
@@ -137,7 +138,7 @@ class Checkpointer:
     own (``PRAGMA wal_checkpoint(PASSIVE)``, every ``CHECKPOINT_EVERY_SECONDS``), which
     does not hold up writers or readers. SQLite's default has the commit that passes
     1,000 pages in the log do it, holding the write lock meanwhile: under ingest's load,
-    one commit in a dozen or so (commits took 6–10 ms on average, 2 ms without)."""
+    commits took 6–10 ms on average that way, 4.2 ms with this thread."""
 
     def __init__(self, path: str) -> None:
         self._path = path
