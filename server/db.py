@@ -354,8 +354,7 @@ def _insert_plan(
 def _conversion(field: Any) -> Convert:
     """``field.to_db_value``, with a short way for the values it would pass as they are:
     a value already of the field's type, for a field that only checks a text's length
-    (or nothing). The ORM's conversion ran for each of a declaration's 50 columns, 30 % of
-    a batch's conversion time, where most of them are text checked by the rules before.
+    (or nothing): most of a declaration's columns are text the rules checked before.
     Anything else (None, another type, a text too long, a field with its own conversion)
     takes the ORM's way, and its errors."""
 

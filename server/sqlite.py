@@ -24,6 +24,7 @@ batch being written: see the README's ingest table.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import logging
@@ -54,6 +55,11 @@ CHECKPOINT_EVERY_SECONDS = 0.2
 WRITER_CHECKPOINT_PAGES = 20_000
 # What the readers take of the writer's settings (the others are about writing).
 _READER_PRAGMAS = ("busy_timeout", "case_sensitive_like")
+
+
+def _nul_safe(query: str) -> str:
+    """A NUL in the statement's text as SQL, as Tortoise's SQLite client sends it."""
+    return query.replace("\x00", "'||CHAR(0)||'")
 
 
 def _reads_only(query: str) -> bool:
@@ -88,7 +94,7 @@ class Client(SqliteClient):
     async def close(self) -> None:
         checkpointer, self._checkpointer = self._checkpointer, None
         if checkpointer:
-            checkpointer.stop()
+            await asyncio.to_thread(checkpointer.stop)  # up to a checkpoint's time
         readers, self._readers = self._readers, []
         for reader in readers:
             await reader.close()
@@ -107,8 +113,7 @@ class Client(SqliteClient):
         if reader is None:
             found: tuple[int, Sequence[dict[str, Any]]] = await super().execute_query(query, values)
             return found
-        query = query.replace("\x00", "'||CHAR(0)||'")
-        rows: list[Any] = list(await reader.execute_fetchall(query, values))
+        rows: list[Any] = list(await reader.execute_fetchall(_nul_safe(query), values))
         return len(rows), rows  # sqlite3.Row, as Tortoise's
 
     @translate_exceptions
@@ -119,8 +124,7 @@ class Client(SqliteClient):
         if reader is None:
             dicts: list[dict[str, Any]] = await super().execute_query_dict(query, values)
             return dicts
-        query = query.replace("\x00", "'||CHAR(0)||'")
-        return [dict(row) for row in await reader.execute_fetchall(query, values)]
+        return [dict(row) for row in await reader.execute_fetchall(_nul_safe(query), values)]
 
     async def write_transaction(self, job: Job[T]) -> T:
         """``await job(conn)`` in a transaction, as one task on the writer's thread (see
@@ -216,18 +220,17 @@ class _Inline(SqliteTransactionWrapper):
     async def execute_query(
         self, query: str, values: list[Any] | None = None
     ) -> tuple[int, Sequence[dict[str, Any]]]:
-        query = query.replace("\x00", "'||CHAR(0)||'")  # as SqliteClient does
         with _translated():
             start = self.raw.total_changes
-            rows = self.raw.execute(query, values or []).fetchall()
+            rows = self.raw.execute(_nul_safe(query), values or []).fetchall()
             return (self.raw.total_changes - start) or len(rows), rows
 
     async def execute_query_dict(
         self, query: str, values: list[Any] | None = None
     ) -> list[dict[str, Any]]:
-        query = query.replace("\x00", "'||CHAR(0)||'")
         with _translated():
-            return [dict(row) for row in self.raw.execute(query, values or []).fetchall()]
+            rows = self.raw.execute(_nul_safe(query), values or []).fetchall()
+            return [dict(row) for row in rows]
 
     async def execute_script(self, query: str) -> None:
         raise RuntimeError("no scripts inside write_transaction")

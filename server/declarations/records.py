@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ _RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # number was 2.6 % of the event loop's thread in a profile of ingest (50 a batch).
 _RANDOM_DRAW = 7 * 512
 _random = bytearray()
+os.register_at_fork(after_in_child=_random.clear)  # a child draws its own
 
 
 def new_receipt_number() -> str:
