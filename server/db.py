@@ -172,6 +172,26 @@ class ReplicaRouter:
         return None
 
 
+async def replica_lag() -> tuple[int, float]:
+    """How far the read replica (``DATABASE_READ_URL``) is behind the primary: the bytes
+    of write-ahead log the primary has written and the replica not replayed yet, and the
+    seconds since the replica replayed its last transaction while it is behind (0 when
+    it has replayed everything: a quiet primary writes nothing new to replay). Raises
+    when either cannot be asked. A read URL that names a server in no recovery (the
+    primary itself) is never behind."""
+    (replica,) = await connections.get("replica").execute_query_dict(
+        "SELECT pg_last_wal_replay_lsn() - '0/0'::pg_lsn AS replayed, "
+        "EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp()) AS since"
+    )
+    if replica["replayed"] is None:
+        return 0, 0.0
+    (primary,) = await connections.get("default").execute_query_dict(
+        "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn AS written"
+    )
+    behind = max(0, int(primary["written"]) - int(replica["replayed"]))
+    return behind, float(replica["since"] or 0) if behind else 0.0
+
+
 def from_replica(handler: Callable[[Request], Awaitable[Response]]) -> Callable[..., Any]:
     """A page handler whose reads may come from the replica (when one is configured).
     Only for handlers that read: a transaction opened inside would still read the

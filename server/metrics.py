@@ -16,12 +16,17 @@ them through prometheus-client's multiprocess files, see ``__main__.serve``):
 
 Read from the database at each scrape (at most every ``FIGURES_SECONDS`` per process):
 the review queue and the overdue declarations by province, the connection pool in use,
-and how far this process's change watcher is behind the change counter.
+and how far this process's change watcher is behind the change counter. And, where they
+exist: whether the read replica answers and how far it is behind the primary
+(``luutru_replica_*``), and on SQLite how much of the write-ahead log is not yet in the
+database file (``luutru_sqlite_*``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+import logging
 import os
 import secrets
 import time
@@ -46,6 +51,7 @@ from starlette.types import Scope
 from tortoise import connections
 from tortoise.functions import Count
 
+from . import db, sqlite
 from .declarations.feed import last_change_number
 from .errors import NotFound
 from .models import Declaration, PoliceUnit, UnitKind
@@ -89,6 +95,40 @@ FEED_LAG = Gauge(
 FEED_POSITION = Gauge(
     "luutru_change_feed_position", "The change counter", multiprocess_mode="mostrecent"
 )
+
+
+def _where_present(name: str, documentation: str, mode: str) -> Gauge:
+    """A gauge shown only where its subject exists (a replica, SQLite's checkpointer):
+    labelled by database, a series appears once its label is set."""
+    return Gauge(name, documentation, ["database"], multiprocess_mode=mode)  # type: ignore[arg-type]
+
+
+REPLICA_UP = _where_present(
+    "luutru_replica_up", "1 when the read replica answers, 0 when it does not", "mostrecent"
+)
+REPLICA_LAG_BYTES = _where_present(
+    "luutru_replica_lag_bytes", "Write-ahead log the read replica has not replayed yet",
+    "mostrecent",
+)  # fmt: skip
+REPLICA_LAG_SECONDS = _where_present(
+    "luutru_replica_lag_seconds",
+    "Seconds since the read replica replayed its last transaction, while it is behind",
+    "mostrecent",
+)
+SQLITE_PAGES_BEHIND = _where_present(
+    "luutru_sqlite_wal_pages_behind",
+    "Pages of SQLite's write-ahead log not yet copied into the database file",
+    "livemax",
+)
+SQLITE_CHECKPOINT_AGE = _where_present(
+    "luutru_sqlite_checkpoint_age_seconds",
+    "Seconds since the whole write-ahead log was last copied into the database file",
+    "livemax",
+)
+# How long a scrape waits for the replica before it says it is down.
+REPLICA_SECONDS = 2.0
+
+log = logging.getLogger("luutru")
 
 for result in ("created", "duplicate", "conflict", "invalid"):
     DECLARATIONS.labels(result)  # every result shows, at 0 until it happens
@@ -191,7 +231,26 @@ class Figures:
         FEED_POSITION.set(position)
         changes = getattr(request.app.state, "changes", None)
         FEED_LAG.set(max(0, position - changes.head) if changes and changes.head >= 0 else 0)
+        if request.app.state.settings.database_read_url:
+            await _replica()
+        client = connections.get("default")
+        state = client.checkpoint_state() if isinstance(client, sqlite.Client) else None
+        if state is not None:
+            SQLITE_PAGES_BEHIND.labels("default").set(state[0])
+            SQLITE_CHECKPOINT_AGE.labels("default").set(round(state[1], 1))
         self.read_at = time.monotonic()
+
+
+async def _replica() -> None:
+    try:
+        behind, seconds = await asyncio.wait_for(db.replica_lag(), REPLICA_SECONDS)
+    except Exception as exc:  # down, refusing, too slow: the page still answers
+        log.warning("the read replica did not answer the metrics: %s", exc)
+        REPLICA_UP.labels("replica").set(0)
+        return
+    REPLICA_UP.labels("replica").set(1)
+    REPLICA_LAG_BYTES.labels("replica").set(behind)
+    REPLICA_LAG_SECONDS.labels("replica").set(round(seconds, 3))
 
 
 async def page(request: Request) -> Response:

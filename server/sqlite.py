@@ -30,6 +30,7 @@ import itertools
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -100,6 +101,15 @@ class Client(SqliteClient):
             await reader.close()
         await super().close()
 
+    def checkpoint_state(self) -> tuple[int, float] | None:
+        """The log's pages not yet copied into the database file, and the seconds since
+        the checkpointer last copied it whole; None without a checkpointer (a database
+        in memory)."""
+        found = self._checkpointer
+        if found is None:
+            return None
+        return found.pages_behind, time.monotonic() - found.caught_up_at
+
     def _reader(self, query: str) -> aiosqlite.Connection | None:
         if not self._readers or not _reads_only(query):
             return None
@@ -146,6 +156,11 @@ class Checkpointer:
 
     def __init__(self, path: str) -> None:
         self._path = path
+        # What /metrics reports: the log's pages not yet in the database file after the
+        # last checkpoint, and when the last one copied the whole log (a checkpoint that
+        # fails, or that a long read keeps from finishing, leaves it behind).
+        self.pages_behind = 0
+        self.caught_up_at = time.monotonic()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
         self._thread.start()
@@ -155,9 +170,13 @@ class Checkpointer:
         try:
             while not self._stopping.wait(CHECKPOINT_EVERY_SECONDS):
                 try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    _, log_pages, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                 except sqlite3.Error as error:  # the file is gone, the disk full …
                     log.warning("WAL checkpoint failed: %s", error)
+                    continue
+                self.pages_behind = max(0, log_pages - copied)
+                if self.pages_behind == 0:
+                    self.caught_up_at = time.monotonic()
         finally:
             conn.close()
 

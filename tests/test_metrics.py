@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
+from server import sqlite
 from server.app import create_app
 from tests.builders import api_token, bearer, declaration, send_batch, settings_for, web_login
 from tests.live import LiveServer
@@ -147,3 +152,50 @@ def test_several_processes_answer_for_all_of_them(own_server: LiveServer) -> Non
     families = re.findall(r"^# TYPE (\S+)", text, flags=re.MULTILINE)
     assert len(families) == len(set(families)), "each metric family once"
     assert "luutru_db_pool_size" in text and "luutru_change_feed_position" in text
+
+
+async def test_sqlite_says_how_much_of_its_log_is_not_in_the_file_yet(
+    database_url: str, app: Starlette
+) -> None:
+    """SQLite's checkpointer: the log's pages not yet copied into the database file, and
+    the seconds since it was last copied whole. A read that keeps its snapshot open holds
+    the checkpoint back, and the figures say so; once it ends they come back to 0."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+
+        async def scrape() -> str:
+            app.state.metrics_figures = None  # the figures are kept for a few seconds
+            response = await client.get("/metrics", headers=bearer(TOKEN))
+            assert response.status_code == 200
+            return response.text
+
+        app.state.settings = dataclasses.replace(app.state.settings, metrics_token=TOKEN)
+        if not database_url.startswith("sqlite"):
+            text = await scrape()
+            assert not re.search(r"^luutru_sqlite_", text, flags=re.MULTILINE)
+            return
+        path = database_url[len("sqlite://") :]
+        token = await api_token(client, "owner.hk")
+        await send_batch(client, token, [declaration()])
+        await asyncio.sleep(3 * sqlite.CHECKPOINT_EVERY_SECONDS)
+        text = await scrape()
+        assert value(text, "luutru_sqlite_wal_pages_behind", database="default") == 0
+        assert value(text, "luutru_sqlite_checkpoint_age_seconds", database="default") < 1
+
+        reader = sqlite3.connect(path, isolation_level=None)
+        try:
+            reader.execute("BEGIN")
+            reader.execute("SELECT COUNT(*) FROM declaration").fetchone()  # a snapshot
+            await send_batch(client, token, [declaration()])
+            await asyncio.sleep(5 * sqlite.CHECKPOINT_EVERY_SECONDS)
+            held = await scrape()
+            assert value(held, "luutru_sqlite_wal_pages_behind", database="default") > 0
+            assert value(held, "luutru_sqlite_checkpoint_age_seconds", database="default") >= (
+                3 * sqlite.CHECKPOINT_EVERY_SECONDS
+            )
+        finally:
+            reader.close()
+        await asyncio.sleep(3 * sqlite.CHECKPOINT_EVERY_SECONDS)
+        text = await scrape()
+        assert value(text, "luutru_sqlite_wal_pages_behind", database="default") == 0
+        assert not re.search(r"^luutru_replica_", text, flags=re.MULTILINE)  # none here

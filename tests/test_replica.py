@@ -4,6 +4,9 @@ with the replica's replay paused, so that it lags on purpose."""
 
 from __future__ import annotations
 
+import asyncio
+from urllib.parse import urlsplit
+
 import httpx
 import pytest
 from starlette.applications import Starlette
@@ -13,6 +16,7 @@ from tests import pg
 from tests.builders import api_token, bearer, declared, settings_for
 from tests.police import steps
 from tests.replica import replica_url
+from tests.test_metrics import value
 
 pytestmark = pytest.mark.postgres_only
 
@@ -69,3 +73,65 @@ def test_a_read_url_needs_postgresql() -> None:
             {"DATABASE_URL": "sqlite:///tmp/x.sqlite3", "TESTING": "1",
              "DATABASE_READ_URL": "postgres://postgres@127.0.0.1:5/x"}
         )  # fmt: skip
+
+
+TOKEN = "r" * 40
+
+
+async def test_metrics_say_how_far_the_replica_is_behind(
+    database_url: str, pg_cluster: pg.Cluster, pg_replica: pg.Cluster
+) -> None:
+    from server.app import create_app
+
+    pg_cluster.caught_up(pg_replica)
+    settings = settings_for(
+        database_url,
+        DATABASE_READ_URL=replica_url(database_url, pg_replica),
+        METRICS_TOKEN=TOKEN,
+    )
+    app: Starlette = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as api:
+
+            async def lag() -> tuple[float, float, float]:
+                app.state.metrics_figures = None  # the figures are kept for a few seconds
+                text = (await api.get("/metrics", headers=bearer(TOKEN))).text
+                return tuple(  # type: ignore[return-value]
+                    value(text, f"luutru_replica_{name}", database="replica")
+                    for name in ("up", "lag_bytes", "lag_seconds")
+                )
+
+            up, _, _ = await lag()
+            assert up == 1
+            token = await api_token(api, "staff.hk")
+            pg_replica.sql("SELECT pg_wal_replay_pause()")
+            try:
+                await declared(api, token)
+                # The primary's write position passes the commit within wal_writer_delay.
+                for _ in range(100):
+                    up, behind, seconds = await lag()
+                    if behind > 0:
+                        break
+                    await asyncio.sleep(0.05)
+                assert up == 1 and behind > 0 and seconds >= 0
+            finally:
+                pg_replica.sql("SELECT pg_wal_replay_resume()")
+            pg_cluster.caught_up(pg_replica)
+            up, after, _ = await lag()
+            assert up == 1 and after < behind
+
+
+async def test_metrics_say_when_the_replica_does_not_answer(database_url: str) -> None:
+    from server.app import create_app
+
+    nobody = urlsplit(database_url)._replace(netloc=f"postgres@127.0.0.1:{pg.free_port()}")
+    settings = settings_for(database_url, DATABASE_READ_URL=nobody.geturl(), METRICS_TOKEN=TOKEN)
+    app: Starlette = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as api:
+            answer = await api.get("/metrics", headers=bearer(TOKEN))
+            assert answer.status_code == 200
+            assert value(answer.text, "luutru_replica_up", database="replica") == 0
+            assert (await api.get("/healthz")).status_code == 200  # the primary answers
