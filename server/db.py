@@ -7,9 +7,12 @@ migrations in ``server/migrations`` (``generate_schemas`` is for nothing but tes
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import logging
 import os
 import sqlite3
+import time
 from collections.abc import (
     AsyncIterable,
     AsyncIterator,
@@ -41,6 +44,8 @@ from tortoise.validators import MaxLengthValidator
 
 from . import sqlite
 from .settings import Settings
+
+log = logging.getLogger("luutru")
 
 M = TypeVar("M", bound=Model)
 T = TypeVar("T")
@@ -192,27 +197,59 @@ async def replica_lag() -> tuple[int, float]:
     return behind, float(replica["since"] or 0) if behind else 0.0
 
 
+# After the replica failed to answer, reads go to the primary for this long before the
+# replica is tried again (per process).
+REPLICA_REST_SECONDS = 30.0
+_replica_rests_until = 0.0
+
+
 def from_replica(handler: Callable[[Request], Awaitable[Response]]) -> Callable[..., Any]:
     """A page handler whose reads may come from the replica (when one is configured).
     Only for handlers that read: a transaction opened inside would still read the
-    replica, since the router decides before the transaction's connection is asked."""
+    replica, since the router decides before the transaction's connection is asked.
+
+    A replica out of reach does not take the pages down: when the handler fails and the
+    replica does not answer a ping, it runs again on the primary, and the next
+    ``REPLICA_REST_SECONDS`` read the primary (``luutru_replica_up`` says so)."""
 
     @functools.wraps(handler)
     async def reading(request: Request) -> Response:
-        token = _FROM_REPLICA.set(True)
+        replica = time.monotonic() >= _replica_rests_until
+        token = _FROM_REPLICA.set(replica)
         try:
             response = await handler(request)
+        except Exception:
+            if not replica or "replica" not in connections.db_config or await _replica_answers():
+                raise
+            _FROM_REPLICA.set(False)
+            response = await handler(request)
         finally:
+            replica = _FROM_REPLICA.get()
             _FROM_REPLICA.reset(token)
         if isinstance(response, StreamingResponse):  # its rows are read as it is sent
-            response.body_iterator = _replica_body(response.body_iterator)
+            response.body_iterator = _replica_body(response.body_iterator, replica)
         return response
 
     return reading
 
 
-async def _replica_body(body: AsyncIterable[Any]) -> AsyncIterator[Any]:
-    token = _FROM_REPLICA.set(True)
+async def _replica_answers() -> bool:
+    """Whether the replica answers a ping; when it does not, reads rest from it (logged)."""
+    global _replica_rests_until
+    try:
+        await asyncio.wait_for(connections.get("replica").execute_query("SELECT 1"), 2)
+    except Exception as exc:  # refused, unreachable, too slow, in a bad state
+        log.warning(
+            "the read replica did not answer (%s): reading the primary for %d s",
+            exc, REPLICA_REST_SECONDS,
+        )  # fmt: skip
+        _replica_rests_until = time.monotonic() + REPLICA_REST_SECONDS
+        return False
+    return True
+
+
+async def _replica_body(body: AsyncIterable[Any], replica: bool) -> AsyncIterator[Any]:
+    token = _FROM_REPLICA.set(replica)
     try:
         async for chunk in body:
             yield chunk
