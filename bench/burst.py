@@ -27,7 +27,6 @@ import json
 import random
 import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -173,7 +172,7 @@ def _server_side(log: str) -> dict[str, Any]:
 
 
 def run(phones: int, each: int, workers: int, concurrency: int) -> dict[str, Any]:
-    folder = Path(tempfile.mkdtemp(prefix="bench-burst-"))
+    folder = common.scratch("bench-burst-")
     with common.database("postgres", folder, durable=True) as url:
         settings = settings_module.load({"DATABASE_URL": url, "TESTING": "1"})
         usernames = asyncio.run(ingest._prepare(settings, HOTELS))

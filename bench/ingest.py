@@ -34,7 +34,6 @@ import json
 import os
 import sqlite3
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -310,7 +309,7 @@ def _cpu_seconds(process: Any) -> dict[int, float]:
 def demo_server(name: str) -> tuple[Path, LiveServer]:
     """A fresh SQLite database in a temp folder, migrated, with the places and the demo
     accounts, and a server on it (started): what the browser benchmarks run against."""
-    folder = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
+    folder = common.scratch(f"bench-{name}-")
     url = f"sqlite://{folder / f'{name}.sqlite3'}"
     asyncio.run(_prepare(settings_module.load({"DATABASE_URL": url, "TESTING": "1"}), 0))
     server = LiveServer(url, folder / "server.log")
@@ -332,7 +331,7 @@ def app_signed_in(page: Any, server: LiveServer) -> None:
 def run(
     engine: str, total: int, clients: int, workers: int, history: int, keepalive: bool = True
 ) -> dict[str, Any]:
-    folder = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    folder = common.scratch("bench-ingest-")
     with common.database(engine, folder, durable=True) as url:
         settings = settings_module.load(
             {"DATABASE_URL": url, "TESTING": "1", "LOG_LEVEL": "warning"}

@@ -22,7 +22,6 @@ import json
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -151,7 +150,7 @@ def _summary(reports: list[dict[str, Any]]) -> dict[str, Any]:
 def run(runs: int) -> dict[str, Any]:
     folder, server = ingest.demo_server("lighthouse")
     port = pg.free_port()
-    profile = Path(tempfile.mkdtemp(prefix="bench-lighthouse-profile-"))
+    profile = common.scratch("bench-lighthouse-profile-")
     chromium = subprocess.Popen(  # noqa: S603 — Debian's Chromium
         [CHROMIUM, *FLAGS, f"--remote-debugging-port={port}", f"--user-data-dir={profile}"],
         stdout=subprocess.DEVNULL,

@@ -25,7 +25,6 @@ import asyncio
 import os
 import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -150,7 +149,7 @@ async def _measure(server: LiveServer, log: Path, streams: int) -> dict[str, Any
 
 
 def run(engine: str, streams: int) -> dict[str, Any]:
-    folder = Path(tempfile.mkdtemp(prefix="bench-live-"))
+    folder = common.scratch("bench-live-")
     with common.database(engine, folder) as url:
         asyncio.run(ingest._prepare(settings_module.load({"DATABASE_URL": url, "TESTING": "1"}), 0))
         log = folder / "server.log"

@@ -26,7 +26,6 @@ import re
 import sqlite3
 import string
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -306,7 +305,7 @@ async def _prepare(settings: Any) -> tuple[list[tuple[int, int, int]], tuple[int
 
 
 def run(engine: str, rows: int, repeat: int) -> dict[str, Any]:
-    folder = Path(tempfile.mkdtemp(prefix="bench-queue-"))
+    folder = common.scratch("bench-queue-")
     with common.database(engine, folder) as url:
         settings = settings_module.load(
             {"DATABASE_URL": url, "TESTING": "1", "LOG_LEVEL": "warning"}

@@ -26,7 +26,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -280,7 +279,7 @@ async def _measure(url: str, repeat: int) -> dict[str, Any]:
 
 
 def run(engine: str, rows: int, establishments: int, repeat: int) -> dict[str, Any]:
-    folder = Path(tempfile.mkdtemp(prefix="bench-reports-"))
+    folder = common.scratch("bench-reports-")
     with common.database(engine, folder) as url:
         settings = settings_module.load(
             {"DATABASE_URL": url, "TESTING": "1", "LOG_LEVEL": "warning"}

@@ -213,17 +213,26 @@ def serve(settings: settings_module.Settings) -> None:
         # Several processes share the port; each has its own connection pool, and
         # everything they share (sessions, sign-in failures, counters) is in the database.
         # Their metrics meet in prometheus-client's files (set before a worker imports it).
+        # The folder is made for this start and removed when the workers have ended
+        # (one set up by the operator is theirs to keep).
+        import shutil
         import tempfile
 
-        os.environ.setdefault(
-            "PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="luutru-metrics-")
-        )
-        uvicorn.run(
-            "server.__main__:app_from_environment",
-            factory=True,
-            workers=settings.workers,
-            **options,
-        )
+        made = None
+        if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+            made = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(
+                prefix="luutru-metrics-"
+            )
+        try:
+            uvicorn.run(
+                "server.__main__:app_from_environment",
+                factory=True,
+                workers=settings.workers,
+                **options,
+            )
+        finally:
+            if made:
+                shutil.rmtree(made, ignore_errors=True)
         return
     from .app import create_app
 

@@ -8,6 +8,7 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -152,6 +153,28 @@ def test_several_processes_answer_for_all_of_them(own_server: LiveServer) -> Non
     families = re.findall(r"^# TYPE (\S+)", text, flags=re.MULTILINE)
     assert len(families) == len(set(families)), "each metric family once"
     assert "luutru_db_pool_size" in text and "luutru_change_feed_position" in text
+    # The processes' files are in a folder made for this start, removed at the stop.
+    assert own_server.process is not None
+    folder = Path(_environment(_children(own_server.process.pid)[0])["PROMETHEUS_MULTIPROC_DIR"])
+    assert folder.is_dir() and any(folder.iterdir())
+    assert own_server.stop() == 0
+    assert not folder.exists()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue  # ended meanwhile
+    return found
+
+
+def _environment(pid: int) -> dict[str, str]:
+    pairs = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(pair.decode().split("=", 1) for pair in pairs if b"=" in pair)
 
 
 async def test_sqlite_says_how_much_of_its_log_is_not_in_the_file_yet(
