@@ -46,39 +46,15 @@ DEADLINE = 300.0  # seconds: a phone still trying then counts as not done
 TIMEOUT = 60.0  # seconds: an answer slower than this counts as none
 
 
-async def _post(host: str, port: int, request: bytes) -> tuple[int, dict[str, str]]:
+async def _post(address: tuple[str, int], request: bytes) -> tuple[int, dict[str, str]]:
     """One batch on a connection of its own, as a phone whose Wi-Fi just came back sends
-    it: the status and headers of the answer (its body is read and dropped). A plain
-    HTTP/1.1 exchange on asyncio's streams, not httpx: 2,000 phones share one process
-    here, and a client library's own work per request (a millisecond or more) would be
-    counted as the server's wait."""
-    reader, writer = await asyncio.open_connection(host, port)
+    it: the status and headers of the answer (its body is read and dropped)."""
+    reader, writer = await asyncio.open_connection(*address)
     try:
-        writer.write(request)
-        head = await reader.readuntil(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split(" ", 2)[1])
-        headers = {}
-        for line in lines[1:]:
-            if ":" in line:
-                name, value = line.split(":", 1)
-                headers[name.strip().lower()] = value.strip()
-        if "content-length" in headers:
-            await reader.readexactly(int(headers["content-length"]))
-        else:
-            await reader.read()  # until the server closes
+        status, headers, _ = await common.exchange(reader, writer, request)
         return status, headers
     finally:
         writer.close()
-
-
-def _request(host: str, port: int, token: str, body: bytes) -> bytes:
-    head = (
-        f"POST /api/v1/declarations/batch HTTP/1.1\r\nHost: {host}:{port}\r\n"
-        f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-    )
-    return head.encode() + body
 
 
 async def _phone(
@@ -93,7 +69,7 @@ async def _phone(
     while time.monotonic() - start < DEADLINE:
         sent = time.monotonic()
         try:
-            status, headers = await asyncio.wait_for(_post(*address, request), TIMEOUT)
+            status, headers = await asyncio.wait_for(_post(address, request), TIMEOUT)
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
             took.setdefault("no answer", []).append(time.monotonic() - sent)
             answers["no answer"] += 1
@@ -131,7 +107,10 @@ async def _burst(
         answers: collections.Counter[str] = collections.Counter()
         took: dict[str, list[float]] = {}
         done_at: list[float] = []
-        requests = [_request(*address, tokens[p % len(tokens)], bodies[p]) for p in range(phones)]
+        requests = [
+            common.batch_request(address, tokens[p % len(tokens)], bodies[p], keepalive=False)
+            for p in range(phones)
+        ]
         start = time.monotonic()
         cpu = time.process_time()
         await asyncio.gather(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import json
 import os
@@ -76,6 +77,41 @@ def write(name: str, result: dict[str, Any]) -> Path:
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {path.relative_to(ROOT)}", flush=True)
     return path
+
+
+def batch_request(address: tuple[str, int], token: str, body: bytes, keepalive: bool) -> bytes:
+    """A ``POST /api/v1/declarations/batch`` as bytes on the wire (see ``exchange``)."""
+    host, port = address
+    head = (
+        f"POST /api/v1/declarations/batch HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        f"Connection: {'keep-alive' if keepalive else 'close'}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+async def exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP/1.1 request and its answer (status, headers in lower case, body): plain
+    asyncio streams, not an HTTP client library, whose own work per request (a
+    millisecond or more of the clients' process) would be counted as the server's time
+    when many clients share one process."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers = {}
+    for line in lines[1:]:
+        if ":" in line:
+            name, value = line.split(":", 1)
+            headers[name.strip().lower()] = value.strip()
+    if "content-length" in headers:
+        body = await reader.readexactly(int(headers["content-length"]))
+    else:
+        body = await reader.read()  # until the server closes
+    return status, headers, body
 
 
 _SCRATCH: list[Path] = []

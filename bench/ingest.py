@@ -18,7 +18,10 @@ written in the same transactions: the database's limit for the same work.
     .venv/bin/python bench/ingest.py [--db sqlite|postgres|both] [--total N] [--clients C]
         [--workers W] [--new-connections]
 
-Each client keeps its connection (keep-alive), as hotel software does. With several
+Each client signs in with httpx, then speaks plain HTTP/1.1 on asyncio's streams
+(``common.exchange``): the clients share one process, and a client library's own work
+would be counted in the batches' time. Each keeps its connection (keep-alive), as hotel
+software does. With several
 server processes the kernel may then hand every client to one of them: the CPU each
 process used is reported (``server_cpu_cores_per_process``). ``--new-connections``
 opens one per batch, which spreads them.
@@ -37,6 +40,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from tortoise import connections
@@ -141,28 +145,37 @@ async def _client(
     keepalive: bool,
 ) -> int:
     stored = 0
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1 if keepalive else 0)
-    async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as http:
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
         token = await http.post(
             "/api/v1/auth/token", json={"username": username, "password": PASSWORD}
         )
         token.raise_for_status()
-        headers = {
-            "Authorization": f"Bearer {token.json()['access_token']}",
-            "Content-Type": "application/json",
-        }
-        await start.wait()  # all signed in: the clock starts
-        for body in bodies:
+    access = token.json()["access_token"]
+    split = urlsplit(base_url)
+    address = (split.hostname or "127.0.0.1", split.port or 80)
+    requests = [common.batch_request(address, access, body, keepalive) for body in bodies]
+    await start.wait()  # all signed in: the clock starts
+    connection = None
+    try:
+        for request in requests:
             started = time.perf_counter()
-            response = await http.post("/api/v1/declarations/batch", content=body, headers=headers)
+            if connection is None:
+                connection = await asyncio.open_connection(*address)
+            status, _, answer = await common.exchange(*connection, request)
             latencies.append((time.perf_counter() - started) * 1000)
-            if response.status_code != 200:
-                raise RuntimeError(f"{response.status_code}: {response.text[:300]}")
-            results = response.json()["results"]
+            if not keepalive:
+                connection[1].close()
+                connection = None
+            if status != 200:
+                raise RuntimeError(f"{status}: {answer[:300]!r}")
+            results = json.loads(answer)["results"]
             bad = [r for r in results if r["result"] != "created"]
             if bad:
                 raise RuntimeError(f"not created: {bad[:2]}")
             stored += len(results)
+    finally:
+        if connection is not None:
+            connection[1].close()
     return stored
 
 
