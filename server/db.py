@@ -42,7 +42,7 @@ from tortoise.queryset import QuerySet, ValuesListQuery
 from tortoise.transactions import in_transaction
 from tortoise.validators import MaxLengthValidator
 
-from . import sqlite
+from . import errors, sqlite
 from .settings import Settings
 
 log = logging.getLogger("luutru")
@@ -198,8 +198,9 @@ async def replica_lag() -> tuple[int, float]:
 
 
 # After the replica failed to answer, reads go to the primary for this long before the
-# replica is tried again (per process).
+# replica is tried again (per process); how long a ping waits for it.
 REPLICA_REST_SECONDS = 30.0
+REPLICA_PING_SECONDS = 2.0
 _replica_rests_until = 0.0
 
 
@@ -208,9 +209,11 @@ def from_replica(handler: Callable[[Request], Awaitable[Response]]) -> Callable[
     Only for handlers that read: a transaction opened inside would still read the
     replica, since the router decides before the transaction's connection is asked.
 
-    A replica out of reach does not take the pages down: when the handler fails and the
-    replica does not answer a ping, it runs again on the primary, and the next
-    ``REPLICA_REST_SECONDS`` read the primary (``luutru_replica_up`` says so)."""
+    A replica out of reach does not take the pages down: when the handler fails with a
+    database out of reach (``errors.is_unavailable``; a refused request, a 404, any
+    other error is raised as it is, with no ping) and the replica does not answer a ping,
+    it runs again on the primary, and the next ``REPLICA_REST_SECONDS`` read the primary
+    (``luutru_replica_up`` says so)."""
 
     @functools.wraps(handler)
     async def reading(request: Request) -> Response:
@@ -218,8 +221,13 @@ def from_replica(handler: Callable[[Request], Awaitable[Response]]) -> Callable[
         token = _FROM_REPLICA.set(replica)
         try:
             response = await handler(request)
-        except Exception:
-            if not replica or "replica" not in connections.db_config or await _replica_answers():
+        except Exception as exc:
+            if (
+                not replica
+                or "replica" not in connections.db_config
+                or not errors.is_unavailable(exc)
+                or await _replica_answers()
+            ):
                 raise
             _FROM_REPLICA.set(False)
             response = await handler(request)
@@ -237,7 +245,8 @@ async def _replica_answers() -> bool:
     """Whether the replica answers a ping; when it does not, reads rest from it (logged)."""
     global _replica_rests_until
     try:
-        await asyncio.wait_for(connections.get("replica").execute_query("SELECT 1"), 2)
+        ping = connections.get("replica").execute_query("SELECT 1")
+        await asyncio.wait_for(ping, REPLICA_PING_SECONDS)
     except Exception as exc:  # refused, unreachable, too slow, in a bad state
         log.warning(
             "the read replica did not answer (%s): reading the primary for %d s",

@@ -125,9 +125,6 @@ SQLITE_CHECKPOINT_AGE = _where_present(
     "Seconds since the whole write-ahead log was last copied into the database file",
     "livemax",
 )
-# How long a scrape waits for the replica before it says it is down.
-REPLICA_SECONDS = 2.0
-
 log = logging.getLogger("luutru")
 
 for result in ("created", "duplicate", "conflict", "invalid"):
@@ -243,7 +240,7 @@ class Figures:
 
 async def _replica() -> None:
     try:
-        behind, seconds = await asyncio.wait_for(db.replica_lag(), REPLICA_SECONDS)
+        behind, seconds = await asyncio.wait_for(db.replica_lag(), db.REPLICA_PING_SECONDS)
     except Exception as exc:  # down, refusing, too slow: the page still answers
         log.warning("the read replica did not answer the metrics: %s", exc)
         REPLICA_UP.labels("replica").set(0)

@@ -5,6 +5,7 @@ with the replica's replay paused, so that it lags on purpose."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
@@ -146,14 +147,21 @@ async def test_pages_read_the_primary_when_the_replica_does_not_answer(
     database_url: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A replica out of reach: the report, the queue and its export still answer, from
-    the primary, and the replica rests (one warning, not one per page)."""
+    the primary, and the replica rests (one warning, not one per page). A request that
+    is refused for itself (a bad date) is answered as such, without asking the replica."""
     from server import db
+
+    def warnings() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if "read replica did not answer" in r.getMessage()]
 
     monkeypatch.setattr(db, "_replica_rests_until", 0.0)  # and back after the test
     async with _served(database_url, DATABASE_READ_URL=_nobody(database_url)) as (app, api):
         token = await api_token(api, "staff.hk")
         officer = await steps.officer(app, "police.hk")
         (guest,) = await declared(api, token)
+        refused = await officer.get("/reports?from=not-a-date")
+        assert refused.status_code == 400
+        assert warnings() == [] and db._replica_rests_until == 0.0
         report = await officer.get("/reports/export.csv")
         assert report.status_code == 200 and _total(report.text) == 1
         queue = await officer.get("/police/declarations")
@@ -161,5 +169,4 @@ async def test_pages_read_the_primary_when_the_replica_does_not_answer(
         export = await officer.get("/police/declarations/export.csv?state=all")
         assert export.status_code == 200 and guest["document_number"] in export.text
         await officer.aclose()
-    warnings = [r for r in caplog.records if "read replica did not answer" in r.getMessage()]
-    assert len(warnings) == 1
+    assert len(warnings()) == 1
