@@ -154,7 +154,13 @@ def run(engine: str, streams: int) -> dict[str, Any]:
         asyncio.run(ingest._prepare(settings_module.load({"DATABASE_URL": url, "TESTING": "1"}), 0))
         log = folder / "server.log"
         server = LiveServer(url, log)
-        server.start(LOG_LEVEL="debug", LIVE_STREAM_SECONDS="600", LIVE_POLL_SECONDS="1")
+        # Two accounts stand for a thousand officers: each account's own limit raised.
+        server.start(
+            LOG_LEVEL="debug",
+            LIVE_STREAM_SECONDS="600",
+            LIVE_POLL_SECONDS="1",
+            LIVE_STREAMS_PER_USER=str(streams),
+        )
         try:
             figures = asyncio.run(_measure(server, log, streams))
         finally:

@@ -61,6 +61,7 @@ class Settings:
     api_concurrency: int = 32
     api_queue_seconds: float = 2.0
     live_stream_seconds: int = 300
+    live_streams_per_user: int = 10
     workers: int = 1
     # The reverse proxy's address(es): X-Forwarded-For is trusted from them only.
     forwarded_allow_ips: str = ""
@@ -198,6 +199,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         api_concurrency=max(1, config("API_CONCURRENCY", cast=int, default=32)),
         api_queue_seconds=config("API_QUEUE_SECONDS", cast=float, default=2.0),
         live_stream_seconds=config("LIVE_STREAM_SECONDS", cast=int, default=300),
+        live_streams_per_user=max(1, config("LIVE_STREAMS_PER_USER", cast=int, default=10)),
         workers=max(1, config("WORKERS", cast=int, default=1)),
         forwarded_allow_ips=config("FORWARDED_ALLOW_IPS", default="").strip(),
         previous_secret_keys=tuple(

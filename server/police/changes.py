@@ -46,6 +46,8 @@ class Changes:
         self._next: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._notified = asyncio.Event()
         self._sessions: dict[int, str] = {}  # stream → its session key
+        self._users: dict[int, int] = {}  # stream → its account
+        self._per_user: dict[int, int] = {}  # account → its open streams
         self._signed_out: set[int] = set()
         self._task = asyncio.create_task(self._run())
         self._listener: Any = None
@@ -54,14 +56,27 @@ class Changes:
 
     # --- what streams use ---------------------------------------------------------------
 
-    def open(self, stream: int, session_key: str) -> None:
-        if stream not in self._sessions:
-            metrics.LIVE_STREAMS.inc()
+    def open(self, stream: int, session_key: str, user_id: int, most: int) -> bool:
+        """Count ``stream`` as open, unless its account already has ``most`` open here:
+        then False (one account's tabs, or a script, cannot hold the process's
+        connections and wake-ups)."""
+        if stream in self._sessions:
+            return True
+        if self._per_user.get(user_id, 0) >= most:
+            return False
+        metrics.LIVE_STREAMS.inc()
         self._sessions[stream] = session_key
+        self._users[stream] = user_id
+        self._per_user[user_id] = self._per_user.get(user_id, 0) + 1
+        return True
 
     def close(self, stream: int) -> None:
         if self._sessions.pop(stream, None) is not None:
             metrics.LIVE_STREAMS.dec()
+            user_id = self._users.pop(stream)
+            self._per_user[user_id] -= 1
+            if not self._per_user[user_id]:
+                del self._per_user[user_id]
         self._signed_out.discard(stream)
 
     @property

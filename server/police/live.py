@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from functools import partial
 
@@ -36,6 +36,7 @@ from .queue import Filters, filtered, live_key, parse_filters
 BATCH = 100
 READS = [0]  # the streams' own reads of the database, in this process (tests, the bench)
 HEARTBEAT_SECONDS = 15
+TOO_MANY_RETRY_MS = 60_000  # a stream over its account's limit: the browser's next try
 
 
 def _start(request: Request, user: User, f: Filters) -> int:
@@ -53,17 +54,22 @@ def _start(request: Request, user: User, f: Filters) -> int:
 
 async def _events(
     request: Request, user: User, f: Filters, deadlines: Deadlines, last: int
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     settings = request.app.state.settings
     template = templates.get_template("police/_queue_rows.html")
     changes = watcher(request.app)
     me = id(request)
-    changes.open(me, request.cookies.get(auth.SESSION_COOKIE, ""))
-    yield "retry: 3000\n\n"
     started = time.monotonic()
     quiet_since = started
     catching_up = True  # first, what happened since the page (or the last event)
-    try:
+    try:  # opened inside: a stream closed at its first line is counted out again
+        session = request.cookies.get(auth.SESSION_COOKIE, "")
+        if not changes.open(me, session, user.id, settings.live_streams_per_user):
+            # A 200 that ends at once, with a long retry: an error status would end the
+            # browser's EventSource for good; this one comes back when a tab has closed.
+            yield f"retry: {TOO_MANY_RETRY_MS}\nevent: too_many\ndata: {{}}\n\n"
+            return
+        yield "retry: 3000\n\n"
         while time.monotonic() - started < settings.live_stream_seconds:
             if request.app.state.stopping:
                 return  # the browser reconnects, to this process's successor or another

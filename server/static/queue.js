@@ -28,6 +28,11 @@ function start() {
     status.textContent = arrived ? label.replace("{n}", arrived) : status.dataset.onLabel || idle;
   });
   source.addEventListener("error", () => status.classList.remove("on"));
+  source.addEventListener("too_many", () => {
+    // The server's limit of open queues per account: it says when to try again (retry).
+    status.classList.remove("on");
+    status.textContent = status.dataset.tooManyLabel || idle;
+  });
   source.addEventListener("signed_out", () => {
     source.close();
     status.classList.remove("on");

@@ -83,3 +83,33 @@ def test_a_new_declaration_appears_on_an_open_queue_across_server_processes(
         first.stop()
         if pg_cluster is not None:
             pg_cluster.drop_database(name)
+
+
+def test_a_queue_page_past_the_accounts_limit_says_its_updates_are_paused(
+    browser: Browser, template_url: str, pg_cluster: pg.Cluster | None, tmp_path: Path
+) -> None:
+    """``LIVE_STREAMS_PER_USER`` open queues per account: the next tab's stream ends at
+    once, and the page says why instead of showing "live"."""
+    name = f"live_{uuid.uuid4().hex[:12]}"
+    server = new_server(template_url, pg_cluster, tmp_path, name)
+    server.start(LIVE_STREAMS_PER_USER="1")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="vi-VN")
+    try:
+        first = context.new_page()
+        sign_in(first, server, "police.hk")
+        first.goto(f"{server.url}/police/declarations")
+        expect(first.locator("#live-status.on")).to_be_visible(timeout=10_000)
+
+        second = context.new_page()  # the same account (the same session), a second tab
+        second.goto(f"{server.url}/police/declarations")
+        status = second.locator("#live-status")
+        paused = status.get_attribute("data-too-many-label")
+        assert paused and "Live updates paused" not in paused  # in the page's language
+        expect(status).to_have_text(paused, timeout=10_000)
+        expect(status).not_to_have_class("live-status on")
+        expect(first.locator("#live-status.on")).to_be_visible()  # the first one stays live
+    finally:
+        context.close()
+        server.stop()
+        if pg_cluster is not None:
+            pg_cluster.drop_database(name)
