@@ -157,7 +157,13 @@ def run(phones: int, each: int, workers: int, concurrency: int) -> dict[str, Any
         usernames = asyncio.run(ingest._prepare(settings, HOTELS))
         server = LiveServer(url, folder / "server.log")
         # LOG_LEVEL=info: the access lines say how long each answer took inside the server.
-        server.start(WORKERS=str(workers), API_CONCURRENCY=str(concurrency), LOG_LEVEL="info")
+        # One token stands for a hundred phones (see above): its own limit is theirs.
+        server.start(
+            WORKERS=str(workers),
+            API_CONCURRENCY=str(concurrency),
+            API_CONCURRENCY_PER_CLIENT=str(phones),
+            LOG_LEVEL="info",
+        )
         try:
             assert server.process is not None
             cpu = ingest._cpu_seconds(server.process)

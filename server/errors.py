@@ -108,6 +108,13 @@ class CsrfFailed(AppError):
     message = N_("This form has expired. Reload the page and try again.")
 
 
+class TooManyRequests(AppError):
+    status = 429
+    code = "too_many_requests"
+    message = N_("Too many requests at once with this sign-in. Please try again in a moment.")
+    headers = {"Retry-After": "2"}
+
+
 class ServiceUnavailable(AppError):
     status = 503
     code = "unavailable"

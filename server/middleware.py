@@ -134,18 +134,34 @@ class Admission(_HttpOnly):
             return
         settings = scope["app"].state.settings  # (tests change it on the fly)
         places = self._places(scope["app"], settings.api_concurrency)
-        if not await places.take(settings.api_queue_seconds):
-            scope[metrics.SHED] = True  # its access line and metrics say so (not routed)
-            conn = HTTPConnection(scope)
-            i18n.set_locale(pick_language(conn, None, settings))
-            busy = errors.ServiceUnavailable()
-            busy.headers = {"Retry-After": str(2 + secrets.randbelow(4))}
-            await errors.render(Request(scope, receive), busy)(scope, receive, send)
+        # One credential (a token, a session) at most API_CONCURRENCY_PER_CLIENT at once,
+        # checked before it takes a place: one hotel system sending in parallel cannot
+        # take every place of the process from the others.
+        credential = _credential(scope)
+        if not places.enter(credential, settings.api_concurrency_per_client):
+            await self._refuse(scope, receive, send, errors.TooManyRequests(), 1)
             return
         try:
-            await self.app(scope, receive, send)
+            if not await places.take(settings.api_queue_seconds):
+                await self._refuse(scope, receive, send, errors.ServiceUnavailable(), 2)
+                return
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                places.release()
         finally:
-            places.release()
+            places.leave(credential)
+
+    @staticmethod
+    async def _refuse(
+        scope: Scope, receive: Receive, send: Send, error: errors.AppError, after: int
+    ) -> None:
+        """Answered before any database work: to come back in ``after`` to ``after`` + 3
+        seconds (spread, so that the refused do not all come back at once)."""
+        scope[metrics.SHED] = True  # its access line and metrics say so (not routed)
+        i18n.set_locale(pick_language(HTTPConnection(scope), None, scope["app"].state.settings))
+        error.headers = {"Retry-After": str(after + secrets.randbelow(4))}
+        await errors.render(Request(scope, receive), error)(scope, receive, send)
 
     @staticmethod
     def _places(app: Any, size: int) -> Places:
@@ -157,13 +173,42 @@ class Admission(_HttpOnly):
         return found
 
 
+def _credential(scope: Scope) -> str | None:
+    """What a request signs in with (its bearer token, or its session cookie), or None."""
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    for name, value in headers:
+        if name == b"authorization":
+            return value.decode("latin-1")
+    session: str | None = HTTPConnection(scope).cookies.get(auth.SESSION_COOKIE)
+    return f"cookie {session}" if session else None
+
+
 class Places:
-    """``size`` places at work, and as many waiting for one."""
+    """``size`` places at work, and as many waiting for one; and the requests of each
+    credential, at work or waiting."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, size: int) -> None:
         self.loop, self.size = loop, size
         self._free = asyncio.Semaphore(size)
         self._waiting = 0
+        self._per_credential: dict[str, int] = {}
+
+    def enter(self, credential: str | None, most: int) -> bool:
+        """Count one more request of ``credential``, unless it has ``most`` already."""
+        if credential is None:
+            return True  # signing in: the sign-in throttle's business
+        held = self._per_credential.get(credential, 0)
+        if held >= most:
+            return False
+        self._per_credential[credential] = held + 1
+        return True
+
+    def leave(self, credential: str | None) -> None:
+        if credential is None:
+            return
+        held = self._per_credential.pop(credential) - 1
+        if held:
+            self._per_credential[credential] = held
 
     async def take(self, patience: float) -> bool:
         if not self._free.locked():

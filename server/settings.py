@@ -60,6 +60,7 @@ class Settings:
     live_poll_seconds: float = 1.0
     api_concurrency: int = 32
     api_queue_seconds: float = 2.0
+    api_concurrency_per_client: int = 8
     live_stream_seconds: int = 300
     live_streams_per_user: int = 10
     workers: int = 1
@@ -198,6 +199,9 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         live_poll_seconds=config("LIVE_POLL_SECONDS", cast=float, default=1.0),
         api_concurrency=max(1, config("API_CONCURRENCY", cast=int, default=32)),
         api_queue_seconds=config("API_QUEUE_SECONDS", cast=float, default=2.0),
+        api_concurrency_per_client=max(
+            1, config("API_CONCURRENCY_PER_CLIENT", cast=int, default=8)
+        ),
         live_stream_seconds=config("LIVE_STREAM_SECONDS", cast=int, default=300),
         live_streams_per_user=max(1, config("LIVE_STREAMS_PER_USER", cast=int, default=10)),
         workers=max(1, config("WORKERS", cast=int, default=1)),

@@ -45,9 +45,10 @@ def _errors(*statuses: int) -> dict[str, Any]:
         409: "The record's state does not allow this",
         413: "Body over 1 MB",
         422: "Invalid input; fields lists each problem",
-        429: "Too many failed sign-ins for this username or address; retry after "
-        "Retry-After seconds",
-        503: "Database busy or unreachable; retry after Retry-After seconds",
+        429: "Too many failed sign-ins for this username or address (sign-in), or more "
+        "than API_CONCURRENCY_PER_CLIENT requests at once with the same token or "
+        "session; retry after Retry-After seconds",
+        503: "Server busy (load shedding) or database unreachable; retry after Retry-After seconds",
     }
     return {
         str(s): {
@@ -63,7 +64,10 @@ def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
 
 
 def _op(summary: str, ok: dict[str, Any], *errors: int, body: Any = None, **extra: Any) -> Any:
-    operation: dict[str, Any] = {"summary": summary, "responses": {"200": ok, **_errors(*errors)}}
+    # Any request may be told to come back later (middleware.Admission, a database
+    # out of reach): 429 and 503, both with Retry-After.
+    every = sorted({*errors, 429, 503})
+    operation: dict[str, Any] = {"summary": summary, "responses": {"200": ok, **_errors(*every)}}
     if body is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": body}}
     operation.update(extra)

@@ -11,7 +11,7 @@ import httpx
 from starlette.applications import Starlette
 
 from server import metrics
-from server.middleware import Places
+from server.middleware import Admission, Places
 from server.models import Declaration
 from tests.builders import api_token, bearer, declaration
 
@@ -21,8 +21,8 @@ async def test_a_burst_beyond_capacity_is_told_to_come_back(
 ) -> None:
     token = await api_token(client, "staff.hk")
     app.state.settings = dataclasses.replace(
-        app.state.settings, api_concurrency=1, api_queue_seconds=0.01
-    )
+        app.state.settings, api_concurrency=1, api_queue_seconds=0.01, api_concurrency_per_client=12
+    )  # one token stands for 12 phones here
     items = [declaration() for _ in range(12)]
 
     async def send(item: dict[str, object]) -> httpx.Response:
@@ -64,3 +64,51 @@ async def test_past_a_full_queue_the_answer_is_at_once() -> None:
     assert await waiting
     places.release()
     assert await places.take(60)  # free again
+
+
+async def test_one_credential_cannot_take_every_place(
+    client: httpx.AsyncClient, app: Starlette
+) -> None:
+    """A hotel system sending in parallel gets 429 with Retry-After past
+    API_CONCURRENCY_PER_CLIENT requests at once, translated, before any database work;
+    another hotel's requests still get their places; its own come back when one is done."""
+    greedy = await api_token(client, "staff.hk")
+    other = await api_token(client, "owner.cn")
+    app.state.settings = dataclasses.replace(app.state.settings, api_concurrency_per_client=2)
+    places = Admission._places(app, app.state.settings.api_concurrency)
+    places._per_credential[f"Bearer {greedy}"] = 2  # two of its requests at work
+    item = declaration()
+
+    async def send(token: str, language: str = "en") -> httpx.Response:
+        return await client.post(
+            "/api/v1/declarations/batch",
+            json={"declarations": [item]},
+            headers={**bearer(token), "Accept-Language": language},
+        )
+
+    refused = await send(greedy)
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["retry-after"]) <= 4
+    assert refused.json()["error"]["code"] == "too_many_requests"
+    assert "at once" in refused.json()["error"]["message"]
+    vietnamese = (await send(greedy, "vi")).json()["error"]["message"]
+    assert vietnamese and "at once" not in vietnamese
+    assert await Declaration.filter(id=item["id"]).count() == 0  # nothing stored, nothing lost
+    assert places._per_credential == {f"Bearer {greedy}": 2}  # the refused were not counted
+    assert (await client.get("/api/v1/me", headers=bearer(other))).status_code == 200
+    places._per_credential[f"Bearer {greedy}"] = 1  # one of them is done
+    assert (await send(greedy)).json()["results"][0]["result"] == "created"
+    assert places._per_credential == {f"Bearer {greedy}": 1}  # counted out again
+
+
+async def test_a_credential_is_counted_in_and_out() -> None:
+    places = Places(asyncio.get_running_loop(), 4)
+    assert places.enter("a", 2) and places.enter("a", 2)
+    assert not places.enter("a", 2)
+    assert places.enter("b", 2) and places.enter(None, 2)  # signing in: not counted
+    places.leave("a")
+    places.leave(None)
+    assert places.enter("a", 2)
+    for credential in ("a", "a", "b"):
+        places.leave(credential)
+    assert places._per_credential == {}
