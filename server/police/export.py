@@ -1,11 +1,15 @@
 """Export of the filtered queue as CSV (UTF-8 with a byte-order mark, which Excel needs
-to read Vietnamese letters), streamed in keyset chunks and recorded in the access log."""
+to read Vietnamese letters), streamed in keyset chunks and recorded in the access log.
+An account runs at most ``EXPORTS_AT_ONCE`` of them at a time in a process: each reads up
+to ``EXPORT_MAX`` rows, and a script (or a stolen session) starting hundreds at once
+would take the database from everyone else."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
+import weakref
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 from starlette.requests import Request
@@ -14,6 +18,8 @@ from starlette.responses import Response, StreamingResponse
 from .. import auth, scope
 from ..declarations import fields, flags
 from ..declarations.context import VIETNAM
+from ..errors import TooManyRequests
+from ..i18n import N_
 from ..models import POLICE_ROLES, Declaration, User
 from . import access
 from .deadlines import Deadlines
@@ -21,6 +27,8 @@ from .deadlines import for_user as deadlines_for
 from .queue import Filters, filtered, parse_filters
 
 EXPORT_MAX = 50_000
+EXPORTS_AT_ONCE = 2
+_running: dict[int, int] = {}  # account → its exports running in this process
 CHUNK = 1_000
 # The exported fields of the table, between the receipt and the record's states.
 COLUMNS = (
@@ -59,7 +67,41 @@ def _line(cells: list[str] | tuple[str, ...]) -> str:
     return buffer.getvalue()
 
 
-async def _rows(user: User, f: Filters, deadlines: Deadlines) -> AsyncIterator[str]:
+def _start_export(user_id: int) -> Callable[[], None]:
+    """Count one export of the account as running; its release (idempotent). Past
+    ``EXPORTS_AT_ONCE``: 429, before anything is read or logged."""
+    if _running.get(user_id, 0) >= EXPORTS_AT_ONCE:
+        error = TooManyRequests(
+            N_("Your other exports are still being prepared. Wait for them, then try again."),
+            code="exports_running",
+        )
+        error.headers = {"Retry-After": "10"}
+        raise error
+    _running[user_id] = _running.get(user_id, 0) + 1
+    released = False
+
+    def release() -> None:
+        nonlocal released
+        if not released:
+            released = True
+            _running[user_id] -= 1
+            if not _running[user_id]:
+                del _running[user_id]
+
+    return release
+
+
+async def _rows(
+    user: User, f: Filters, deadlines: Deadlines, release: Callable[[], None]
+) -> AsyncIterator[str]:
+    try:
+        async for text in _chunks(user, f, deadlines):
+            yield text
+    finally:
+        release()
+
+
+async def _chunks(user: User, f: Filters, deadlines: Deadlines) -> AsyncIterator[str]:
     yield "\ufeff" + _line(COLUMNS)
     query = filtered(scope.declarations(user), f, deadlines).order_by("received_at", "id")
     sent = 0
@@ -81,11 +123,18 @@ async def _rows(user: User, f: Filters, deadlines: Deadlines) -> AsyncIterator[s
 async def csv_file(request: Request) -> Response:
     user = auth.require(request, POLICE_ROLES)
     f = parse_filters(request.query_params)
-    deadlines = await deadlines_for(user)
-    await access.record(request, user, "export", "queue.csv", **f.as_log())
+    release = _start_export(user.id)
+    try:
+        deadlines = await deadlines_for(user)
+        await access.record(request, user, "export", "queue.csv", **f.as_log())
+    except BaseException:
+        release()
+        raise
     stamp = datetime.now(VIETNAM).strftime("%Y%m%d-%H%M")
+    body = _rows(user, f, deadlines, release)
+    weakref.finalize(body, release)  # a body never read (the browser gone before it)
     return StreamingResponse(
-        _rows(user, f, deadlines),
+        body,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="declarations-{stamp}.csv"'},
     )

@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import gc
 import io
 import json
 import re
+import weakref
 from datetime import UTC, datetime, timedelta
 
 import httpx
 from starlette.applications import Starlette
+from starlette.datastructures import QueryParams
 
 from server.declarations.context import VIETNAM
-from server.models import AccessLog, Declaration, DeclarationEvent, ReviewState
+from server.models import AccessLog, Declaration, DeclarationEvent, ReviewState, User
+from server.police import export
+from server.police.deadlines import for_user as deadlines_for
+from server.police.queue import parse_filters
 from tests.builders import api_token, bearer, declaration, send_batch
 from tests.police import steps
 
@@ -113,6 +119,39 @@ async def test_export_is_scoped_filtered_and_logged(
     assert [entry.detail.get("flag") for entry in log] == [None, "late"]
     hotel_user = await steps.officer(app, "owner.hk")
     assert (await hotel_user.get("/police/declarations/export.csv")).status_code == 403
+
+
+async def test_an_account_runs_at_most_two_exports_at_once(
+    client: httpx.AsyncClient, app: Starlette, hotel: str
+) -> None:
+    """A script (or a stolen session) cannot start hundreds of 50,000-row exports: the
+    third at once is refused, translated, before anything is read or logged; another
+    account is not affected; a finished export frees its place."""
+    await steps.send(client, hotel, declaration())
+    officer = await steps.officer(app, "police.hk")
+    user = await User.get(username="police.hk").prefetch_related("police_unit")
+    running = [export._start_export(user.id) for _ in range(export.EXPORTS_AT_ONCE)]
+    logged = await AccessLog.filter(action="export").count()
+    refused = await officer.get("/police/declarations/export.csv?state=all")
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "10"
+    assert "text/html" in refused.headers["content-type"]
+    assert "Wait for them" not in refused.text  # police.hk reads Vietnamese
+    assert await AccessLog.filter(action="export").count() == logged
+    colleague = await steps.officer(app, "pa08.hn")
+    assert (await colleague.get("/police/declarations/export.csv")).status_code == 200
+    running.pop()()  # one of them is done
+    again = await officer.get("/police/declarations/export.csv?state=all")
+    assert again.status_code == 200 and len(again.content.decode("utf-8-sig").splitlines()) == 2
+    running.pop()()
+    assert export._running == {}  # each export counted out at its end
+    # A body never read (the browser gone before it) frees its place when collected.
+    release = export._start_export(user.id)
+    body = export._rows(user, parse_filters(QueryParams("")), await deadlines_for(user), release)
+    weakref.finalize(body, release)
+    del body
+    gc.collect()
+    assert export._running == {}
 
 
 async def test_views_and_searches_are_logged_and_supervisors_read_their_units_log(
