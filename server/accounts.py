@@ -65,7 +65,7 @@ async def create(
     user = await User.create(
         username=username,
         full_name=full_name,
-        password_hash=security.hash_password(password),
+        password_hash=await security.hashed(password),
         role=role,
         establishment_id=establishment_id,
         police_unit_id=police_unit_id,
@@ -78,8 +78,9 @@ async def create(
 
 async def reset_password(user: User) -> str:
     password = temporary_password()
+    password_hash = await security.hashed(password)  # before the write lock
     async with in_transaction("default"):
-        user.password_hash = security.hash_password(password)
+        user.password_hash = password_hash
         user.must_change_password = True
         await user.save(update_fields=["password_hash", "must_change_password"])
         await sign_out_everywhere(user)

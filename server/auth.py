@@ -66,7 +66,7 @@ async def authenticate(username: str, password: str, ip: str) -> User:
     user = await User.get_or_none(username=username.strip().lower()).select_related(
         "police_unit", "establishment"
     )
-    if not security.verify_password(user.password_hash if user else None, password):
+    if not await security.matches(user.password_hash if user else None, password):
         await throttle.failed(username, ip)
         raise InvalidCredentials()
     assert user is not None
@@ -79,7 +79,7 @@ async def authenticate(username: str, password: str, ip: str) -> User:
             N_("This account is locked. Contact an administrator."), code="account_locked"
         )
     if security.needs_rehash(user.password_hash):
-        user.password_hash = security.hash_password(password)
+        user.password_hash = await security.hashed(password)
         await user.save(update_fields=["password_hash"])
     return user
 

@@ -152,6 +152,7 @@ async def check(form: dict[str, str], today: date) -> Checked:
 
 async def register(values: dict[str, object]) -> tuple[Establishment, User]:
     """Create the pending establishment and its owner's account, together or not at all."""
+    password_hash = await security.hashed(str(values["password"]))  # before the write lock
     async with in_transaction("default"):
         establishment = await create_establishment(
             name=str(values["name"]),
@@ -174,7 +175,7 @@ async def register(values: dict[str, object]) -> tuple[Establishment, User]:
         owner = await User.create(
             username=str(values["username"]),
             full_name=str(values["representative_name"]),
-            password_hash=security.hash_password(str(values["password"])),
+            password_hash=password_hash,
             role=Role.OWNER,
             establishment=establishment,
             email=str(values["email"]),

@@ -6,14 +6,35 @@ values, so a plain SHA-256 of them is enough to store (and lets us look them up 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
+import weakref
+from collections.abc import Callable
+from typing import TypeVar
 
+import anyio
+import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from .errors import ServiceUnavailable
+
+T = TypeVar("T")
+
 _hasher = PasswordHasher()
+# Argon2 spends a tenth of a second or more of CPU by design. On the event loop that would
+# stop every other request of the process meanwhile (a few sign-ins a second, or a flood
+# of wrong ones, and the process answers nobody). The request paths hash and verify on
+# worker threads (argon2-cffi releases the interpreter's lock), at most ARGON2_AT_ONCE
+# at a time per process; past ARGON2_WAITING waiting for one, a request is answered 503
+# with Retry-After at once instead of piling up.
+ARGON2_AT_ONCE = 2
+ARGON2_WAITING = 32
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
 # Verified against when the username does not exist, so that a wrong username costs
 # the same time as a wrong password and the response cannot tell them apart.
 _DUMMY_HASH = _hasher.hash("not-a-real-password-" + secrets.token_hex(8))
@@ -31,6 +52,28 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+async def _argon2(work: Callable[[], T]) -> T:
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:  # one per event loop (the tests run one per test)
+        limiter = _limiters[loop] = anyio.CapacityLimiter(ARGON2_AT_ONCE)
+    if limiter.statistics().tasks_waiting >= ARGON2_WAITING:
+        busy = ServiceUnavailable()
+        busy.headers = {"Retry-After": str(2 + secrets.randbelow(4))}
+        raise busy
+    return await anyio.to_thread.run_sync(work, limiter=limiter)
+
+
+async def hashed(password: str) -> str:
+    """``hash_password`` off the event loop (see ``ARGON2_AT_ONCE``)."""
+    return await _argon2(lambda: hash_password(password))
+
+
+async def matches(password_hash: str | None, password: str) -> bool:
+    """``verify_password`` off the event loop (see ``ARGON2_AT_ONCE``)."""
+    return await _argon2(lambda: verify_password(password_hash, password))
 
 
 def needs_rehash(password_hash: str) -> bool:

@@ -149,7 +149,7 @@ async def password_submit(request: Request) -> Response:
     typed at sign-in; otherwise the current one is asked again."""
     user, session = _caller(request, "password")
     form = await auth.read_form(request)
-    if session is None and not security.verify_password(
+    if session is None and not await security.matches(
         user.password_hash, form.get("current_password", "")
     ):
         return await _password_form(request, user, True, gettext("The current password is wrong."))
@@ -158,7 +158,7 @@ async def password_submit(request: Request) -> Response:
     )
     if problem:
         return await _password_form(request, user, session is None, gettext(problem))
-    user.password_hash = security.hash_password(form["password"])
+    user.password_hash = await security.hashed(form["password"])
     user.must_change_password = False
     async with in_transaction("default"):
         await user.save(update_fields=["password_hash", "must_change_password"])
@@ -200,7 +200,7 @@ async def two_factor_start(request: Request) -> Response:
         raise PermissionDenied(N_("Two-factor sign-in is already on."), code="already_enrolled")
     # Signed in already (not in the middle of signing in, where the password was just
     # typed): the password again, so a stolen session cannot enrol its own phone.
-    if session is None and not security.verify_password(
+    if session is None and not await security.matches(
         user.password_hash, form.get("current_password", "")
     ):
         raise PermissionDenied(N_("The current password is wrong."), code="wrong_password")
@@ -283,7 +283,7 @@ async def _replace_recovery_codes(user: User, codes: list[str]) -> None:
 async def _full_user_with_password(request: Request) -> tuple[User, dict[str, str]]:
     user = auth.require(request)
     form = await auth.read_form(request)
-    if not security.verify_password(user.password_hash, form.get("current_password", "")):
+    if not await security.matches(user.password_hash, form.get("current_password", "")):
         raise PermissionDenied(N_("The current password is wrong."), code="wrong_password")
     return user, form
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import httpx
+import pytest
 from starlette.applications import Starlette
 
+from server import security
 from server.models import ApiToken, User
 from tests.builders import DEMO_PASSWORD, api_token, bearer
 
@@ -170,3 +175,52 @@ async def test_a_police_token_has_a_web_sessions_limits(client: httpx.AsyncClien
         "/api/v1/auth/token", json={"username": "owner.hk", "password": DEMO_PASSWORD}
     )
     assert hotel.json()["expires_in"] > 30 * 24 * 3600
+
+
+async def _longest_gap(until: asyncio.Task[object]) -> float:
+    """The longest the event loop went without running this task, until ``until`` ends."""
+    longest, last = 0.0, time.perf_counter()
+    while not until.done():
+        await asyncio.sleep(0.002)
+        now = time.perf_counter()
+        longest, last = max(longest, now - last), now
+    return longest
+
+
+async def test_a_sign_in_does_not_stop_the_event_loop(client: httpx.AsyncClient) -> None:
+    """Argon2 spends a tenth of a second or more by design: on worker threads, every
+    other request of the process goes on meanwhile."""
+    stored = await User.get(username="staff.hk").values_list("password_hash", flat=True)
+    started = time.perf_counter()
+    assert security.verify_password(str(stored), DEMO_PASSWORD)
+    argon2 = time.perf_counter() - started
+    sign_in = asyncio.create_task(
+        client.post("/api/v1/auth/token", json={"username": "staff.hk", "password": DEMO_PASSWORD})
+    )
+    gap = await _longest_gap(sign_in)
+    assert (await sign_in).status_code == 200
+    assert gap < argon2 / 2, (gap, argon2)
+
+
+async def test_a_flood_of_sign_ins_is_told_to_come_back(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past ARGON2_WAITING sign-ins waiting for a worker, the next is answered 503 with
+    Retry-After at once instead of piling up; the others are answered as always."""
+    monkeypatch.setattr(security, "ARGON2_AT_ONCE", 1)
+    monkeypatch.setattr(security, "ARGON2_WAITING", 1)
+
+    async def attempt(n: int) -> httpx.Response:
+        return await client.post(
+            "/api/v1/auth/token",
+            json={"username": f"nobody{n}", "password": "wrong"},
+            headers={"Accept-Language": "en"},
+        )
+
+    answers = await asyncio.gather(*(attempt(n) for n in range(6)))
+    statuses = sorted(a.status_code for a in answers)
+    assert 401 in statuses and 503 in statuses, statuses
+    assert set(statuses) == {401, 503}
+    for busy in (a for a in answers if a.status_code == 503):
+        assert 2 <= int(busy.headers["retry-after"]) <= 5
+        assert busy.json()["error"]["code"] == "unavailable"
