@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 from starlette.requests import Request
+from tortoise.expressions import Q
 from starlette.responses import Response, StreamingResponse
 
 from .. import auth, scope
@@ -29,7 +30,7 @@ from .queue import Filters, filtered, parse_filters
 EXPORT_MAX = 50_000
 EXPORTS_AT_ONCE = 2
 _running: dict[int, int] = {}  # account → its exports running in this process
-CHUNK = 1_000
+CHUNK = 200  # rows a query: each chunk is built on the event loop (1,000 held it 150–400 ms)
 # The exported fields of the table, between the receipt and the record's states.
 COLUMNS = (
     "receipt_number",
@@ -108,9 +109,12 @@ async def _chunks(user: User, f: Filters, deadlines: Deadlines) -> AsyncIterator
     after: tuple[datetime, object] | None = None
     while sent < EXPORT_MAX:
         page = query
-        if after is not None:
-            page = page.filter(received_at__gte=after[0]).exclude(
-                received_at=after[0], id__lte=after[1]
+        if after is not None:  # what comes after the last row sent, in this order
+            # (Tortoise's exclude(a=…, b=…) is NOT a AND NOT b, not NOT (a AND b): it
+            # dropped every later row whose id sorted before the last one's.)
+            # The first condition alone is a range of the time index.
+            page = page.filter(received_at__gte=after[0]).filter(
+                Q(received_at__gt=after[0]) | Q(id__gt=after[1])
             )
         chunk = await page.limit(min(CHUNK, EXPORT_MAX - sent)).select_related("establishment")
         if not chunk:
