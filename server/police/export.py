@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 from starlette.requests import Request
-from tortoise.expressions import Q
 from starlette.responses import Response, StreamingResponse
+from tortoise.expressions import Q
 
 from .. import auth, scope
 from ..declarations import fields, flags
