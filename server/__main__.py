@@ -192,6 +192,10 @@ def uvicorn_options(settings: settings_module.Settings) -> dict[str, Any]:
         "forwarded_allow_ips": settings.forwarded_allow_ips or None,
         # A last resort: the live-queue streams end by themselves (above).
         "timeout_graceful_shutdown": 5,
+        # An idle connection is kept longer than the proxy keeps its own to us (nginx:
+        # 60 s): with uvicorn's 5 s, the proxy could send a request on a connection the
+        # server had just closed, and answer a hotel's batch 502.
+        "timeout_keep_alive": settings.keep_alive_seconds,
         # uvicorn's access line prints the whole URL, searches included: ours names the
         # route only (logs.RequestLog).
         "access_log": False,

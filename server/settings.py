@@ -63,6 +63,7 @@ class Settings:
     api_concurrency_per_client: int = 8
     live_stream_seconds: int = 300
     live_streams_per_user: int = 10
+    keep_alive_seconds: int = 75
     workers: int = 1
     # The reverse proxy's address(es): X-Forwarded-For is trusted from them only.
     forwarded_allow_ips: str = ""
@@ -204,6 +205,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         live_stream_seconds=config("LIVE_STREAM_SECONDS", cast=int, default=300),
         live_streams_per_user=max(1, config("LIVE_STREAMS_PER_USER", cast=int, default=10)),
+        keep_alive_seconds=max(1, config("KEEP_ALIVE_SECONDS", cast=int, default=75)),
         workers=max(1, config("WORKERS", cast=int, default=1)),
         forwarded_allow_ips=config("FORWARDED_ALLOW_IPS", default="").strip(),
         previous_secret_keys=tuple(

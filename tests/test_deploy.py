@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from server import settings as settings_module
+from server.__main__ import uvicorn_options
 from server.api.common import MAX_BODY
 from server.auth import FILE_MAX, FORM_MAX
 from tests.live import ROOT
@@ -122,6 +123,11 @@ def test_the_proxy_limits_and_trust_match_the_server() -> None:
     stream = site[site.index("location = /police/declarations/stream") :]
     assert "proxy_buffering off;" in stream.split("}")[0]
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in site  # replaced, not appended
+    # The server keeps an idle connection longer than the proxy does: else the proxy may
+    # reuse one the server has just closed, and a hotel's batch gets a 502.
+    (proxy_idle,) = re.findall(r"keepalive_timeout (\d+)s;", site.split("}")[0])
+    server_idle = uvicorn_options(settings_module.load({"TESTING": "1"}))["timeout_keep_alive"]
+    assert server_idle > int(proxy_idle)
 
     env = dict(
         line.split("=", 1)
