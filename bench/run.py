@@ -2,6 +2,7 @@
 
 ingest.py       hotel clients over real HTTP, and the raw-driver ratio (SQLite, PostgreSQL)
 police_queue.py the police queue at 1,000,000 declarations (SQLite, PostgreSQL)
+export.py       the queue's CSV export at its 50,000-row cap: time, the event loop's longest wait
 drain.py        500 entries queued offline in the hotel app reach the server (Chromium)
 shell.py        the app shell's size and a Lighthouse-style audit (Chromium)
 scan.py         the passport reader's speed, time to a reading, taps per guest (Chromium)
@@ -28,6 +29,7 @@ SCRIPTS = [
     ["live.py", "--db", "both"],
     ["burst.py"],
     ["police_queue.py", "--db", "both"],
+    ["export.py", "--db", "both"],
     ["reports.py", "--db", "both"],
 ]
 
