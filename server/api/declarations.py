@@ -24,6 +24,7 @@ from .common import iso, read_json, read_object
 from .schemas import NOT_BLANK
 
 FEED_LIMIT = 500
+FEED_CHUNK = 100  # rows read and built at a time (see ``feed``)
 
 
 def _json_value(value: Any) -> Any:
@@ -138,21 +139,26 @@ async def feed(request: Request) -> Response:
     cursor, limit = int(raw_cursor), int(raw_limit)
     if not 1 <= limit <= FEED_LIMIT:  # as the document says: refused, not clamped
         raise BadRequest(N_("limit must be from 1 to %(max)s."), code="bad_limit", max=FEED_LIMIT)
-    rows = await (
-        scope.declarations(user).filter(change_seq__gt=cursor).order_by("change_seq").limit(limit)
-    )
-    next_cursor = rows[-1].change_seq if rows else cursor
-    decisions = await ratings.latest_decisions([d.id for d in rows])
-    receipt_codes = await _receipt_codes(request, rows)
+    # Read and built FEED_CHUNK at a time, the event loop free between: a page of 500
+    # built at once held every other request of the process 50–150 ms.
+    out: list[dict[str, Any]] = []
+    after = cursor
+    while len(out) < limit:
+        want = min(FEED_CHUNK, limit - len(out))
+        rows = await (
+            scope.declarations(user).filter(change_seq__gt=after).order_by("change_seq").limit(want)
+        )
+        if not rows:
+            break
+        decisions = await ratings.latest_decisions([d.id for d in rows])
+        codes = await _receipt_codes(request, rows)
+        out += [declaration_json(d, decisions.get(str(d.id)), codes[str(d.id)]) for d in rows]
+        after = rows[-1].change_seq
+        if len(rows) < want:
+            break
+        await asyncio.sleep(0)
     return JSONResponse(
-        {
-            "declarations": [
-                declaration_json(d, decisions.get(str(d.id)), receipt_codes[str(d.id)])
-                for d in rows
-            ],
-            "next_cursor": str(next_cursor),
-            "has_more": len(rows) == limit,
-        },
+        {"declarations": out, "next_cursor": str(after), "has_more": len(out) == limit},
         headers={"Cache-Control": "no-store"},
     )
 

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from server.api import declarations as declarations_api
 from server.declarations.context import VIETNAM
 from server.models import (
     Declaration,
@@ -243,6 +244,31 @@ async def test_feed_returns_changes_after_the_cursor(client: httpx.AsyncClient, 
     assert other["declarations"] == []
     bad = await client.get("/api/v1/declarations?cursor=-1", headers=bearer(hk))
     assert bad.status_code == 400
+
+
+async def test_a_feed_page_read_in_chunks_is_the_same_page(
+    client: httpx.AsyncClient, hk: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page is read FEED_CHUNK rows at a time (the event loop free between): every row
+    once, in order, whatever the page's size against the chunk's."""
+    items = [declaration() for _ in range(10)]
+    await send_batch(client, hk, items)
+    monkeypatch.setattr(declarations_api, "FEED_CHUNK", 3)
+    seen: list[str] = []
+    cursor, pages = "0", []
+    while True:
+        page = (
+            await client.get(f"/api/v1/declarations?cursor={cursor}&limit=4", headers=bearer(hk))
+        ).json()
+        seen += [d["id"] for d in page["declarations"]]
+        pages.append((len(page["declarations"]), page["has_more"]))
+        cursor = page["next_cursor"]
+        if not page["has_more"]:
+            break
+    assert seen == [i["id"] for i in items]
+    assert pages == [(4, True), (4, True), (2, False)]
+    whole = await client.get("/api/v1/declarations?cursor=0&limit=10", headers=bearer(hk))
+    assert [d["id"] for d in whole.json()["declarations"]] == seen
 
 
 async def test_twenty_clients_resending_overlapping_batches_store_each_id_once(
