@@ -5,11 +5,13 @@ arrive or change after it are left in the queue."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from tortoise.expressions import Q
 
 from .. import auth, db, paging, scope
 from ..declarations import feed, flags, review
@@ -22,6 +24,7 @@ from .deadlines import for_user as deadlines_for
 from .queue import Filters, filtered, parse_filters
 
 BULK_MAX = 2_000  # a day and a bit of a busy ward; more is done in several rounds
+SELECT_CHUNK = 250  # rows read at a time (see ``_selection``)
 
 
 def _for_bulk(params: Mapping[str, str]) -> Filters:
@@ -35,12 +38,27 @@ async def _selection(user: User, f: Filters, upto: int) -> tuple[list[Declaratio
     ones the filter also matches, both as of change ``upto``."""
     deadlines = await deadlines_for(user)
     base = filtered(scope.declarations(user), f, deadlines).filter(change_seq__lte=upto)
-    clean = await (
+    query = (
         base.filter(queue_rank=flags.CLEAN)
         .order_by("arrived_at", "id")
-        .limit(BULK_MAX)
-        .only("id", "version", *rollups.COLUMNS)
+        .only("id", "version", "arrived_at", *rollups.COLUMNS)
     )
+    # Read SELECT_CHUNK at a time, the event loop free between: 2,000 rows built at once
+    # held every other request of the process 80 ms.
+    clean: list[Declaration] = []
+    while len(clean) < BULK_MAX:
+        page = query
+        if clean:  # after the last one read, in this order (the time, then the id)
+            last = clean[-1]
+            page = query.filter(arrived_at__gte=last.arrived_at).filter(
+                Q(arrived_at__gt=last.arrived_at) | Q(id__gt=last.id)
+            )
+        want = min(SELECT_CHUNK, BULK_MAX - len(clean))
+        part = await page.limit(want)
+        clean += part
+        if len(part) < want:
+            break
+        await asyncio.sleep(0)
     skipped = await db.count_up_to(base.filter(queue_rank=flags.FLAGGED), BULK_MAX)
     return clean, skipped
 

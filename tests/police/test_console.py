@@ -19,7 +19,7 @@ from starlette.datastructures import QueryParams
 
 from server.declarations.context import VIETNAM
 from server.models import AccessLog, Declaration, DeclarationEvent, ReviewState, User
-from server.police import export
+from server.police import bulk, export
 from server.police.deadlines import for_user as deadlines_for
 from server.police.queue import parse_filters
 from tests.builders import api_token, bearer, declaration, send_batch
@@ -120,6 +120,28 @@ async def test_export_is_scoped_filtered_and_logged(
     assert [entry.detail.get("flag") for entry in log] == [None, "late"]
     hotel_user = await steps.officer(app, "owner.hk")
     assert (await hotel_user.get("/police/declarations/export.csv")).status_code == 403
+
+
+async def test_bulk_confirm_read_in_chunks_confirms_every_clean_row_once(
+    client: httpx.AsyncClient, app: Starlette, hotel: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The selection is read SELECT_CHUNK rows at a time (the event loop free between),
+    after the last one read: ties of the arrival time are taken by id, in both directions."""
+    monkeypatch.setattr(bulk, "SELECT_CHUNK", 3)
+    arrived = (datetime.now(VIETNAM) - timedelta(hours=2)).isoformat()
+    clean = [declaration(arrived_at=arrived) for _ in range(8)] + [declaration() for _ in range(3)]
+    await steps.send(client, hotel, *clean, _late())
+    officer = await steps.officer(app, "police.hk")
+    preview = await officer.get(BULK)
+    assert re.search(r'id="bulk-count">11 ', preview.text)
+    upto = re.search(r'name="upto" value="(\d+)"', preview.text)
+    assert upto is not None
+    done = await steps.post_form(officer, BULK, "/police/declarations", upto=upto.group(1))
+    assert "confirmed=11" in done.headers["location"]
+    confirmed = Declaration.filter(review_state=ReviewState.CONFIRMED)
+    assert sorted(str(i) for i in await confirmed.values_list("id", flat=True)) == sorted(
+        str(i["id"]) for i in clean
+    )
 
 
 async def test_an_export_longer_than_a_chunk_has_every_row_once(
