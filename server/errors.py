@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
@@ -48,6 +49,9 @@ class AppError(Exception):
 
     def translated(self) -> str:
         return gettext(self.message, **self.variables)
+
+
+E = TypeVar("E", bound=AppError)
 
 
 class BadRequest(AppError):
@@ -113,6 +117,13 @@ class TooManyRequests(AppError):
     code = "too_many_requests"
     message = N_("Too many requests at once with this sign-in. Please try again in a moment.")
     headers = {"Retry-After": "2"}
+
+
+def come_back_in(error: E, seconds: int) -> E:
+    """``error`` with Retry-After from ``seconds`` to ``seconds`` + 3, spread so that the
+    refused do not all come back at once."""
+    error.headers = {"Retry-After": str(seconds + secrets.randbelow(4))}
+    return error
 
 
 class ServiceUnavailable(AppError):

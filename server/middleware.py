@@ -5,7 +5,6 @@ cookie. ``app.py`` stacks them in that order (the first is the outermost)."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +13,7 @@ from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddle
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import auth, errors, i18n, metrics, security
+from . import auth, errors, i18n, inflight, metrics, security
 from .models import User
 from .settings import Settings
 
@@ -156,12 +155,12 @@ class Admission(_HttpOnly):
     async def _refuse(
         scope: Scope, receive: Receive, send: Send, error: errors.AppError, after: int
     ) -> None:
-        """Answered before any database work: to come back in ``after`` to ``after`` + 3
-        seconds (spread, so that the refused do not all come back at once)."""
+        """Answered before any database work: to come back in ``after`` seconds or a little
+        more (``errors.come_back_in``)."""
         scope[metrics.SHED] = True  # its access line and metrics say so (not routed)
         i18n.set_locale(pick_language(HTTPConnection(scope), None, scope["app"].state.settings))
-        error.headers = {"Retry-After": str(after + secrets.randbelow(4))}
-        await errors.render(Request(scope, receive), error)(scope, receive, send)
+        refusal = errors.come_back_in(error, after)
+        await errors.render(Request(scope, receive), refusal)(scope, receive, send)
 
     @staticmethod
     def _places(app: Any, size: int) -> Places:
@@ -191,24 +190,16 @@ class Places:
         self.loop, self.size = loop, size
         self._free = asyncio.Semaphore(size)
         self._waiting = 0
-        self._per_credential: dict[str, int] = {}
+        self._per_credential = inflight.Counts()
 
     def enter(self, credential: str | None, most: int) -> bool:
         """Count one more request of ``credential``, unless it has ``most`` already."""
-        if credential is None:
-            return True  # signing in: the sign-in throttle's business
-        held = self._per_credential.get(credential, 0)
-        if held >= most:
-            return False
-        self._per_credential[credential] = held + 1
-        return True
+        # None: signing in, the sign-in throttle's business
+        return credential is None or self._per_credential.enter(credential, most)
 
     def leave(self, credential: str | None) -> None:
-        if credential is None:
-            return
-        held = self._per_credential.pop(credential) - 1
-        if held:
-            self._per_credential[credential] = held
+        if credential is not None:
+            self._per_credential.leave(credential)
 
     async def take(self, patience: float) -> bool:
         if not self._free.locked():

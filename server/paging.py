@@ -1,12 +1,15 @@
-"""Keyset pages: the id a listing continues after (or before), read from the query."""
+"""Keyset pages: the id a listing continues after (or before), read from the query;
+and long listings read in chunks."""
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
 from starlette.requests import Request
+from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -67,3 +70,29 @@ async def by_id(
         query = query.order_by("id")
     rows = await query.limit(size + 1)
     return split(rows, size, lambda row: row.pk)
+
+
+async def in_chunks(
+    query: QuerySet[M], column: str, size: int, most: int
+) -> AsyncIterator[list[M]]:
+    """``query`` (ordered by ``column``, then id) ``size`` rows at a time, at most ``most``
+    in all, the event loop free between: each chunk's rows are built on the loop, and a
+    long listing built at once would hold every other request of the process. Each
+    chunk continues after the last row read: ``column`` at least its value, and past it
+    or past its id. (Not ``exclude(column=…, id__lte=…)``: Tortoise makes that NOT a AND
+    NOT b, which dropped every later row whose id sorted before the last one's.)"""
+    taken = 0
+    page = query
+    while taken < most:
+        want = min(size, most - taken)
+        rows = await page.limit(want)
+        if rows:
+            yield rows
+        if len(rows) < want:
+            return
+        taken += want
+        value, row_id = getattr(rows[-1], column), rows[-1].pk
+        page = query.filter(**{f"{column}__gte": value}).filter(
+            Q(**{f"{column}__gt": value}) | Q(id__gt=row_id)
+        )
+        await asyncio.sleep(0)

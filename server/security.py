@@ -19,7 +19,7 @@ import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from .errors import ServiceUnavailable
+from .errors import ServiceUnavailable, come_back_in
 
 T = TypeVar("T")
 
@@ -60,9 +60,7 @@ async def _argon2(work: Callable[[], T]) -> T:
     if limiter is None:  # one per event loop (the tests run one per test)
         limiter = _limiters[loop] = anyio.CapacityLimiter(ARGON2_AT_ONCE)
     if limiter.statistics().tasks_waiting >= ARGON2_WAITING:
-        busy = ServiceUnavailable()
-        busy.headers = {"Retry-After": str(2 + secrets.randbelow(4))}
-        raise busy
+        raise come_back_in(ServiceUnavailable(), 2)
     return await anyio.to_thread.run_sync(work, limiter=limiter)
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from .. import auth, db, metrics, scope
+from .. import auth, db, inflight, metrics, scope
 from ..models import ChangeCounter, Declaration, User
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ class Changes:
         self._notified = asyncio.Event()
         self._sessions: dict[int, str] = {}  # stream → its session key
         self._users: dict[int, int] = {}  # stream → its account
-        self._per_user: dict[int, int] = {}  # account → its open streams
+        self._per_user = inflight.Counts()  # account → its open streams
         self._signed_out: set[int] = set()
         self._task = asyncio.create_task(self._run())
         self._listener: Any = None
@@ -62,21 +62,17 @@ class Changes:
         connections and wake-ups)."""
         if stream in self._sessions:
             return True
-        if self._per_user.get(user_id, 0) >= most:
+        if not self._per_user.enter(user_id, most):
             return False
         metrics.LIVE_STREAMS.inc()
         self._sessions[stream] = session_key
         self._users[stream] = user_id
-        self._per_user[user_id] = self._per_user.get(user_id, 0) + 1
         return True
 
     def close(self, stream: int) -> None:
         if self._sessions.pop(stream, None) is not None:
             metrics.LIVE_STREAMS.dec()
-            user_id = self._users.pop(stream)
-            self._per_user[user_id] -= 1
-            if not self._per_user[user_id]:
-                del self._per_user[user_id]
+            self._per_user.leave(self._users.pop(stream))
         self._signed_out.discard(stream)
 
     @property

@@ -14,9 +14,8 @@ from datetime import datetime
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from tortoise.expressions import Q
 
-from .. import auth, scope
+from .. import auth, inflight, paging, scope
 from ..declarations import fields, flags
 from ..declarations.context import VIETNAM
 from ..errors import TooManyRequests
@@ -29,7 +28,7 @@ from .queue import Filters, filtered, parse_filters
 
 EXPORT_MAX = 50_000
 EXPORTS_AT_ONCE = 2
-_running: dict[int, int] = {}  # account → its exports running in this process
+_running = inflight.Counts()  # account → its exports running in this process
 CHUNK = 50  # rows a query: a chunk holds the event loop while it is built (bench/export.py)
 # The exported fields of the table, between the receipt and the record's states.
 COLUMNS = (
@@ -71,23 +70,20 @@ def _line(cells: list[str] | tuple[str, ...]) -> str:
 def _start_export(user_id: int) -> Callable[[], None]:
     """Count one export of the account as running; its release (idempotent). Past
     ``EXPORTS_AT_ONCE``: 429, before anything is read or logged."""
-    if _running.get(user_id, 0) >= EXPORTS_AT_ONCE:
+    if not _running.enter(user_id, EXPORTS_AT_ONCE):
         error = TooManyRequests(
             N_("Your other exports are still being prepared. Wait for them, then try again."),
             code="exports_running",
         )
         error.headers = {"Retry-After": "10"}
         raise error
-    _running[user_id] = _running.get(user_id, 0) + 1
     released = False
 
     def release() -> None:
         nonlocal released
         if not released:
             released = True
-            _running[user_id] -= 1
-            if not _running[user_id]:
-                del _running[user_id]
+            _running.leave(user_id)
 
     return release
 
@@ -104,24 +100,13 @@ async def _rows(
 
 async def _chunks(user: User, f: Filters, deadlines: Deadlines) -> AsyncIterator[str]:
     yield "\ufeff" + _line(COLUMNS)
-    query = filtered(scope.declarations(user), f, deadlines).order_by("received_at", "id")
-    sent = 0
-    after: tuple[datetime, object] | None = None
-    while sent < EXPORT_MAX:
-        page = query
-        if after is not None:  # what comes after the last row sent, in this order
-            # (Tortoise's exclude(a=…, b=…) is NOT a AND NOT b, not NOT (a AND b): it
-            # dropped every later row whose id sorted before the last one's.)
-            # The first condition alone is a range of the time index.
-            page = page.filter(received_at__gte=after[0]).filter(
-                Q(received_at__gt=after[0]) | Q(id__gt=after[1])
-            )
-        chunk = await page.limit(min(CHUNK, EXPORT_MAX - sent)).select_related("establishment")
-        if not chunk:
-            return
+    query = (
+        filtered(scope.declarations(user), f, deadlines)
+        .order_by("received_at", "id")
+        .select_related("establishment")
+    )
+    async for chunk in paging.in_chunks(query, "received_at", CHUNK, EXPORT_MAX):
         yield "".join(_line(_cells(d)) for d in chunk)
-        sent += len(chunk)
-        after = (chunk[-1].received_at, chunk[-1].id)
 
 
 async def csv_file(request: Request) -> Response:
